@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import * as web from "./crypto.js";
+import * as node from "./crypto.node.js";
+
+const encoder = new TextEncoder();
+
+describe("HMAC primitive", () => {
+  it("gives identical hashes on Web Crypto and node:crypto", async () => {
+    const secret = encoder.encode("a-secret-that-is-at-least-32-bytes-long!");
+    const webHmac = web.createHmac(secret);
+    const nodeHmac = node.createHmac(secret);
+    for (const message of ["", "code|:l:abc|123456", "ünïcödé ✓", "x".repeat(1000)]) {
+      expect(await webHmac(message)).toBe(await nodeHmac(message));
+    }
+  });
+
+  it("matches the RFC 4231 test case 2 vector", async () => {
+    // key "Jefe", data "what do ya want for nothing?" → 5bdcc146bf60754e6a042426089575c7...
+    const expected = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
+    const hex = (base64url: string) =>
+      [...atob(base64url.replace(/-/g, "+").replace(/_/g, "/"))]
+        .map((c) => c.charCodeAt(0).toString(16).padStart(2, "0"))
+        .join("");
+    expect(hex(await web.createHmac(encoder.encode("Jefe"))("what do ya want for nothing?"))).toBe(expected);
+    expect(hex(await node.createHmac(encoder.encode("Jefe"))("what do ya want for nothing?"))).toBe(expected);
+  });
+
+  it("depends on the key", async () => {
+    const a = await node.createHmac(encoder.encode("k".repeat(32)))("m");
+    const b = await node.createHmac(encoder.encode("j".repeat(32)))("m");
+    expect(a).not.toBe(b);
+  });
+
+  it("draws random bytes of the requested length on both", () => {
+    for (const variant of [web, node]) {
+      const bytes = variant.randomBytes(32);
+      expect(bytes).toBeInstanceOf(Uint8Array);
+      expect(bytes).toHaveLength(32);
+      expect(variant.randomBytes(32)).not.toEqual(bytes);
+    }
+  });
+});

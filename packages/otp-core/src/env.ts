@@ -1,0 +1,74 @@
+import { OtpError } from "./errors.js";
+import { createOtp, type Otp, type OtpOptions } from "./otp.js";
+import { unosend } from "./senders.js";
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1)
+    throw new OtpError("invalid_config", `${name} must be a positive whole number.`);
+  return value;
+}
+
+/**
+ * Reads the seed's environment variables into `OtpOptions`:
+ * `OTP_SECRET` (required, ≥ 32 bytes; comma-separated for rotation, newest first),
+ * `UNOSEND_API_KEY` / `UNOSEND_API_URL` (the default sender),
+ * `SMS_RATE_LIMIT_HOUR` / `SMS_RATE_LIMIT_DAY` (per phone; defaults 3 and 10),
+ * `OTP_EXPIRY_MINUTES` (login, signup, two_factor, transaction),
+ * `MAGIC_LINK_EXPIRY_MINUTES`, `PASSWORD_RESET_EXPIRY_MINUTES`.
+ * Explicit `overrides` win over the environment.
+ */
+export function otpOptionsFromEnv(
+  env: Env = (globalThis as { process?: { env?: Env } }).process?.env ?? {},
+): OtpOptions {
+  const secret =
+    env.OTP_SECRET?.split(",")
+      .map((part) => part.trim())
+      .filter(Boolean) ?? [];
+  if (!secret.length)
+    throw new OtpError(
+      "invalid_config",
+      "OTP_SECRET is not set. Generate one with `openssl rand -base64 32`.",
+    );
+  const options: OtpOptions = { secret };
+  if (env.UNOSEND_API_KEY) {
+    options.sender = unosend({
+      apiKey: env.UNOSEND_API_KEY,
+      ...(env.UNOSEND_API_URL ? { apiUrl: env.UNOSEND_API_URL } : {}),
+    });
+  }
+  const hour = integer(env, "SMS_RATE_LIMIT_HOUR") ?? 3;
+  const day = integer(env, "SMS_RATE_LIMIT_DAY") ?? 10;
+  options.limits = {
+    perPhone: [
+      { limit: hour, windowSeconds: 3600 },
+      { limit: day, windowSeconds: 86_400 },
+    ],
+  };
+  const otpMinutes = integer(env, "OTP_EXPIRY_MINUTES");
+  const magicMinutes = integer(env, "MAGIC_LINK_EXPIRY_MINUTES");
+  const resetMinutes = integer(env, "PASSWORD_RESET_EXPIRY_MINUTES");
+  options.expiryMinutes = {
+    ...(otpMinutes
+      ? { login: otpMinutes, signup: otpMinutes, two_factor: otpMinutes, transaction: otpMinutes }
+      : {}),
+    ...(magicMinutes ? { magic_link: magicMinutes } : {}),
+    ...(resetMinutes ? { password_reset: resetMinutes } : {}),
+  };
+  return options;
+}
+
+/** `createOtp(otpOptionsFromEnv(env))` with `overrides` on top; a missing or short secret fails at startup. */
+export function createOtpFromEnv(overrides: Partial<OtpOptions> = {}, env?: Env): Otp {
+  const fromEnv = otpOptionsFromEnv(env);
+  return createOtp({
+    ...fromEnv,
+    ...overrides,
+    limits: { ...fromEnv.limits, ...overrides.limits },
+    expiryMinutes: { ...fromEnv.expiryMinutes, ...overrides.expiryMinutes },
+  });
+}

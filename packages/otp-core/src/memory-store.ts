@@ -1,0 +1,155 @@
+import { constantTimeEqual } from "./encoding.js";
+import type {
+  CheckInput,
+  CheckResult,
+  HitResult,
+  OtpRecord,
+  PutOptions,
+  PutResult,
+  RateHit,
+  Store,
+} from "./store.js";
+
+export interface MemoryStoreOptions {
+  /**
+   * Sweep records and rate windows that can no longer matter after this many writes, so a
+   * long-running process does not grow without bound. Default: 1024.
+   */
+  sweepEvery?: number;
+}
+
+interface Entry {
+  record: OtpRecord;
+  retainUntil: number;
+}
+
+/** Timestamps (epoch ms) of the events still inside one rule's window, oldest first. */
+interface Window {
+  times: number[];
+  windowMs: number;
+}
+
+/**
+ * The embedded default store: one process, no persistence. Each operation runs to completion
+ * without an `await` between its read and its write, so on JavaScript's single thread it is
+ * atomic exactly like a Lua script or a single SQL statement.
+ */
+export function memoryStore(options: MemoryStoreOptions = {}) {
+  const records = new Map<string, Entry>();
+  const windows = new Map<string, Window>();
+  const sweepEvery = options.sweepEvery ?? 1024;
+  let writes = 0;
+
+  const sweep = (now: number) => {
+    for (const [key, entry] of records) if (entry.retainUntil <= now) records.delete(key);
+    for (const [key, window] of windows)
+      if (window.times[window.times.length - 1]! + window.windowMs <= now) windows.delete(key);
+  };
+
+  /** Drops events that left the window; returns the live ones. */
+  const live = (hit: RateHit, now: number): number[] => {
+    const window = windows.get(hit.key);
+    if (!window) return [];
+    const from = now - hit.windowMs;
+    let drop = 0;
+    while (drop < window.times.length && window.times[drop]! <= from) drop++;
+    if (drop) window.times.splice(0, drop);
+    return window.times;
+  };
+
+  /** All-or-nothing: the first rule at its limit refuses and nothing is counted. */
+  const hitAll = (hits: readonly RateHit[], now: number): HitResult => {
+    let refused: HitResult | undefined;
+    for (const hit of hits) {
+      const times = live(hit, now);
+      if (times.length >= hit.limit) {
+        // The oldest event inside the window leaves it first; that frees one slot.
+        const retryAfterMs = times.length
+          ? times[times.length - hit.limit]! + hit.windowMs - now
+          : hit.windowMs;
+        if (!refused || retryAfterMs > (refused as { retryAfterMs: number }).retryAfterMs) {
+          refused = { ok: false, key: hit.key, retryAfterMs };
+        }
+      }
+    }
+    if (refused) return refused;
+    for (const hit of hits) {
+      const window = windows.get(hit.key);
+      if (window) {
+        window.times.push(now);
+        window.windowMs = Math.max(window.windowMs, hit.windowMs);
+      } else windows.set(hit.key, { times: [now], windowMs: hit.windowMs });
+    }
+    return { ok: true };
+  };
+
+  const current = (key: string, now: number): Entry | undefined => {
+    const entry = records.get(key);
+    if (entry && entry.retainUntil <= now) {
+      records.delete(key);
+      return undefined;
+    }
+    return entry;
+  };
+
+  return {
+    name: "memory",
+
+    async put(
+      key: string,
+      record: OtpRecord,
+      { now, retainUntil, hits, ifId }: PutOptions,
+    ): Promise<PutResult> {
+      const previous = current(key, now);
+      if (ifId !== undefined && previous?.record.id !== ifId)
+        return { ok: true, previous: previous?.record ?? null };
+      if (hits?.length) {
+        const result = hitAll(hits, now);
+        if (!result.ok) return result;
+      }
+      records.set(key, { record: { ...record }, retainUntil });
+      if (++writes % sweepEvery === 0) sweep(now);
+      return { ok: true, previous: previous ? { ...previous.record } : null };
+    },
+
+    async check(key: string, { id, hashes, now }: CheckInput): Promise<CheckResult> {
+      const entry = current(key, now);
+      if (!entry || (id !== undefined && entry.record.id !== id)) return { status: "not_found" };
+      const record = entry.record;
+      if (now >= record.expiresAt) return { status: "expired" };
+      if (record.attempts >= record.maxAttempts) return { status: "too_many_attempts" };
+      let match = false;
+      for (const hash of hashes) {
+        // Non-short-circuit on purpose: every candidate is compared, matched or not.
+        const codeMatches = constantTimeEqual(hash, record.hash);
+        const linkMatches = record.linkHash !== undefined && constantTimeEqual(hash, record.linkHash);
+        match = codeMatches || linkMatches || match;
+      }
+      if (match) {
+        records.delete(key);
+        return { status: "approved", record: { ...record } };
+      }
+      record.attempts++;
+      const attemptsLeft = record.maxAttempts - record.attempts;
+      return attemptsLeft > 0 ? { status: "invalid", attemptsLeft } : { status: "too_many_attempts" };
+    },
+
+    async hit(hits: readonly RateHit[], now: number): Promise<HitResult> {
+      return hitAll(hits, now);
+    },
+
+    async delete(key: string, id?: string): Promise<boolean> {
+      const entry = records.get(key);
+      if (!entry || (id !== undefined && entry.record.id !== id)) return false;
+      return records.delete(key);
+    },
+
+    /** Test helper: every record and window currently held, for inspection. */
+    dump(): { records: Array<[string, OtpRecord]>; windows: Array<[string, number[]]> } {
+      return {
+        records: [...records].map(([key, entry]) => [key, { ...entry.record }]),
+        windows: [...windows].map(([key, window]) => [key, [...window.times]]),
+      };
+    },
+  } satisfies Store & Record<string, unknown>;
+}

@@ -1,0 +1,80 @@
+/**
+ * The store contract. Every operation is atomic and one round trip: the core computes keys and
+ * hashes, the store only keeps records, compares hashes and counts. A store that cannot do an
+ * operation atomically must throw, never degrade into a read-then-write.
+ */
+
+/** One pending code. The store treats every field as opaque except where documented. */
+export interface OtpRecord {
+  /** The verification id (`ver_…`). `check` with an id refuses a record whose id differs. */
+  id: string;
+  /** HMAC-SHA-256 (base64url) of the code, bound to the record key. Never the code. */
+  hash: string;
+  /** HMAC of the magic-link token, when the send carried a link. */
+  linkHash?: string;
+  /** Epoch ms: the code is accepted strictly before this instant. */
+  expiresAt: number;
+  /** Wrong guesses so far. */
+  attempts: number;
+  /** Guesses allowed; at `attempts >= maxAttempts` the code is dead. */
+  maxAttempts: number;
+  /** Opaque JSON the core reads back on success (phone, purpose, metadata). */
+  data: string;
+}
+
+/** One rate-limit rule applied to one subject: at most `limit` events in any `windowMs`. */
+export interface RateHit {
+  key: string;
+  limit: number;
+  windowMs: number;
+}
+
+export type HitResult = { ok: true } | { ok: false; key: string; retryAfterMs: number };
+
+export interface PutOptions {
+  now: number;
+  /** Epoch ms after which the record may vanish (kept past expiry so `expired` can be reported). */
+  retainUntil: number;
+  /**
+   * Rate limits evaluated in the same atomic step. If any is at its limit nothing is counted and
+   * nothing is written; otherwise every one is counted and the record written.
+   */
+  hits?: readonly RateHit[];
+  /** Write only if the current record has this id (used to restore after a failed send). */
+  ifId?: string;
+}
+
+export type PutResult =
+  | { ok: true; previous: OtpRecord | null }
+  | { ok: false; key: string; retryAfterMs: number };
+
+export interface CheckInput {
+  /** When given, a record with another id is `not_found` (it was superseded). */
+  id?: string;
+  /** Candidate hashes, one per accepted secret; a match against `hash` or `linkHash` approves. */
+  hashes: readonly string[];
+  now: number;
+}
+
+export type CheckResult =
+  | { status: "approved"; record: OtpRecord }
+  | { status: "invalid"; attemptsLeft: number }
+  | { status: "too_many_attempts" }
+  | { status: "expired" }
+  | { status: "not_found" };
+
+export interface Store {
+  /** A short name for errors and events ("memory", "redis", …). */
+  readonly name: string;
+  /** Replace the pending record at `key` (one pending code per key), counting `hits` atomically. */
+  put(key: string, record: OtpRecord, options: PutOptions): Promise<PutResult>;
+  /**
+   * In one atomic step: find the record, refuse if superseded, expired or exhausted, compare the
+   * candidates, and either consume the record (approved) or count the attempt.
+   */
+  check(key: string, input: CheckInput): Promise<CheckResult>;
+  /** Count one event against each rule, all or nothing. */
+  hit(hits: readonly RateHit[], now: number): Promise<HitResult>;
+  /** Remove the record at `key` (only if its id is `id`, when given). Returns whether one was removed. */
+  delete(key: string, id?: string): Promise<boolean>;
+}
