@@ -1,0 +1,1 @@
+export { storeFromEnv, type StoreFromEnv } from "./store-from-env.js";
