@@ -244,6 +244,15 @@ async function guard<T>(operation: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Runs a request validator on configuration, reporting failures as `invalid_config` naming the option. */
+function configured<T>(option: string, validate: () => T): T {
+  try {
+    return validate();
+  } catch (error) {
+    throw new OtpError("invalid_config", `${option}: ${(error as Error).message}`);
+  }
+}
+
 export function createOtp(options: OtpOptions): Otp {
   const secrets = typeof options.secret === "string" ? [options.secret] : [...(options.secret ?? [])];
   if (
@@ -262,15 +271,15 @@ export function createOtp(options: OtpOptions): Otp {
   const sender = options.sender;
   const clock = options.clock ?? Date.now;
   const app = options.appName ?? "";
-  const codeLength = lengthInRange(options.codeLength ?? 6, "codeLength");
+  const codeLength = configured("codeLength", () => lengthInRange(options.codeLength ?? 6, "codeLength"));
   const maxAttempts = options.maxAttempts ?? 3;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 10) {
     throw new OtpError("invalid_config", "maxAttempts must be a whole number from 1 to 10.");
   }
   const expiry = { ...defaultExpiryMinutes, ...options.expiryMinutes };
-  for (const purpose of purposes) minutesInRange(expiry[purpose], `expiryMinutes.${purpose}`);
+  for (const purpose of purposes) configured(`expiryMinutes.${purpose}`, () => minutesInRange(expiry[purpose], purpose));
   const templates = { ...defaultTemplates, ...options.templates };
-  for (const purpose of purposes) checkTemplate(templates[purpose]);
+  for (const purpose of purposes) configured(`templates.${purpose}`, () => checkTemplate(templates[purpose]));
   const limits = options.limits ?? {};
   const perPhone = checkRules(
     limits.perPhone ?? [
@@ -342,7 +351,7 @@ export function createOtp(options: OtpOptions): Otp {
       phone = testCode ? (input.phone as string) : parsePhone(input.phone, phonePolicy).e164;
     } catch (error) {
       if (error instanceof OtpError && error.code === "blocked")
-        emit({ type: "blocked", reason: "country", tenant, ip: input.ip ?? "" });
+        emit({ type: "blocked", reason: "country", tenant: tenant || undefined, ip: input.ip });
       throw error;
     }
     const length =
@@ -406,8 +415,8 @@ export function createOtp(options: OtpOptions): Otp {
         retryAfter,
         purpose,
         phone: maskedPhone,
-        tenant,
-        ip: ip ?? "",
+        tenant: tenant || undefined,
+        ip,
       });
       throw new OtpError("rate_limited", `Too many codes requested. Try again in ${retryAfter} seconds.`, {
         retryAfter,
@@ -453,7 +462,7 @@ export function createOtp(options: OtpOptions): Otp {
           error instanceof OtpError
             ? error
             : new OtpError("send_failed", "The SMS could not be sent.", { cause: error });
-        emit({ type: "failed", reason: failure.code, purpose, phone: maskedPhone, id, tenant });
+        emit({ type: "failed", reason: failure.code, purpose, phone: maskedPhone, id, tenant: tenant || undefined });
         throw failure;
       }
     }
@@ -462,8 +471,8 @@ export function createOtp(options: OtpOptions): Otp {
       id,
       purpose,
       phone: maskedPhone,
-      tenant,
-      ip: ip ?? "",
+      tenant: tenant || undefined,
+      ip,
       ...(testCode ? { test: true } : {}),
     });
     return {
@@ -525,7 +534,7 @@ export function createOtp(options: OtpOptions): Otp {
     const masked = phone && maskPhone(phone);
     if (result.status === "approved") {
       const data = JSON.parse(result.record.data) as { phone: string; metadata: Record<string, unknown> };
-      emit({ type: "verified", id: result.record.id, purpose, phone: maskPhone(data.phone), tenant });
+      emit({ type: "verified", id: result.record.id, purpose, phone: maskPhone(data.phone), tenant: tenant || undefined });
       return {
         id: result.record.id,
         phone: data.phone,
@@ -538,9 +547,9 @@ export function createOtp(options: OtpOptions): Otp {
       type: "failed",
       reason: result.status,
       purpose,
-      ...(masked ? { phone: masked } : {}),
-      ...(id ? { id } : {}),
-      tenant,
+      phone: masked || undefined,
+      id,
+      tenant: tenant || undefined,
     });
     switch (result.status) {
       case "invalid":

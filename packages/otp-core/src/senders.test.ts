@@ -1,0 +1,200 @@
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { OtpError } from "./errors.js";
+import { type SmsMessage, failover, httpGateway, outbox, twilio, unosend } from "./senders.js";
+
+/** A real HTTP server on loopback that records requests and answers as each test scripts it. */
+interface Seen {
+  method: string;
+  url: string;
+  headers: IncomingMessage["headers"];
+  body: string;
+}
+let server: Server;
+let base: string;
+const seen: Seen[] = [];
+let answer: (request: Seen, response: ServerResponse) => void;
+
+beforeAll(async () => {
+  server = createServer((request, response) => {
+    let body = "";
+    request.on("data", (chunk) => {
+      body += chunk;
+    });
+    request.on("end", () => {
+      const entry = { method: request.method!, url: request.url!, headers: request.headers, body };
+      seen.push(entry);
+      answer(entry, response);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => {
+  server.closeAllConnections();
+  return new Promise<void>((resolve) => server.close(() => resolve()));
+});
+beforeEach(() => {
+  seen.length = 0;
+});
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) => (_: Seen, response: ServerResponse) => {
+  response.writeHead(status, { "content-type": "application/json", ...headers });
+  response.end(JSON.stringify(body));
+};
+const hang = () => () => {};
+
+const message: SmsMessage = {
+  to: "+14155551234",
+  body: "Your login code is 918273. Valid for 5 minutes.",
+  channel: "sms",
+  metadata: { type: "login", verification_id: "ver_x" },
+  tags: ["login"],
+};
+
+async function failure(promise: Promise<unknown>): Promise<OtpError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof OtpError) return error;
+    throw error;
+  }
+  throw new Error("expected failure");
+}
+
+describe("unosend", () => {
+  it("posts the seed's contract and returns data[0].id", async () => {
+    answer = json(200, { data: [{ id: "sms_123", status: "queued" }] });
+    const sender = unosend({ apiKey: "un_test", apiUrl: `${base}/api/v1/` });
+    expect(await sender.send(message)).toEqual({ id: "sms_123" });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ method: "POST", url: "/api/v1/sms" });
+    expect(seen[0]!.headers.authorization).toBe("Bearer un_test");
+    expect(seen[0]!.headers["content-type"]).toBe("application/json");
+    expect(JSON.parse(seen[0]!.body)).toEqual({
+      to: "+14155551234",
+      body: message.body,
+      metadata: { type: "login", verification_id: "ver_x" },
+      tags: ["login"],
+    });
+  });
+
+  it.each([
+    [429, "rate_limited", 429],
+    [402, "quota_exceeded", 402],
+    [500, "send_failed", 502],
+    [401, "send_failed", 502],
+  ])("maps HTTP %i to %s", async (status, code, httpStatus) => {
+    answer = json(status, { error: { message: `echo: ${message.body}` } }, status === 429 ? { "retry-after": "17" } : {});
+    const error = await failure(unosend({ apiKey: "k", apiUrl: base }).send(message));
+    expect([error.code, error.status]).toEqual([code, httpStatus]);
+    if (status === 429) expect(error.retryAfter).toBe(17);
+    // The provider echoed the SMS text; none of it may reach the error.
+    expect(`${error.message} ${JSON.stringify(error)}`).not.toContain("918273");
+  });
+
+  it("fails on a reply without an id", async () => {
+    answer = json(200, { data: [] });
+    expect((await failure(unosend({ apiKey: "k", apiUrl: base }).send(message))).code).toBe("send_failed");
+  });
+
+  it("gives up after its timeout", async () => {
+    answer = hang();
+    const started = Date.now();
+    expect((await failure(unosend({ apiKey: "k", apiUrl: base, timeoutMs: 200 }).send(message))).code).toBe("send_failed");
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it("reports an unreachable provider as send_failed", async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    expect((await failure(unosend({ apiKey: "k", apiUrl: `http://127.0.0.1:${port}` }).send(message))).code).toBe("send_failed");
+  });
+});
+
+describe("twilio", () => {
+  it("posts form-encoded with Basic auth and returns the sid", async () => {
+    answer = json(201, { sid: "SM123" });
+    const sender = twilio({ accountSid: "AC1", authToken: "tok", from: "+15005550006", apiUrl: base });
+    expect(await sender.send(message)).toEqual({ id: "SM123" });
+    expect(seen[0]).toMatchObject({ method: "POST", url: "/2010-04-01/Accounts/AC1/Messages.json" });
+    expect(seen[0]!.headers.authorization).toBe(`Basic ${btoa("AC1:tok")}`);
+    expect(Object.fromEntries(new URLSearchParams(seen[0]!.body))).toEqual({ To: "+14155551234", Body: message.body, From: "+15005550006" });
+  });
+
+  it("addresses WhatsApp and uses a messaging service when given", async () => {
+    answer = json(201, { sid: "SM9" });
+    await twilio({ accountSid: "AC1", authToken: "t", messagingServiceSid: "MG1", apiUrl: base }).send({ ...message, channel: "whatsapp" });
+    expect(Object.fromEntries(new URLSearchParams(seen[0]!.body))).toMatchObject({ To: "whatsapp:+14155551234", MessagingServiceSid: "MG1" });
+  });
+
+  it("needs a from number or messaging service", () => {
+    expect(() => twilio({ accountSid: "AC1", authToken: "t" })).toThrow(OtpError);
+  });
+});
+
+describe("httpGateway", () => {
+  it("GETs with username, password, phone and message, and the X-API-Key header", async () => {
+    answer = json(200, { id: 77 });
+    const sender = httpGateway({ endpoint: `${base}/send`, apiKey: "key", username: "u", password: "p&w" });
+    expect(await sender.send(message)).toEqual({ id: "77" });
+    const url = new URL(seen[0]!.url, base);
+    expect(seen[0]!.method).toBe("GET");
+    expect(url.pathname).toBe("/send");
+    expect(Object.fromEntries(url.searchParams)).toEqual({ username: "u", password: "p&w", phone: "+14155551234", message: message.body });
+    expect(seen[0]!.headers["x-api-key"]).toBe("key");
+  });
+
+  it("makes up an id when the gateway does not return one", async () => {
+    answer = (_, response) => response.end("OK");
+    const { id } = await httpGateway({ endpoint: base, apiKey: "k", username: "u", password: "p" }).send(message);
+    expect(id).toMatch(/^gw_/);
+  });
+});
+
+describe("failover", () => {
+  it("moves past a hanging sender after its timeout, and past a failing one", async () => {
+    const calls: string[] = [];
+    const hanging = { name: "hanging", send: () => (calls.push("hanging"), new Promise<never>(() => {})) };
+    const failing = { name: "failing", send: () => (calls.push("failing"), Promise.reject(new OtpError("send_failed", "x"))) };
+    const working = { name: "working", send: async () => (calls.push("working"), { id: "ok" }) };
+    expect(await failover([hanging, failing, working], { timeoutMs: 100 }).send(message)).toEqual({ id: "ok" });
+    expect(calls).toEqual(["hanging", "failing", "working"]);
+  });
+
+  it("throws the last error when every sender fails, and skips senders without the channel", async () => {
+    const a = { name: "a", send: () => Promise.reject(new Error("boom")) };
+    const b = { name: "b", send: () => Promise.reject(new OtpError("quota_exceeded", "q")) };
+    expect((await failure(failover([a, b]).send(message))).code).toBe("quota_exceeded");
+    const sms = { name: "sms", send: async () => ({ id: "sms" }) };
+    const whatsapp = { name: "wa", channels: ["whatsapp"] as const, send: async () => ({ id: "wa" }) };
+    const both = failover([sms, whatsapp]);
+    expect(both.channels).toEqual(["sms", "whatsapp"]);
+    expect(await both.send({ ...message, channel: "whatsapp" })).toEqual({ id: "wa" });
+  });
+
+  it("really goes over HTTP: first provider 500, second accepts", async () => {
+    let call = 0;
+    answer = (request, response) => (++call === 1 ? json(500, {})(request, response) : json(200, { data: [{ id: "second" }] })(request, response));
+    const sender = failover([unosend({ apiKey: "a", apiUrl: `${base}/one` }), unosend({ apiKey: "b", apiUrl: `${base}/two` })]);
+    expect(await sender.send(message)).toEqual({ id: "second" });
+    expect(seen.map((request) => request.url)).toEqual(["/one/sms", "/two/sms"]);
+  });
+});
+
+describe("outbox", () => {
+  it("keeps messages and returns the last code per number", async () => {
+    const box = outbox();
+    await box.send(message);
+    await box.send({ ...message, to: "+447123456789", body: "Code 4821" });
+    expect(box.messages).toHaveLength(2);
+    expect(box.lastCode("+14155551234")).toBe("918273");
+    expect(box.lastCode("+447123456789")).toBe("4821");
+    expect(box.lastCode("+61412345678")).toBeUndefined();
+    box.clear();
+    expect(box.messages).toHaveLength(0);
+  });
+});
