@@ -1,0 +1,137 @@
+import { useCallback, useRef, useState } from "react";
+import { requestCode, type SentCode, toErrorInfo } from "./client.js";
+import type { OtpErrorInfo } from "./messages.js";
+
+export interface VerifyInput {
+  /** The normalized E.164 number the code was sent to. */
+  phone: string;
+  code: string;
+  /** The verification id from the send. */
+  id: string;
+}
+
+export interface UseOtpFlowOptions {
+  /**
+   * Checks the code, e.g. `({ phone, code }) => signIn("sms-otp", { phone, code, redirect: false })`.
+   * It fails by throwing an error with a `code`, or by resolving to an object whose `error` is a
+   * code (NextAuth's `signIn` result); anything else is success.
+   */
+  verify: (input: VerifyInput) => Promise<unknown>;
+  /** Called after a successful verify (navigate, refresh the session…). Default: none. */
+  onVerified?: (input: VerifyInput) => void;
+  /** The otpkit send endpoint (`createSendRoute`). Default: `"/api/otp/send"`. */
+  sendUrl?: string;
+  /** Extra JSON for the send endpoint, e.g. `{ purpose: "signup" }`. Default: none. */
+  sendBody?: Record<string, unknown>;
+  /** Replaces the HTTP send entirely (tests, custom transports). Default: `requestCode(sendUrl, …)`. */
+  send?: (phone: string) => Promise<SentCode>;
+}
+
+export type OtpFlowStep = "phone" | "code" | "verified";
+
+export interface OtpFlowState {
+  step: OtpFlowStep;
+  /** The current send: masked phone, expiry and resend time. Absent on the phone step. */
+  sent: SentCode | undefined;
+  /** The last failure, by stable code. Cleared by the next action. */
+  error: OtpErrorInfo | undefined;
+  /** What is in flight. */
+  pending: "send" | "verify" | undefined;
+  /** Changes whenever the code boxes should start empty again (new code, wrong code): use it as their `key`. */
+  attempt: number;
+  /** Whether the current code can still be tried (not expired, locked or superseded). */
+  codeUsable: boolean;
+  submitPhone(phone: string): Promise<void>;
+  submitCode(code: string): Promise<void>;
+  /** Sends a new code to the same number. */
+  resend(): Promise<void>;
+  /** Back to the phone step. */
+  changePhone(): void;
+}
+
+/** Codes after which the current code can never succeed: only a new code helps. */
+const deadCodeErrors = new Set(["too_many_attempts", "expired", "not_found"]);
+
+/**
+ * The phone → code → verified state machine, with no markup: sending (and resending) through the
+ * otpkit send endpoint, verifying through the app's callback, errors as stable codes.
+ */
+export function useOtpFlow(options: UseOtpFlowOptions): OtpFlowState {
+  const [step, setStep] = useState<OtpFlowStep>("phone");
+  const [sent, setSent] = useState<SentCode>();
+  const [error, setError] = useState<OtpErrorInfo>();
+  const [pending, setPending] = useState<OtpFlowState["pending"]>();
+  const [attempt, setAttempt] = useState(0);
+  const [codeUsable, setCodeUsable] = useState(true);
+  // A synchronous guard: auto-submit and a click can land in the same tick, before state updates.
+  const busy = useRef(false);
+  const latest = useRef(options);
+  latest.current = options;
+
+  const run = useCallback(async (kind: "send" | "verify", task: () => Promise<void>) => {
+    if (busy.current) return;
+    busy.current = true;
+    setPending(kind);
+    setError(undefined);
+    try {
+      await task();
+    } catch (failure) {
+      setError(toErrorInfo(failure));
+    } finally {
+      busy.current = false;
+      setPending(undefined);
+    }
+  }, []);
+
+  const sendTo = useCallback(
+    (phone: string) =>
+      run("send", async () => {
+        const { send, sendUrl = "/api/otp/send", sendBody } = latest.current;
+        const result = await (send
+          ? send(phone)
+          : requestCode(sendUrl, phone, sendBody ? { body: sendBody } : {}));
+        setSent(result);
+        setStep("code");
+        setCodeUsable(true);
+        setAttempt((count) => count + 1);
+      }),
+    [run],
+  );
+
+  const submitCode = useCallback(
+    (code: string) =>
+      run("verify", async () => {
+        if (!sent) return;
+        const input = { phone: sent.phone, code, id: sent.id };
+        try {
+          const result = await latest.current.verify(input);
+          const refusal = (result as { error?: unknown } | null | undefined)?.error;
+          if (refusal) throw toErrorInfo(result);
+        } catch (failure) {
+          const info = toErrorInfo(failure);
+          if (deadCodeErrors.has(info.code)) setCodeUsable(false);
+          setAttempt((count) => count + 1);
+          throw info;
+        }
+        setStep("verified");
+        latest.current.onVerified?.(input);
+      }),
+    [run, sent],
+  );
+
+  return {
+    step,
+    sent,
+    error,
+    pending,
+    attempt,
+    codeUsable,
+    submitPhone: sendTo,
+    submitCode,
+    resend: useCallback(() => (sent ? sendTo(sent.phone) : Promise.resolve()), [sendTo, sent]),
+    changePhone: useCallback(() => {
+      setStep("phone");
+      setError(undefined);
+    }, []),
+  };
+}
