@@ -2,6 +2,13 @@ export { generateCode } from "./code.js";
 export { constantTimeEqual } from "./encoding.js";
 export { createOtpFromEnv, otpOptionsFromEnv } from "./env.js";
 export { isOtpError, OtpError, type OtpErrorCode, type OtpErrorOptions } from "./errors.js";
+export {
+  type ApiKeyResolver,
+  createOtpHandler,
+  type OtpHandler,
+  type OtpHandlerContext,
+  type OtpHandlerOptions,
+} from "./http.js";
 export { type MemoryStoreOptions, memoryStore } from "./memory-store.js";
 export {
   composeMessage,
