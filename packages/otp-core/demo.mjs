@@ -1,10 +1,12 @@
 // The core, end to end, on the embedded defaults: memory store and an in-memory outbox.
 // Run with `pnpm demo` until the full demo app lands.
-import { createOtp, outbox, OtpError } from "@otpkit/otp-core";
+import { createOtp, OtpError, outbox } from "@otpkit/otp-core";
 
 const messages = outbox();
 const otp = createOtp({
-  secret: crypto.getRandomValues(new Uint8Array(32)).reduce((s, b) => s + b.toString(16).padStart(2, "0"), ""),
+  secret: crypto
+    .getRandomValues(new Uint8Array(32))
+    .reduce((s, b) => s + b.toString(16).padStart(2, "0"), ""),
   sender: messages,
   onEvent: (event) => console.log("  event:", JSON.stringify(event)),
 });
@@ -28,7 +30,11 @@ const verified = await otp.verify({ id: sent.id, code: messages.lastCode(phone) 
 console.log(`   → ${verified.status} for ${verified.phone}`);
 
 console.log("5. the same code again");
-await otp.verify({ id: sent.id, code: messages.lastCode(phone) }).catch((error) => console.log(`   → refused: ${error.code}`));
+await otp
+  .verify({ id: sent.id, code: messages.lastCode(phone) })
+  .catch((error) => console.log(`   → refused: ${error.code}`));
 
 console.log("6. ask for another code right away");
-await otp.send({ phone }).catch((error) => console.log(`   → refused: ${error.code}, retry after ${error.retryAfter}s`));
+await otp
+  .send({ phone })
+  .catch((error) => console.log(`   → refused: ${error.code}, retry after ${error.retryAfter}s`));

@@ -43,16 +43,14 @@ export class OtpError extends Error {
   readonly attemptsLeft?: number;
   readonly field?: string;
 
-  constructor(code: OtpErrorCode, message: string, options: OtpErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+  constructor(code: OtpErrorCode, message: string, { cause, ...details }: OtpErrorOptions = {}) {
+    super(message, cause === undefined ? undefined : { cause });
     this.code = code;
     this.status = statusByCode[code];
-    if (options.retryAfter !== undefined) this.retryAfter = options.retryAfter;
-    if (options.attemptsLeft !== undefined) this.attemptsLeft = options.attemptsLeft;
-    if (options.field !== undefined) this.field = options.field;
+    Object.assign(this, details);
   }
 
-  /** The public shape of the error: safe to send to a client (no cause, no stack). */
+  /** The public shape of the error: safe to send to a client (no cause, no stack). Absent details are undefined. */
   toJSON(): {
     code: OtpErrorCode;
     message: string;
@@ -60,11 +58,13 @@ export class OtpError extends Error {
     attempts_left?: number;
     field?: string;
   } {
-    const json: ReturnType<OtpError["toJSON"]> = { code: this.code, message: this.message };
-    if (this.retryAfter !== undefined) json.retry_after = this.retryAfter;
-    if (this.attemptsLeft !== undefined) json.attempts_left = this.attemptsLeft;
-    if (this.field !== undefined) json.field = this.field;
-    return json;
+    return {
+      code: this.code,
+      message: this.message,
+      retry_after: this.retryAfter,
+      attempts_left: this.attemptsLeft,
+      field: this.field,
+    };
   }
 }
 

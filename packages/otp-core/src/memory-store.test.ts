@@ -6,7 +6,7 @@ storeConformance("memory", () => memoryStore());
 
 describe("memoryStore housekeeping", () => {
   it("sweeps records and windows that can no longer matter", async () => {
-    const store = memoryStore({ sweepEvery: 2 });
+    const store = memoryStore({ sweepIntervalMs: 50 });
     const now = Date.now();
     const record = { id: "ver_a", hash: "h", expiresAt: now + 10, attempts: 0, maxAttempts: 3, data: "{}" };
     await store.put("old", record, {

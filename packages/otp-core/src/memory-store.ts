@@ -12,10 +12,11 @@ import type {
 
 export interface MemoryStoreOptions {
   /**
-   * Sweep records and rate windows that can no longer matter after this many writes, so a
-   * long-running process does not grow without bound. Default: 1024.
+   * Milliseconds between sweeps of records and rate windows that can no longer matter, so a
+   * long-running process does not grow without bound. A sweep scans everything once, so it is
+   * paced by time rather than by writes. Default: 30000.
    */
-  sweepEvery?: number;
+  sweepIntervalMs?: number;
 }
 
 interface Entry {
@@ -37,8 +38,8 @@ interface Window {
 export function memoryStore(options: MemoryStoreOptions = {}) {
   const records = new Map<string, Entry>();
   const windows = new Map<string, Window>();
-  const sweepEvery = options.sweepEvery ?? 1024;
-  let writes = 0;
+  const sweepIntervalMs = options.sweepIntervalMs ?? 30_000;
+  let nextSweep = 0;
 
   const sweep = (now: number) => {
     for (const [key, entry] of records) if (entry.retainUntil <= now) records.delete(key);
@@ -108,7 +109,10 @@ export function memoryStore(options: MemoryStoreOptions = {}) {
         if (!result.ok) return result;
       }
       records.set(key, { record: { ...record }, retainUntil });
-      if (++writes % sweepEvery === 0) sweep(now);
+      if (now >= nextSweep) {
+        nextSweep = now + sweepIntervalMs;
+        sweep(now);
+      }
       return { ok: true, previous: previous ? { ...previous.record } : null };
     },
 

@@ -171,43 +171,31 @@ const purposeLetters = "lstprmx";
 const idPattern = /^ver_([lstprmx])([4-8])([\w-]{16})([\w-]{16})$/;
 const tenantPattern = /^[\w.-]{1,64}$/;
 const codePattern = /^\d{4,8}$/;
+const e164Pattern = /^\+[1-9]\d{6,14}$/;
 /** Records outlive their expiry by this much so that a late attempt hears `expired`, not `not_found`. */
 const expiredRetentionMs = 10 * 60_000;
 const maxMetadataBytes = 1024;
 const encoder = new TextEncoder();
 
+const isWholeIn = (value: unknown, min: number, max: number): value is number =>
+  Number.isInteger(value) && (value as number) >= min && (value as number) <= max;
 const minutesInRange = (value: unknown, field: string): number => {
-  if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > 60) {
+  if (!isWholeIn(value, 1, 60))
     throw invalid(field, "Expiry must be a whole number of minutes from 1 to 60.");
-  }
-  return value as number;
+  return value;
 };
 const lengthInRange = (value: unknown, field: string): number => {
-  if (!Number.isInteger(value) || (value as number) < 4 || (value as number) > 8) {
-    throw invalid(field, "Codes have 4 to 8 digits.");
-  }
-  return value as number;
+  if (!isWholeIn(value, 4, 8)) throw invalid(field, "Codes have 4 to 8 digits.");
+  return value;
 };
 const checkPurpose = (value: unknown): Purpose => {
-  if (!purposes.includes(value as Purpose))
-    throw invalid("purpose", `Purpose must be one of ${purposes.join(", ")}.`);
+  if (!purposes.includes(value as Purpose)) throw invalid("purpose", `Purpose must be one of ${purposes}.`);
   return value as Purpose;
 };
+const configError = (message: string) => new OtpError("invalid_config", message);
 const checkRules = (rules: RateRule[], field: string): RateRule[] => {
-  for (const rule of rules) {
-    if (
-      !(
-        Number.isInteger(rule.limit) &&
-        rule.limit > 0 &&
-        Number.isInteger(rule.windowSeconds) &&
-        rule.windowSeconds > 0
-      )
-    ) {
-      throw new OtpError(
-        "invalid_config",
-        `${field}: each rule needs a positive whole limit and windowSeconds.`,
-      );
-    }
+  if (!rules.every((rule) => isWholeIn(rule.limit, 1, 1e9) && isWholeIn(rule.windowSeconds, 1, 1e9))) {
+    throw configError(`${field}: each rule needs a positive whole limit and windowSeconds.`);
   }
   return rules;
 };
@@ -249,7 +237,7 @@ function configured<T>(option: string, validate: () => T): T {
   try {
     return validate();
   } catch (error) {
-    throw new OtpError("invalid_config", `${option}: ${(error as Error).message}`);
+    throw configError(`${option}: ${(error as Error).message}`);
   }
 }
 
@@ -259,10 +247,7 @@ export function createOtp(options: OtpOptions): Otp {
     !secrets.length ||
     secrets.some((secret) => typeof secret !== "string" || encoder.encode(secret).length < 32)
   ) {
-    throw new OtpError(
-      "invalid_config",
-      "OTP_SECRET must be set to at least 32 bytes (e.g. `openssl rand -base64 32`).",
-    );
+    throw configError("OTP_SECRET must be set to at least 32 bytes (e.g. `openssl rand -base64 32`).");
   }
   const production =
     options.production ??
@@ -273,11 +258,10 @@ export function createOtp(options: OtpOptions): Otp {
   const app = options.appName ?? "";
   const codeLength = configured("codeLength", () => lengthInRange(options.codeLength ?? 6, "codeLength"));
   const maxAttempts = options.maxAttempts ?? 3;
-  if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 10) {
-    throw new OtpError("invalid_config", "maxAttempts must be a whole number from 1 to 10.");
-  }
+  if (!isWholeIn(maxAttempts, 1, 10)) throw configError("maxAttempts must be a whole number from 1 to 10.");
   const expiry = { ...defaultExpiryMinutes, ...options.expiryMinutes };
-  for (const purpose of purposes) configured(`expiryMinutes.${purpose}`, () => minutesInRange(expiry[purpose], purpose));
+  for (const purpose of purposes)
+    configured(`expiryMinutes.${purpose}`, () => minutesInRange(expiry[purpose], purpose));
   const templates = { ...defaultTemplates, ...options.templates };
   for (const purpose of purposes) configured(`templates.${purpose}`, () => checkTemplate(templates[purpose]));
   const limits = options.limits ?? {};
@@ -301,15 +285,14 @@ export function createOtp(options: OtpOptions): Otp {
 
   const testNumbers = new Map<string, string>();
   for (const [number, code] of Object.entries(options.testNumbers ?? {})) {
-    if (production)
-      throw new OtpError("invalid_config", "testNumbers are refused in production: they bypass the SMS.");
+    if (production) throw configError("testNumbers are refused in production: they bypass the SMS.");
     if (!/^\+\d{6,15}$/.test(number) || !codePattern.test(code)) {
-      throw new OtpError("invalid_config", "testNumbers maps E.164 numbers to codes of 4–8 digits.");
+      throw configError("testNumbers maps E.164 numbers to codes of 4–8 digits.");
     }
     testNumbers.set(number, code);
   }
   if (options.magicLink && !options.magicLink.url.includes("{token}")) {
-    throw new OtpError("invalid_config", "magicLink.url must contain {token}.");
+    throw configError("magicLink.url must contain {token}.");
   }
 
   const signers: Hmac[] = secrets.map((secret) => createHmac(encoder.encode(secret)));
@@ -329,8 +312,13 @@ export function createOtp(options: OtpOptions): Otp {
   const phoneDigest = async (tenant: string, phone: string) =>
     (await sign(`phone|${tenant}|${phone}`)).slice(0, 16);
   /** Candidate hashes under every secret; the code hash is bound to the record key (tenant, purpose, phone). */
-  const candidates = (key: string, kind: "code" | "link", value: string) =>
-    Promise.all(signers.map((signer) => signer(`${kind}|${key}|${value}`)));
+  const candidates = async (key: string, kind: "code" | "link", value: string): Promise<string[]> => {
+    const message = `${kind}|${key}|${value}`;
+    // One secret is the common case: skip Promise.all's allocations on the hot path.
+    return signers.length === 1
+      ? [await sign(message)]
+      : Promise.all(signers.map((signer) => signer(message)));
+  };
 
   const ruleKey = (tenant: string, name: string, rule: RateRule, subject: string): RateHit => ({
     key: `${tenant}:rl:${name}:${rule.windowSeconds}:${subject}`,
@@ -347,11 +335,15 @@ export function createOtp(options: OtpOptions): Otp {
     const tenant = checkTenant(input.tenant);
     const testCode = typeof input.phone === "string" ? testNumbers.get(input.phone) : undefined;
     let phone: string;
+    let maskedPhone: string;
     try {
-      phone = testCode ? (input.phone as string) : parsePhone(input.phone, phonePolicy).e164;
+      ({ e164: phone, masked: maskedPhone } = testCode
+        ? { e164: input.phone as string, masked: maskPhone(input.phone as string) }
+        : parsePhone(input.phone, phonePolicy));
     } catch (error) {
-      if (error instanceof OtpError && error.code === "blocked")
+      if (error instanceof OtpError && error.code === "blocked") {
         emit({ type: "blocked", reason: "country", tenant: tenant || undefined, ip: input.ip });
+      }
       throw error;
     }
     const length =
@@ -368,7 +360,7 @@ export function createOtp(options: OtpOptions): Otp {
     if (channel !== "sms" && channel !== "whatsapp")
       throw invalid("channel", "Channel must be sms or whatsapp.");
     if (!testCode) {
-      if (!sender) throw new OtpError("invalid_config", "No sender is configured.");
+      if (!sender) throw configError("No sender is configured.");
       if (!(sender.channels ?? ["sms"]).includes(channel))
         throw invalid("channel", `This app cannot send by ${channel}.`);
     }
@@ -390,7 +382,7 @@ export function createOtp(options: OtpOptions): Otp {
       expiresAt,
       attempts: 0,
       maxAttempts,
-      data: JSON.stringify({ phone, purpose, metadata }),
+      data: JSON.stringify({ phone, masked: maskedPhone, metadata }),
     };
     if (token) record.linkHash = await sign(`link|${key}|${token}`);
 
@@ -404,7 +396,6 @@ export function createOtp(options: OtpOptions): Otp {
         hits.push(ruleKey(tenant, "prefix", rule, phone.slice(0, -hiddenDigits)));
     for (const rule of globalRules) hits.push(ruleKey(tenant, "global", rule, "all"));
 
-    const maskedPhone = maskPhone(phone);
     const retainUntil = expiresAt + expiredRetentionMs;
     const put = await guard(() => store.put(key, record, { now, retainUntil, hits }));
     if (!put.ok) {
@@ -462,7 +453,14 @@ export function createOtp(options: OtpOptions): Otp {
           error instanceof OtpError
             ? error
             : new OtpError("send_failed", "The SMS could not be sent.", { cause: error });
-        emit({ type: "failed", reason: failure.code, purpose, phone: maskedPhone, id, tenant: tenant || undefined });
+        emit({
+          type: "failed",
+          reason: failure.code,
+          purpose,
+          phone: maskedPhone,
+          id,
+          tenant: tenant || undefined,
+        });
         throw failure;
       }
     }
@@ -504,6 +502,7 @@ export function createOtp(options: OtpOptions): Otp {
     let key: string;
     let purpose: Purpose;
     let phone: string | undefined;
+    let masked: string | undefined;
     if (id !== undefined) {
       const parts = typeof id === "string" ? idPattern.exec(id) : null;
       if (!parts) throw new OtpError("not_found", "No pending verification has this id.");
@@ -515,14 +514,20 @@ export function createOtp(options: OtpOptions): Otp {
       key = recordKey(tenant, parts[1]!, parts[3]!);
     } else {
       purpose = checkPurpose(input.purpose ?? "login");
-      phone = testNumbers.has(input.phone as string)
-        ? (input.phone as string)
-        : parsePhone(input.phone, {
-            ...phonePolicy,
-            allowedCountries: undefined,
-            blockedCountries: undefined,
-            allowNonMobileTypes: true,
-          }).e164;
+      // Verification looks a pending code up; the send already applied the country policy.
+      // Canonical E.164 (what send stored) needs no parsing: a lookup under a number that was never
+      // sent to simply finds nothing. Anything else is parsed and normalised first.
+      if (
+        typeof input.phone === "string" &&
+        (e164Pattern.test(input.phone) || testNumbers.has(input.phone))
+      ) {
+        phone = input.phone;
+      } else {
+        ({ e164: phone, masked } = parsePhone(input.phone, {
+          defaultCountry: phonePolicy.defaultCountry,
+          allowNonMobileTypes: true,
+        }));
+      }
       key = recordKey(tenant, purposeLetters[purposes.indexOf(purpose)]!, await phoneDigest(tenant, phone));
     }
 
@@ -531,10 +536,19 @@ export function createOtp(options: OtpOptions): Otp {
     const result: CheckResult = await guard(() =>
       store.check(key, { hashes, now, ...(id !== undefined ? { id } : {}) }),
     );
-    const masked = phone && maskPhone(phone);
     if (result.status === "approved") {
-      const data = JSON.parse(result.record.data) as { phone: string; metadata: Record<string, unknown> };
-      emit({ type: "verified", id: result.record.id, purpose, phone: maskPhone(data.phone), tenant: tenant || undefined });
+      const data = JSON.parse(result.record.data) as {
+        phone: string;
+        masked: string;
+        metadata: Record<string, unknown>;
+      };
+      emit({
+        type: "verified",
+        id: result.record.id,
+        purpose,
+        phone: data.masked,
+        tenant: tenant || undefined,
+      });
       return {
         id: result.record.id,
         phone: data.phone,
@@ -547,7 +561,7 @@ export function createOtp(options: OtpOptions): Otp {
       type: "failed",
       reason: result.status,
       purpose,
-      phone: masked || undefined,
+      phone: masked ?? (phone && options.onEvent ? maskPhone(phone) : undefined),
       id,
       tenant: tenant || undefined,
     });

@@ -13,13 +13,28 @@ const codeOf = (run: () => unknown) => {
 
 describe("parsePhone", () => {
   it("normalises to E.164 and reports the country", () => {
-    expect(parsePhone("+1 (415) 555-1234")).toEqual({ e164: "+14155551234", country: "US" });
-    expect(parsePhone("+44 7123 456789")).toEqual({ e164: "+447123456789", country: "GB" });
+    expect(parsePhone("+1 (415) 555-1234")).toEqual({
+      e164: "+14155551234",
+      country: "US",
+      masked: "+1 ***-***-1234",
+    });
+    expect(parsePhone("+44 7123 456789")).toMatchObject({ e164: "+447123456789", country: "GB" });
     expect(parsePhone("07123 456789", { defaultCountry: "GB" }).e164).toBe("+447123456789");
   });
 
   it("rejects what is not a valid number", () => {
-    for (const input of ["", "hello", "+1555", "+15555550100", "12345", 42, null, undefined, {}, "+1".padEnd(40, "5")]) {
+    for (const input of [
+      "",
+      "hello",
+      "+1555",
+      "+15555550100",
+      "12345",
+      42,
+      null,
+      undefined,
+      {},
+      "+1".padEnd(40, "5"),
+    ]) {
       expect(codeOf(() => parsePhone(input))).toBe("invalid_phone");
     }
   });

@@ -32,6 +32,8 @@ export interface ParsedPhone {
   /** E.164, e.g. `+14155551234`. */
   e164: string;
   country: CountryCode | undefined;
+  /** For display and logs, e.g. `+1 ***-***-1234`. */
+  masked: string;
 }
 
 /**
@@ -65,7 +67,7 @@ export function parsePhone(input: unknown, policy: PhonePolicy = {}): ParsedPhon
   ) {
     throw new OtpError("blocked", "Codes cannot be sent to this country.", { field: "phone" });
   }
-  return { e164: parsed.number, country };
+  return { e164: parsed.number, country, masked: mask(parsed.countryCallingCode, parsed.nationalNumber) };
 }
 
 /**
@@ -74,11 +76,13 @@ export function parsePhone(input: unknown, policy: PhonePolicy = {}): ParsedPhon
  */
 export function maskPhone(e164: string): string {
   const parsed = parsePhoneNumberFromString(e164);
-  if (!parsed) return "***";
-  const national = parsed.nationalNumber as string;
+  return parsed ? mask(parsed.countryCallingCode, parsed.nationalNumber) : "***";
+}
+
+function mask(countryCallingCode: string, national: string): string {
   const visible = national.slice(-4);
   const hidden = national.length - visible.length;
   const groups: string[] = [];
   for (let left = hidden; left > 0; left -= 3) groups.push("*".repeat(Math.min(3, left)));
-  return `+${parsed.countryCallingCode} ${[...groups, visible].join("-")}`;
+  return `+${countryCallingCode} ${[...groups, visible].join("-")}`;
 }
