@@ -23,7 +23,14 @@ describe("configuration from the environment", () => {
       { limit: 5, windowSeconds: 3600 },
       { limit: 20, windowSeconds: 86_400 },
     ]);
-    expect(options.expiryMinutes).toEqual({ login: 4, signup: 4, two_factor: 4, transaction: 4, magic_link: 12, password_reset: 30 });
+    expect(options.expiryMinutes).toEqual({
+      login: 4,
+      signup: 4,
+      two_factor: 4,
+      transaction: 4,
+      magic_link: 12,
+      password_reset: 30,
+    });
   });
 
   it("uses the seed's limits when unset", () => {
@@ -35,14 +42,21 @@ describe("configuration from the environment", () => {
 
   it("fails at startup on a missing or short secret, or a bad number", () => {
     expect(() => createOtpFromEnv({ sender: outbox() }, {})).toThrow(/OTP_SECRET is not set/);
-    expect(() => createOtpFromEnv({ sender: outbox() }, { OTP_SECRET: "too-short" })).toThrow(/at least 32 bytes/);
+    expect(() => createOtpFromEnv({ sender: outbox() }, { OTP_SECRET: "too-short" })).toThrow(
+      /at least 32 bytes/,
+    );
     expect(() => otpOptionsFromEnv({ OTP_SECRET, SMS_RATE_LIMIT_HOUR: "lots" })).toThrow(OtpError);
-    expect(() => createOtpFromEnv({ sender: outbox() }, { OTP_SECRET, OTP_EXPIRY_MINUTES: "90" })).toThrow(/expiryMinutes.login/);
+    expect(() => createOtpFromEnv({ sender: outbox() }, { OTP_SECRET, OTP_EXPIRY_MINUTES: "90" })).toThrow(
+      /expiryMinutes.login/,
+    );
   });
 
   it("lets explicit options win", async () => {
     const box = outbox();
-    const otp = createOtpFromEnv({ sender: box, limits: { resendCooldownSeconds: 5 } }, { OTP_SECRET, SMS_RATE_LIMIT_HOUR: "1" });
+    const otp = createOtpFromEnv(
+      { sender: box, limits: { resendCooldownSeconds: 5 } },
+      { OTP_SECRET, SMS_RATE_LIMIT_HOUR: "1" },
+    );
     const sent = await otp.send({ phone: "+14155551234" });
     expect(sent.resendAvailableAt.getTime() - Date.now()).toBeLessThanOrEqual(5000);
     expect(box.messages).toHaveLength(1);

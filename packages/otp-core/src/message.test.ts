@@ -4,9 +4,9 @@ import { checkTemplate, composeMessage, defaultTemplates, extractCode, purposes 
 
 describe("composeMessage", () => {
   it("fills code, minutes and app", () => {
-    expect(composeMessage({ template: "{app}: {code} ({minutes} min)", code: "123456", minutes: 5, app: "Acme" })).toBe(
-      "Acme: 123456 (5 min)",
-    );
+    expect(
+      composeMessage({ template: "{app}: {code} ({minutes} min)", code: "123456", minutes: 5, app: "Acme" }),
+    ).toBe("Acme: 123456 (5 min)");
   });
 
   it("ends with the WebOTP origin-bound line, after the Android hash", () => {
@@ -22,10 +22,18 @@ describe("composeMessage", () => {
   });
 
   it("places a magic link where {link} stands, or appends it", () => {
-    expect(composeMessage({ template: "{code} or {link}", code: "1234", minutes: 1, app: "", link: "https://x/t" })).toBe(
-      "1234 or https://x/t",
-    );
-    expect(composeMessage({ template: "{code}", code: "1234", minutes: 1, app: "", link: "https://x/t" })).toBe("1234\nhttps://x/t");
+    expect(
+      composeMessage({
+        template: "{code} or {link}",
+        code: "1234",
+        minutes: 1,
+        app: "",
+        link: "https://x/t",
+      }),
+    ).toBe("1234 or https://x/t");
+    expect(
+      composeMessage({ template: "{code}", code: "1234", minutes: 1, app: "", link: "https://x/t" }),
+    ).toBe("1234\nhttps://x/t");
   });
 
   it("has a default template with {code} for every purpose", () => {

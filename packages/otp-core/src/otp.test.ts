@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { OtpError } from "./errors.js";
 import { memoryStore } from "./memory-store.js";
-import { type OtpEvent, type OtpOptions, createOtp } from "./otp.js";
-import { type Sender, outbox } from "./senders.js";
+import { createOtp, type OtpEvent, type OtpOptions } from "./otp.js";
+import { outbox, type Sender } from "./senders.js";
 import type { Store } from "./store.js";
 
 const secret = "test-secret-test-secret-test-secret!";
@@ -51,7 +51,13 @@ describe("send and verify", () => {
     const code = messages.lastCode(phone)!;
     expect(code).toMatch(/^\d{6}$/);
     expect(messages.last()!.body).toBe(`Your login code is ${code}. Valid for 5 minutes.`);
-    expect(await otp.verify({ id: sent.id, code })).toEqual({ id: sent.id, phone, purpose: "login", status: "approved", metadata: {} });
+    expect(await otp.verify({ id: sent.id, code })).toEqual({
+      id: sent.id,
+      phone,
+      purpose: "login",
+      status: "approved",
+      metadata: {},
+    });
     expect((await failure(otp.verify({ id: sent.id, code }))).code).toBe("not_found");
   });
 
@@ -61,12 +67,21 @@ describe("send and verify", () => {
     const code = messages.lastCode(phone)!;
     expect((await failure(otp.verify({ phone, code }))).code).toBe("not_found");
     const result = await otp.verify({ phone, purpose: "password_reset", code });
-    expect(result).toMatchObject({ status: "approved", purpose: "password_reset", metadata: { userId: "u1" } });
+    expect(result).toMatchObject({
+      status: "approved",
+      purpose: "password_reset",
+      metadata: { userId: "u1" },
+    });
   });
 
   it("uses the seed-001 custom template with a 4-digit code and 5-minute expiry", async () => {
     const { otp, messages } = setup();
-    const sent = await otp.send({ phone, template: "Your Acme login code: {code}", codeLength: 4, expiryMinutes: 5 });
+    const sent = await otp.send({
+      phone,
+      template: "Your Acme login code: {code}",
+      codeLength: 4,
+      expiryMinutes: 5,
+    });
     expect(messages.last()!.body).toMatch(/^Your Acme login code: \d{4}$/);
     expect(sent.expiresAt.getTime()).toBe(start + 5 * 60_000);
     expect(sent.id).toMatch(/^ver_l4/);
@@ -75,7 +90,14 @@ describe("send and verify", () => {
 
   it("sets expiry per purpose from the seed's defaults", async () => {
     const { otp } = setup({ limits: { perPhone: [{ limit: 100, windowSeconds: 3600 }] } });
-    const expected = { login: 5, signup: 10, two_factor: 5, phone_verification: 10, password_reset: 15, transaction: 5 } as const;
+    const expected = {
+      login: 5,
+      signup: 10,
+      two_factor: 5,
+      phone_verification: 10,
+      password_reset: 15,
+      transaction: 5,
+    } as const;
     for (const [purpose, minutes] of Object.entries(expected)) {
       const sent = await otp.send({ phone, purpose: purpose as keyof typeof expected });
       expect(sent.expiresAt.getTime() - start).toBe(minutes * 60_000);
@@ -114,7 +136,9 @@ describe("send and verify", () => {
     const again = setup();
     const second = await again.otp.send({ phone });
     again.advance(5 * 60 - 0.001);
-    expect((await again.otp.verify({ id: second.id, code: again.messages.lastCode(phone)! })).status).toBe("approved");
+    expect((await again.otp.verify({ id: second.id, code: again.messages.lastCode(phone)! })).status).toBe(
+      "approved",
+    );
   });
 
   it("a new send invalidates the pending code", async () => {
@@ -125,7 +149,8 @@ describe("send and verify", () => {
     const second = await otp.send({ phone });
     const secondCode = messages.lastCode(phone)!;
     expect((await failure(otp.verify({ id: first.id, code: firstCode }))).code).toBe("not_found");
-    if (firstCode !== secondCode) expect((await failure(otp.verify({ phone, code: firstCode }))).code).toBe("invalid_code");
+    if (firstCode !== secondCode)
+      expect((await failure(otp.verify({ phone, code: firstCode }))).code).toBe("invalid_code");
     expect((await otp.verify({ id: second.id, code: secondCode })).status).toBe("approved");
   });
 
@@ -150,7 +175,11 @@ describe("send and verify", () => {
 
   it("a failed first send leaves no record behind", async () => {
     const store = memoryStore();
-    const engine = createOtp({ secret, store, sender: { name: "down", send: () => Promise.reject(new Error("down")) } });
+    const engine = createOtp({
+      secret,
+      store,
+      sender: { name: "down", send: () => Promise.reject(new Error("down")) },
+    });
     expect((await failure(engine.send({ phone }))).code).toBe("send_failed");
     expect(store.dump().records).toEqual([]);
   });
@@ -185,7 +214,11 @@ describe("send and verify", () => {
   });
 
   it("adds the WebOTP line and app name", async () => {
-    const { otp, messages } = setup({ webOtpDomain: "example.com", appName: "Acme", templates: { login: "{app} code {code}" } });
+    const { otp, messages } = setup({
+      webOtpDomain: "example.com",
+      appName: "Acme",
+      templates: { login: "{app} code {code}" },
+    });
     await otp.send({ phone });
     const code = messages.lastCode(phone)!;
     expect(messages.last()!.body).toBe(`Acme code ${code}\n\n@example.com #${code}`);
@@ -194,20 +227,27 @@ describe("send and verify", () => {
   it("gives the provider the purpose and id as metadata, never the code", async () => {
     const { otp, messages } = setup();
     const sent = await otp.send({ phone, purpose: "signup" });
-    expect(messages.last()).toMatchObject({ metadata: { type: "signup", verification_id: sent.id }, tags: ["signup"] });
+    expect(messages.last()).toMatchObject({
+      metadata: { type: "signup", verification_id: sent.id },
+      tags: ["signup"],
+    });
   });
 });
 
 describe("magic links", () => {
   it("sends a one-time link; the token verifies once and kills the code too", async () => {
-    const { otp, messages } = setup({ magicLink: { url: "https://app.example.com/auth/verify?token={token}" } });
+    const { otp, messages } = setup({
+      magicLink: { url: "https://app.example.com/auth/verify?token={token}" },
+    });
     const sent = await otp.send({ phone, purpose: "magic_link" });
     const body = messages.last()!.body;
     const token = decodeURIComponent(/token=([^\s]+)/.exec(body)![1]!);
     expect(token.startsWith(`${sent.id}.`)).toBe(true);
     expect((await otp.verify({ token })).status).toBe("approved");
     expect((await failure(otp.verify({ token }))).code).toBe("not_found");
-    expect((await failure(otp.verify({ id: sent.id, code: messages.lastCode(phone)! }))).code).toBe("not_found");
+    expect((await failure(otp.verify({ id: sent.id, code: messages.lastCode(phone)! }))).code).toBe(
+      "not_found",
+    );
   });
 
   it("accepts the code instead of the link, once", async () => {
@@ -276,7 +316,12 @@ describe("rate limits", () => {
   });
 
   it("limits a number range (prefix) and a global budget", async () => {
-    const { otp } = setup({ limits: { perPrefix: { rules: [{ limit: 2, windowSeconds: 3600 }] }, global: [{ limit: 3, windowSeconds: 60 }] } });
+    const { otp } = setup({
+      limits: {
+        perPrefix: { rules: [{ limit: 2, windowSeconds: 3600 }] },
+        global: [{ limit: 3, windowSeconds: 60 }],
+      },
+    });
     await otp.send({ phone: "+14155551001" });
     await otp.send({ phone: "+14155551002" });
     expect((await failure(otp.send({ phone: "+14155551003" }))).code).toBe("rate_limited");
@@ -301,8 +346,11 @@ describe("rate limits", () => {
     const sent = results.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
     expect(sent).toHaveLength(3);
     expect(messages.messages).toHaveLength(3);
-    const codeFor = (id: string) => extractCodeOf(messages.messages.find((message) => message.metadata?.verification_id === id)!.body);
-    const approvals = await Promise.allSettled(sent.map((s) => otp.verify({ id: s.id, code: codeFor(s.id) })));
+    const codeFor = (id: string) =>
+      extractCodeOf(messages.messages.find((message) => message.metadata?.verification_id === id)!.body);
+    const approvals = await Promise.allSettled(
+      sent.map((s) => otp.verify({ id: s.id, code: codeFor(s.id) })),
+    );
     expect(approvals.filter((result) => result.status === "fulfilled")).toHaveLength(1);
   });
 
@@ -310,7 +358,9 @@ describe("rate limits", () => {
     const { otp, messages } = setup();
     const sent = await otp.send({ phone });
     const code = messages.lastCode(phone)!;
-    const results = await Promise.allSettled(Array.from({ length: 200 }, () => otp.verify({ id: sent.id, code })));
+    const results = await Promise.allSettled(
+      Array.from({ length: 200 }, () => otp.verify({ id: sent.id, code })),
+    );
     expect(results.filter((result) => result.status === "fulfilled")).toHaveLength(1);
   });
 
@@ -335,9 +385,9 @@ describe("test numbers", () => {
   });
 
   it("are refused in production", () => {
-    expect(() => createOtp({ secret, sender: outbox(), production: true, testNumbers: { "+14255550123": "123456" } })).toThrow(
-      /testNumbers are refused in production/,
-    );
+    expect(() =>
+      createOtp({ secret, sender: outbox(), production: true, testNumbers: { "+14255550123": "123456" } }),
+    ).toThrow(/testNumbers are refused in production/);
   });
 });
 
@@ -360,11 +410,20 @@ describe("secrets", () => {
     const messages = outbox();
     const old = "old-secret-old-secret-old-secret-old!";
     const sent = await createOtp({ secret: old, store, sender: messages }).send({ phone });
-    const rotated = createOtp({ secret: ["new-secret-new-secret-new-secret-new!", old], store, sender: messages });
+    const rotated = createOtp({
+      secret: ["new-secret-new-secret-new-secret-new!", old],
+      store,
+      sender: messages,
+    });
     expect((await rotated.verify({ id: sent.id, code: messages.lastCode(phone)! })).status).toBe("approved");
     const dropped = createOtp({ secret: "new-secret-new-secret-new-secret-new!", store, sender: messages });
-    const again = await createOtp({ secret: old, store, sender: messages }).send({ phone, purpose: "signup" });
-    expect((await failure(dropped.verify({ id: again.id, code: messages.lastCode(phone)! }))).code).toBe("invalid_code");
+    const again = await createOtp({ secret: old, store, sender: messages }).send({
+      phone,
+      purpose: "signup",
+    });
+    expect((await failure(dropped.verify({ id: again.id, code: messages.lastCode(phone)! }))).code).toBe(
+      "invalid_code",
+    );
   });
 });
 
@@ -412,7 +471,8 @@ describe("bad input gets a stable 4xx and changes nothing", () => {
       [{ phone: "garbage", code }, "invalid_phone"],
       [{ token: 42 }, "invalid_request"],
     ];
-    for (const [input, expected] of cases) expect((await failure(otp.verify(input as never))).code).toBe(expected);
+    for (const [input, expected] of cases)
+      expect((await failure(otp.verify(input as never))).code).toBe(expected);
     expect(JSON.stringify(store.dump())).toBe(before);
     expect((await otp.verify({ id: sent.id, code })).status).toBe("approved");
   });
@@ -440,7 +500,9 @@ describe("events", () => {
   it("report sent, verified, failed, limited and blocked with masked phones", async () => {
     const { otp, messages, events } = setup({ phone: { blockedCountries: ["FR"] } });
     const sent = await otp.send({ phone, ip: "198.51.100.4" });
-    await failure(otp.verify({ id: sent.id, code: messages.lastCode(phone) === "000000" ? "111111" : "000000" }));
+    await failure(
+      otp.verify({ id: sent.id, code: messages.lastCode(phone) === "000000" ? "111111" : "000000" }),
+    );
     await otp.verify({ id: sent.id, code: messages.lastCode(phone)! });
     await failure(otp.send({ phone }));
     await failure(otp.send({ phone: "+33612345678" }));
@@ -452,9 +514,11 @@ describe("events", () => {
   });
 
   it("a throwing listener changes nothing", async () => {
-    const { otp } = setup({ onEvent: () => {
-      throw new Error("listener bug");
-    } });
+    const { otp } = setup({
+      onEvent: () => {
+        throw new Error("listener bug");
+      },
+    });
     expect((await otp.send({ phone })).status).toBe("sent");
   });
 });
@@ -465,9 +529,14 @@ describe("the code exists only in the outgoing message", () => {
   it("is absent from store contents, results, events, errors and logs", async () => {
     const logged: string[] = [];
     for (const method of ["log", "info", "warn", "error", "debug", "trace"] as const) {
-      vi.spyOn(console, method).mockImplementation((...args: unknown[]) => void logged.push(args.map(String).join(" ")));
+      vi.spyOn(console, method).mockImplementation(
+        (...args: unknown[]) => void logged.push(args.map(String).join(" ")),
+      );
     }
-    const { otp, store, messages, events } = setup({ codeLength: 8, magicLink: { url: "https://a.example/v/{token}" } });
+    const { otp, store, messages, events } = setup({
+      codeLength: 8,
+      magicLink: { url: "https://a.example/v/{token}" },
+    });
     const results: unknown[] = [];
     const errors: unknown[] = [];
     const sent = await otp.send({ phone, metadata: { note: "hello" } });
@@ -484,7 +553,8 @@ describe("the code exists only in the outgoing message", () => {
     const linkSnapshot = JSON.stringify(store.dump());
 
     const kept = [snapshot, linkSnapshot, JSON.stringify(results), JSON.stringify(events), ...logged];
-    for (const error of errors as OtpError[]) kept.push(JSON.stringify(error), error.message, String(error.stack));
+    for (const error of errors as OtpError[])
+      kept.push(JSON.stringify(error), error.message, String(error.stack));
     for (const secretValue of [code, linkCode, decodeURIComponent(token).split(".")[1]!]) {
       for (const place of kept) expect(place).not.toContain(secretValue);
     }

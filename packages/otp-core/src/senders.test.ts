@@ -1,8 +1,8 @@
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { OtpError } from "./errors.js";
-import { type SmsMessage, failover, httpGateway, outbox, twilio, unosend } from "./senders.js";
+import { failover, httpGateway, outbox, type SmsMessage, twilio, unosend } from "./senders.js";
 
 /** A real HTTP server on loopback that records requests and answers as each test scripts it. */
 interface Seen {
@@ -39,10 +39,12 @@ beforeEach(() => {
   seen.length = 0;
 });
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}) => (_: Seen, response: ServerResponse) => {
-  response.writeHead(status, { "content-type": "application/json", ...headers });
-  response.end(JSON.stringify(body));
-};
+const json =
+  (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  (_: Seen, response: ServerResponse) => {
+    response.writeHead(status, { "content-type": "application/json", ...headers });
+    response.end(JSON.stringify(body));
+  };
 const hang = () => () => {};
 
 const message: SmsMessage = {
@@ -86,7 +88,11 @@ describe("unosend", () => {
     [500, "send_failed", 502],
     [401, "send_failed", 502],
   ])("maps HTTP %i to %s", async (status, code, httpStatus) => {
-    answer = json(status, { error: { message: `echo: ${message.body}` } }, status === 429 ? { "retry-after": "17" } : {});
+    answer = json(
+      status,
+      { error: { message: `echo: ${message.body}` } },
+      status === 429 ? { "retry-after": "17" } : {},
+    );
     const error = await failure(unosend({ apiKey: "k", apiUrl: base }).send(message));
     expect([error.code, error.status]).toEqual([code, httpStatus]);
     if (status === 429) expect(error.retryAfter).toBe(17);
@@ -102,7 +108,9 @@ describe("unosend", () => {
   it("gives up after its timeout", async () => {
     answer = hang();
     const started = Date.now();
-    expect((await failure(unosend({ apiKey: "k", apiUrl: base, timeoutMs: 200 }).send(message))).code).toBe("send_failed");
+    expect((await failure(unosend({ apiKey: "k", apiUrl: base, timeoutMs: 200 }).send(message))).code).toBe(
+      "send_failed",
+    );
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
@@ -111,7 +119,9 @@ describe("unosend", () => {
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
-    expect((await failure(unosend({ apiKey: "k", apiUrl: `http://127.0.0.1:${port}` }).send(message))).code).toBe("send_failed");
+    expect(
+      (await failure(unosend({ apiKey: "k", apiUrl: `http://127.0.0.1:${port}` }).send(message))).code,
+    ).toBe("send_failed");
   });
 });
 
@@ -122,13 +132,23 @@ describe("twilio", () => {
     expect(await sender.send(message)).toEqual({ id: "SM123" });
     expect(seen[0]).toMatchObject({ method: "POST", url: "/2010-04-01/Accounts/AC1/Messages.json" });
     expect(seen[0]!.headers.authorization).toBe(`Basic ${btoa("AC1:tok")}`);
-    expect(Object.fromEntries(new URLSearchParams(seen[0]!.body))).toEqual({ To: "+14155551234", Body: message.body, From: "+15005550006" });
+    expect(Object.fromEntries(new URLSearchParams(seen[0]!.body))).toEqual({
+      To: "+14155551234",
+      Body: message.body,
+      From: "+15005550006",
+    });
   });
 
   it("addresses WhatsApp and uses a messaging service when given", async () => {
     answer = json(201, { sid: "SM9" });
-    await twilio({ accountSid: "AC1", authToken: "t", messagingServiceSid: "MG1", apiUrl: base }).send({ ...message, channel: "whatsapp" });
-    expect(Object.fromEntries(new URLSearchParams(seen[0]!.body))).toMatchObject({ To: "whatsapp:+14155551234", MessagingServiceSid: "MG1" });
+    await twilio({ accountSid: "AC1", authToken: "t", messagingServiceSid: "MG1", apiUrl: base }).send({
+      ...message,
+      channel: "whatsapp",
+    });
+    expect(Object.fromEntries(new URLSearchParams(seen[0]!.body))).toMatchObject({
+      To: "whatsapp:+14155551234",
+      MessagingServiceSid: "MG1",
+    });
   });
 
   it("needs a from number or messaging service", () => {
@@ -144,13 +164,20 @@ describe("httpGateway", () => {
     const url = new URL(seen[0]!.url, base);
     expect(seen[0]!.method).toBe("GET");
     expect(url.pathname).toBe("/send");
-    expect(Object.fromEntries(url.searchParams)).toEqual({ username: "u", password: "p&w", phone: "+14155551234", message: message.body });
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      username: "u",
+      password: "p&w",
+      phone: "+14155551234",
+      message: message.body,
+    });
     expect(seen[0]!.headers["x-api-key"]).toBe("key");
   });
 
   it("makes up an id when the gateway does not return one", async () => {
     answer = (_, response) => response.end("OK");
-    const { id } = await httpGateway({ endpoint: base, apiKey: "k", username: "u", password: "p" }).send(message);
+    const { id } = await httpGateway({ endpoint: base, apiKey: "k", username: "u", password: "p" }).send(
+      message,
+    );
     expect(id).toMatch(/^gw_/);
   });
 });
@@ -158,10 +185,30 @@ describe("httpGateway", () => {
 describe("failover", () => {
   it("moves past a hanging sender after its timeout, and past a failing one", async () => {
     const calls: string[] = [];
-    const hanging = { name: "hanging", send: () => (calls.push("hanging"), new Promise<never>(() => {})) };
-    const failing = { name: "failing", send: () => (calls.push("failing"), Promise.reject(new OtpError("send_failed", "x"))) };
-    const working = { name: "working", send: async () => (calls.push("working"), { id: "ok" }) };
-    expect(await failover([hanging, failing, working], { timeoutMs: 100 }).send(message)).toEqual({ id: "ok" });
+    const hanging = {
+      name: "hanging",
+      send: () => {
+        calls.push("hanging");
+        return new Promise<never>(() => {});
+      },
+    };
+    const failing = {
+      name: "failing",
+      send: () => {
+        calls.push("failing");
+        return Promise.reject(new OtpError("send_failed", "x"));
+      },
+    };
+    const working = {
+      name: "working",
+      send: async () => {
+        calls.push("working");
+        return { id: "ok" };
+      },
+    };
+    expect(await failover([hanging, failing, working], { timeoutMs: 100 }).send(message)).toEqual({
+      id: "ok",
+    });
     expect(calls).toEqual(["hanging", "failing", "working"]);
   });
 
@@ -178,8 +225,14 @@ describe("failover", () => {
 
   it("really goes over HTTP: first provider 500, second accepts", async () => {
     let call = 0;
-    answer = (request, response) => (++call === 1 ? json(500, {})(request, response) : json(200, { data: [{ id: "second" }] })(request, response));
-    const sender = failover([unosend({ apiKey: "a", apiUrl: `${base}/one` }), unosend({ apiKey: "b", apiUrl: `${base}/two` })]);
+    answer = (request, response) =>
+      ++call === 1
+        ? json(500, {})(request, response)
+        : json(200, { data: [{ id: "second" }] })(request, response);
+    const sender = failover([
+      unosend({ apiKey: "a", apiUrl: `${base}/one` }),
+      unosend({ apiKey: "b", apiUrl: `${base}/two` }),
+    ]);
     expect(await sender.send(message)).toEqual({ id: "second" });
     expect(seen.map((request) => request.url)).toEqual(["/one/sms", "/two/sms"]);
   });
