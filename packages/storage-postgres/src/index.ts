@@ -1,0 +1,196 @@
+import type {
+  CheckInput,
+  CheckResult,
+  HitResult,
+  OtpRecord,
+  PutOptions,
+  PutResult,
+  RateHit,
+  Store,
+} from "@otpkit/otp-core";
+import { defaultTable, schemaSql, tableNames } from "./schema.js";
+import { checkSql, deleteExpiredSql, deleteSql, hitSql, putSql } from "./statements.js";
+
+export { schemaSql } from "./schema.js";
+
+/**
+ * Anything that runs one parameterized statement: a `pg` `Pool` or `Client`, and the same shape
+ * from Neon's and Vercel's Postgres drivers. Give it a pool (or a client outside any transaction):
+ * each statement must commit on its own.
+ */
+export interface Queryable {
+  query(text: string, params?: unknown[]): Promise<{ rows: any[] }>;
+}
+
+export interface PostgresStorageOptions {
+  /** Runs the statements. For failing closed promptly when the database is down, see the README. */
+  client: Queryable;
+  /**
+   * The pending-codes table, optionally schema-qualified; rate windows live in `<table>_windows`.
+   * Create both with `migrate()` or `schema.sql`. Default: `"otpkit_codes"`.
+   */
+  table?: string;
+  /**
+   * Milliseconds an operation may take before it fails (and the core answers `store_unavailable`),
+   * including waiting for a pooled connection. `0` turns the guard off. Default: `5000`.
+   */
+  timeoutMs?: number;
+}
+
+/** SQLSTATEs that mean "a concurrent statement got there first; run it again". */
+const retryable = new Set([
+  "23505", // unique_violation: a row we meant to create was created meanwhile
+  "40P01", // deadlock_detected: we were chosen to give way
+  "40001", // serialization_failure: only under SERIALIZABLE / REPEATABLE READ defaults
+]);
+const maxRuns = 5;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  if (!ms) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`PostgreSQL did not answer within ${ms} ms.`)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** A record from a row's columns (bigint columns arrive as strings). */
+const recordFrom = (row: Record<string, any>): OtpRecord => ({
+  id: row.id,
+  hash: row.hash,
+  ...(row.link_hash === null ? {} : { linkHash: row.link_hash }),
+  expiresAt: Number(row.expires_at),
+  attempts: Number(row.attempts),
+  maxAttempts: Number(row.max_attempts),
+  data: row.data,
+});
+
+/** The rules as three parallel arrays, for `unnest`. */
+const ruleParams = (hits: readonly RateHit[]) => [
+  hits.map((hit) => hit.key),
+  hits.map((hit) => hit.limit),
+  hits.map((hit) => hit.windowMs),
+];
+
+/**
+ * Creates the tables if they do not exist (idempotent; the same DDL as `schema.sql`).
+ * Default table: `"otpkit_codes"` (and `"otpkit_codes_windows"`).
+ */
+export async function migrate(client: Queryable, options: { table?: string } = {}): Promise<void> {
+  await client.query(schemaSql(options.table ?? defaultTable));
+}
+
+/**
+ * A `Store` on PostgreSQL. Each operation is one SQL statement — one round trip, atomic without
+ * transactions or advisory locks (see statements.ts for why each is safe under concurrency).
+ * Rows past their retention read as absent; `deleteExpired()` removes them.
+ */
+export function postgresStorage(options: PostgresStorageOptions) {
+  const { client } = options;
+  const names = tableNames(options.table ?? defaultTable);
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const sql = {
+    put: putSql(names),
+    hit: hitSql(names),
+    check: checkSql(names),
+    delete: deleteSql(names),
+    deleteExpired: deleteExpiredSql(names),
+  };
+
+  /** Runs one statement; re-runs it when a concurrent statement won a race (it rolled back whole). */
+  const run = (text: string, params: unknown[]) =>
+    withTimeout(
+      (async () => {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            return (await client.query(text, params)).rows;
+          } catch (error) {
+            const code = (error as { code?: unknown } | null)?.code;
+            if (attempt >= maxRuns || typeof code !== "string" || !retryable.has(code)) throw error;
+          }
+        }
+      })(),
+      timeoutMs,
+    );
+
+  return {
+    name: "postgres",
+
+    async put(
+      key: string,
+      record: OtpRecord,
+      { now, retainUntil, hits = [], ifId }: PutOptions,
+    ): Promise<PutResult> {
+      const [row] = await run(sql.put, [
+        key,
+        record.id,
+        record.hash,
+        record.linkHash ?? null,
+        record.expiresAt,
+        record.attempts,
+        record.maxAttempts,
+        record.data,
+        retainUntil,
+        now,
+        ifId ?? null,
+        ...ruleParams(hits),
+      ]);
+      if (row.allowed && row.refused_rule !== null) {
+        return {
+          ok: false,
+          key: hits[Number(row.refused_rule) - 1]!.key,
+          retryAfterMs: Number(row.retry_after_ms),
+        };
+      }
+      return { ok: true, previous: row.id === null ? null : recordFrom(row) };
+    },
+
+    async check(key: string, { id, hashes, now }: CheckInput): Promise<CheckResult> {
+      const [row] = await run(sql.check, [key, id ?? null, hashes, now]);
+      if (!row) return { status: "not_found" };
+      switch (row.status) {
+        case "approved":
+          return { status: "approved", record: recordFrom(row) };
+        case "invalid": {
+          const attemptsLeft = Number(row.attempts_left);
+          return attemptsLeft > 0 ? { status: "invalid", attemptsLeft } : { status: "too_many_attempts" };
+        }
+        default:
+          return { status: row.status as "expired" | "too_many_attempts" };
+      }
+    },
+
+    async hit(hits: readonly RateHit[], now: number): Promise<HitResult> {
+      if (!hits.length) return { ok: true };
+      const [row] = await run(sql.hit, [now, ...ruleParams(hits)]);
+      if (row.refused_rule === null) return { ok: true };
+      return {
+        ok: false,
+        key: hits[Number(row.refused_rule) - 1]!.key,
+        retryAfterMs: Number(row.retry_after_ms),
+      };
+    },
+
+    async delete(key: string, id?: string): Promise<boolean> {
+      return (await run(sql.delete, [key, id ?? null])).length > 0;
+    },
+
+    /**
+     * Removes records past their retention and windows whose events all left them. Reads never
+     * need it (such rows already read as absent); run it now and then to keep the tables small.
+     * Returns how many rows went. `now` defaults to `Date.now()`.
+     */
+    async deleteExpired(now: number = Date.now()): Promise<{ records: number; windows: number }> {
+      const [row] = await run(sql.deleteExpired, [now]);
+      return { records: row.records, windows: row.windows };
+    },
+  } satisfies Store & Record<string, unknown>;
+}

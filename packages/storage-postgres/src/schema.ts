@@ -1,0 +1,58 @@
+/** A table name, optionally schema-qualified: `otpkit_codes` or `auth.otpkit_codes`. */
+const tableName = /^[A-Za-z_][A-Za-z0-9_]{0,50}(\.[A-Za-z_][A-Za-z0-9_]{0,50})?$/;
+
+export const defaultTable = "otpkit_codes";
+
+export interface TableNames {
+  /** Pending codes, quoted for SQL. */
+  codes: string;
+  /** Rate-limit windows (`<table>_windows`), quoted for SQL. */
+  windows: string;
+}
+
+/** Validates the configured name and quotes each part, so it can be spliced into SQL text safely. */
+export function tableNames(table: string = defaultTable): TableNames {
+  if (!tableName.test(table)) {
+    throw new TypeError(
+      "postgresStorage: `table` must be a plain identifier, optionally schema-qualified (letters, digits, _).",
+    );
+  }
+  const quote = (name: string) =>
+    name
+      .split(".")
+      .map((part) => `"${part}"`)
+      .join(".");
+  return { codes: quote(table), windows: quote(`${table}_windows`) };
+}
+
+/**
+ * The DDL, idempotent (`IF NOT EXISTS`). `schema.sql` in the package is this text for the default
+ * table name (a test keeps the two identical).
+ */
+export function schemaSql(table: string = defaultTable): string {
+  const { codes, windows } = tableNames(table);
+  return `-- otpkit: pending one-time codes and rate-limit windows. Never a plaintext code: only HMACs.
+
+-- One row per pending code. The primary key is "<tenant>:<purpose letter>:<keyed digest of the
+-- phone>", so this unique index is what keeps one pending code per phone + purpose + tenant.
+CREATE TABLE IF NOT EXISTS ${codes} (
+  key          text    PRIMARY KEY,
+  id           text    NOT NULL,  -- the verification id (ver_…)
+  hash         text    NOT NULL,  -- HMAC-SHA-256 of the code (base64url)
+  link_hash    text,              -- HMAC-SHA-256 of the magic-link token, when one was sent
+  expires_at   bigint  NOT NULL,  -- epoch ms: the code is accepted strictly before this
+  attempts     integer NOT NULL,  -- wrong guesses so far
+  max_attempts integer NOT NULL,
+  data         text    NOT NULL,  -- opaque JSON the core reads back on success
+  retain_until bigint  NOT NULL   -- epoch ms: the row counts as gone from here; deleteExpired() sweeps it
+) WITH (fillfactor = 80);
+
+-- One row per rate-limit subject ("<tenant>:rl:<rule>:<window s>:<subject>"): an exact sliding
+-- log, the times of the events still inside the window, trimmed whenever the row is written.
+CREATE TABLE IF NOT EXISTS ${windows} (
+  key        text     PRIMARY KEY,
+  times      bigint[] NOT NULL,  -- epoch ms, oldest first
+  expires_at bigint   NOT NULL   -- epoch ms when the newest event leaves the window; deleteExpired() sweeps
+) WITH (fillfactor = 80);
+`;
+}

@@ -1,0 +1,176 @@
+import type { TableNames } from "./schema.js";
+
+/**
+ * One SQL statement per store operation. A statement is atomic on its own (it commits or rolls back
+ * as a whole), so no operation needs a transaction or an advisory lock. What keeps concurrent
+ * statements from deciding on stale data is how rows are read:
+ *
+ * - Rows a statement will change are read with `FOR UPDATE`. In READ COMMITTED, a locking read
+ *   waits for any concurrent writer of that row and then returns the row's *latest* committed
+ *   version (not the statement's snapshot), and the row stays locked until the statement ends. So
+ *   every decision below is made on current data, and nobody can change it before we write.
+ * - A row that does not exist yet cannot be locked. It is created with a plain `INSERT`: if another
+ *   statement created it after our snapshot, the primary key refuses ours (unique_violation), the
+ *   whole statement rolls back, and the store runs it again — now it finds and locks that row. A
+ *   race can cost a retry, never a lost or double count.
+ * - Windows are locked in key order, so two statements never wait on each other in a cycle; the one
+ *   remaining cycle (a window one statement creates while another already locked it) is resolved by
+ *   PostgreSQL's deadlock detector, and the store retries that too.
+ *
+ * Parameters are cast where first used; epoch milliseconds travel as bigint.
+ */
+
+/**
+ * The rate-limit reads shared by `put` and `hit`: three parallel arrays of rules (keys, limits,
+ * windows in ms) and the core's clock. Defines `refused` (the rule refusing for longest, if any)
+ * and `grown` (per window key, its new sliding log).
+ */
+function windowReads(t: TableNames, keys: string, limits: string, windowsMs: string, now: string) {
+  return `
+  rules AS (
+    SELECT * FROM unnest(${keys}::text[], ${limits}::int[], ${windowsMs}::bigint[])
+      WITH ORDINALITY AS rule(key, lim, window_ms, n)
+  ),
+  locked AS MATERIALIZED (
+    SELECT key, times FROM ${t.windows} WHERE key = ANY(${keys}::text[]) ORDER BY key FOR UPDATE
+  ),
+  -- Each rule's events still inside its window, oldest first.
+  live AS (
+    SELECT rule.n, rule.key, rule.lim, rule.window_ms, locked.key IS NOT NULL AS stored,
+      ARRAY(
+        SELECT time FROM unnest(locked.times) WITH ORDINALITY AS event(time, i)
+        WHERE time > ${now}::bigint - rule.window_ms ORDER BY i
+      ) AS times
+    FROM rules AS rule LEFT JOIN locked USING (key)
+  ),
+  -- The rule that refuses for longest: its oldest event inside the window frees the next slot.
+  refused AS (
+    SELECT n, times[cardinality(times) - lim + 1] + window_ms - ${now}::bigint AS retry_after_ms
+    FROM live WHERE cardinality(times) >= lim
+    ORDER BY retry_after_ms DESC, n LIMIT 1
+  ),
+  -- One new log per window key (a key named by two rules is trimmed by its longest window and
+  -- gets one event per rule).
+  grown AS (
+    SELECT DISTINCT ON (key) key, stored,
+      times || array_fill(${now}::bigint, ARRAY[count(*) OVER (PARTITION BY key)::int]) AS times,
+      ${now}::bigint + max(window_ms) OVER (PARTITION BY key) AS expires_at
+    FROM live ORDER BY key, window_ms DESC
+  )`;
+}
+
+/** The window writes, which happen only when the caller's `go` CTE says yes. */
+function windowWrites(t: TableNames) {
+  return `
+  counted_stored AS (
+    UPDATE ${t.windows} AS w SET times = grown.times, expires_at = greatest(w.expires_at, grown.expires_at)
+    FROM grown WHERE w.key = grown.key AND grown.stored AND (SELECT yes FROM go)
+  ),
+  counted_new AS (
+    INSERT INTO ${t.windows} (key, times, expires_at)
+    SELECT key, times, expires_at FROM grown WHERE NOT grown.stored AND (SELECT yes FROM go)
+    ORDER BY key
+  )`;
+}
+
+const recordColumns = "id, hash, link_hash, expires_at, attempts, max_attempts, data";
+
+/**
+ * put — $1 key, $2 id, $3 hash, $4 link_hash, $5 expires_at, $6 attempts, $7 max_attempts, $8 data,
+ * $9 retain_until, $10 now, $11 ifId (null: unconditional), $12/$13/$14 the rules.
+ * One row: `allowed` (false: ifId did not match, nothing written), `refused_rule` (1-based) and
+ * `retry_after_ms` when a limit refused, then the previous record's columns (null when none).
+ * The record and the windows are written together or not at all: every write waits on `go`.
+ */
+export const putSql = (t: TableNames) => `
+WITH
+  current AS MATERIALIZED (
+    SELECT * FROM ${t.codes} WHERE key = $1::text FOR UPDATE
+  ),
+  previous AS (
+    SELECT * FROM current WHERE retain_until > $10::bigint
+  ),
+  allowed AS (
+    SELECT $11::text IS NULL OR EXISTS (SELECT 1 FROM previous WHERE id = $11::text) AS yes
+  ),
+  ${windowReads(t, "$12", "$13", "$14", "$10")},
+  go AS (
+    SELECT (SELECT yes FROM allowed) AND NOT EXISTS (SELECT 1 FROM refused) AS yes
+  ),${windowWrites(t)},
+  replaced AS (
+    UPDATE ${t.codes} AS c
+    SET id = $2::text, hash = $3::text, link_hash = $4::text, expires_at = $5::bigint,
+      attempts = $6::int, max_attempts = $7::int, data = $8::text, retain_until = $9::bigint
+    FROM current WHERE c.key = current.key AND (SELECT yes FROM go)
+  ),
+  created AS (
+    INSERT INTO ${t.codes} (key, id, hash, link_hash, expires_at, attempts, max_attempts, data, retain_until)
+    SELECT $1::text, $2::text, $3::text, $4::text, $5::bigint, $6::int, $7::int, $8::text, $9::bigint
+    WHERE (SELECT yes FROM go) AND NOT EXISTS (SELECT 1 FROM current)
+  )
+SELECT (SELECT yes FROM allowed) AS allowed, refused.n AS refused_rule, refused.retry_after_ms,
+  ${recordColumns
+    .split(", ")
+    .map((column) => `previous.${column}`)
+    .join(", ")}
+FROM (SELECT) AS one LEFT JOIN refused ON true LEFT JOIN previous ON true`;
+
+/**
+ * hit — $1 now, $2/$3/$4 the rules. One row: `refused_rule` (1-based, null when every rule had
+ * room: then all were counted) and `retry_after_ms`.
+ */
+export const hitSql = (t: TableNames) => `
+WITH${windowReads(t, "$2", "$3", "$4", "$1")},
+  go AS (SELECT NOT EXISTS (SELECT 1 FROM refused) AS yes),${windowWrites(t)}
+SELECT refused.n AS refused_rule, refused.retry_after_ms FROM (SELECT) AS one LEFT JOIN refused ON true`;
+
+/**
+ * check — $1 key, $2 id (null: any), $3 candidate hashes, $4 now.
+ * No row: not_found (absent, superseded or past retention). Else `status` and the record's columns,
+ * plus `attempts_left` after a counted wrong guess. The order of the tests is the contract's.
+ */
+export const checkSql = (t: TableNames) => `
+WITH
+  current AS MATERIALIZED (
+    SELECT key, ${recordColumns},
+      -- Plain equality: both sides are HMAC outputs keyed with a secret the caller does not have
+      -- (see the README on timing).
+      coalesce(hash = ANY($3::text[]) OR link_hash = ANY($3::text[]), false) AS matched
+    FROM ${t.codes}
+    WHERE key = $1::text AND retain_until > $4::bigint AND ($2::text IS NULL OR id = $2::text)
+    FOR UPDATE
+  ),
+  verdict AS (
+    SELECT *, CASE
+        WHEN $4::bigint >= expires_at THEN 'expired'
+        WHEN attempts >= max_attempts THEN 'too_many_attempts'
+        WHEN matched THEN 'approved'
+        ELSE 'invalid'
+      END AS status
+    FROM current
+  ),
+  consumed AS (
+    DELETE FROM ${t.codes} AS c USING verdict WHERE c.key = verdict.key AND verdict.status = 'approved'
+  ),
+  counted AS (
+    UPDATE ${t.codes} AS c SET attempts = c.attempts + 1
+    FROM verdict WHERE c.key = verdict.key AND verdict.status = 'invalid'
+    RETURNING c.attempts, c.max_attempts
+  )
+SELECT verdict.status, ${recordColumns
+  .split(", ")
+  .map((column) => `verdict.${column}`)
+  .join(", ")},
+  (SELECT max_attempts - attempts FROM counted) AS attempts_left
+FROM verdict`;
+
+/** delete — $1 key, $2 id (null: any). One row per removed record. */
+export const deleteSql = (t: TableNames) =>
+  `DELETE FROM ${t.codes} WHERE key = $1::text AND ($2::text IS NULL OR id = $2::text) RETURNING 1`;
+
+/** deleteExpired — $1 now. One row: how many records and windows were removed. */
+export const deleteExpiredSql = (t: TableNames) => `
+WITH
+  records AS (DELETE FROM ${t.codes} WHERE retain_until <= $1::bigint RETURNING 1),
+  windows AS (DELETE FROM ${t.windows} WHERE expires_at <= $1::bigint RETURNING 1)
+SELECT (SELECT count(*) FROM records)::int AS records, (SELECT count(*) FROM windows)::int AS windows`;

@@ -1,0 +1,17 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+
+export const databaseUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+export const pool = (max = 20) =>
+  new pg.Pool({ connectionString: databaseUrl, max, connectionTimeoutMillis: 5000, query_timeout: 10_000 });
+
+/** A schema no other run shares, dropped at the end: runs (and parallel test files) never collide. */
+export async function runSchema(client: pg.Pool, label: string): Promise<string> {
+  const schema = `otpkit_test_${label}_${randomBytes(5).toString("hex")}`;
+  await client.query(`CREATE SCHEMA ${schema}`);
+  return schema;
+}
+
+export const dropSchema = (client: pg.Pool, schema: string) =>
+  client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);

@@ -1,0 +1,196 @@
+import type {
+  CheckInput,
+  CheckResult,
+  HitResult,
+  OtpRecord,
+  PutOptions,
+  PutResult,
+  RateHit,
+  Store,
+} from "@otpkit/otp-core";
+import { type RedisClientLike, runScript, type Script, script, scriptRunner } from "./client.js";
+import { checkScript, deleteScript, hitScript, putScript } from "./scripts.js";
+
+export type { IoRedisLike, NodeRedisLike, RedisClientLike } from "./client.js";
+
+export interface RedisStorageOptions {
+  /**
+   * The app's own connected client: an `ioredis` `Redis` or `Cluster`, or a `redis` (node-redis v5)
+   * client or cluster. The store never connects, reconnects or closes it. For failing closed
+   * promptly when Redis is down, configure it not to queue commands while disconnected — see the README.
+   */
+  client: RedisClientLike;
+  /**
+   * Starts the hash tag of every key: `{<prefix><tenant>}:…`. Use one per app (or per test run)
+   * sharing a Redis. Must not contain `{` or `}`. Default: `"otp:"`.
+   */
+  prefix?: string;
+  /**
+   * Milliseconds an operation may take before it fails (and the core answers `store_unavailable`),
+   * whatever the client's own retry settings. `0` turns the guard off. Default: `2000`.
+   */
+  timeoutMs?: number;
+}
+
+const scripts = {
+  put: script(putScript),
+  check: script(checkScript),
+  hit: script(hitScript),
+  delete: script(deleteScript),
+};
+
+type Reply = Array<string | number>;
+
+/** Rebuilds a record from the seven fields the scripts reply with, starting at `at`. */
+function recordFrom(reply: Reply, at: number): OtpRecord {
+  const [id, hash, linkHash, expiresAt, attempts, maxAttempts, data] = reply.slice(at, at + 7);
+  return {
+    id: String(id),
+    hash: String(hash),
+    ...(linkHash ? { linkHash: String(linkHash) } : {}),
+    expiresAt: Number(expiresAt),
+    attempts: Number(attempts),
+    maxAttempts: Number(maxAttempts),
+    data: String(data),
+  };
+}
+
+/** The rate rules as script arguments: a limit and a window per rule, in KEYS order. */
+const ruleArgs = (hits: readonly RateHit[]) =>
+  hits.flatMap((hit) => [String(hit.limit), String(hit.windowMs)]);
+
+/** The tenant of a core key is what precedes its first `:` (`tenant:l:digest`, `tenant:rl:…`). */
+const tenantOf = (key: string) => {
+  const colon = key.indexOf(":");
+  return colon < 0 ? "" : key.slice(0, colon);
+};
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  if (!ms) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms.`)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+/**
+ * A `Store` on Redis (standalone, Sentinel or Cluster). Each operation is one Lua script, sent with
+ * EVALSHA: one round trip, and atomic because Redis runs a script without interleaving any other
+ * command. Expiry lives in Redis (PEXPIRE), so nothing needs sweeping.
+ *
+ * Every key of one operation carries the same hash tag, `{<prefix><tenant>}`, so each script
+ * touches a single Cluster slot: one slot per tenant.
+ */
+export function redisStorage(options: RedisStorageOptions) {
+  const runner = scriptRunner(options.client);
+  const prefix = options.prefix ?? "otp:";
+  if (/[{}]/.test(prefix)) throw new TypeError("redisStorage: `prefix` must not contain { or }.");
+  const timeoutMs = options.timeoutMs ?? 2000;
+
+  /**
+   * `tenant:rest` becomes `{<prefix>tenant}:<kind>:rest`; the kind (`r` record, `w` window) keeps
+   * records and windows apart. A key without a colon (tenant "") keeps its whole text after the kind.
+   */
+  const redisKey = (kind: "r" | "w", key: string) => {
+    const tenant = tenantOf(key);
+    return `{${prefix}${tenant}}:${kind}${key.slice(tenant.length)}`;
+  };
+
+  /** A script may only touch one slot: every key of one operation must belong to one tenant. */
+  const sameTenant = (tenant: string, hits: readonly RateHit[]) => {
+    for (const hit of hits) {
+      if (tenantOf(hit.key) !== tenant) {
+        throw new Error("redisStorage: all keys of one operation must share a tenant (one Cluster slot).");
+      }
+    }
+  };
+
+  const run = (which: Script, keys: string[], args: string[]) =>
+    withTimeout(runScript(runner, which, keys, args), timeoutMs) as Promise<Reply>;
+
+  return {
+    name: "redis",
+
+    async put(
+      key: string,
+      record: OtpRecord,
+      { now, retainUntil, hits = [], ifId }: PutOptions,
+    ): Promise<PutResult> {
+      sameTenant(tenantOf(key), hits);
+      const reply = await run(
+        scripts.put,
+        [redisKey("r", key), ...hits.map((hit) => redisKey("w", hit.key))],
+        [
+          String(now),
+          String(retainUntil - now),
+          String(retainUntil),
+          ifId === undefined ? "0" : "1",
+          ifId ?? "",
+          record.id,
+          record.hash,
+          record.linkHash ?? "",
+          String(record.expiresAt),
+          String(record.attempts),
+          String(record.maxAttempts),
+          record.data,
+          ...ruleArgs(hits),
+        ],
+      );
+      if (reply[0] === "limited") {
+        return { ok: false, key: hits[Number(reply[1]) - 1]!.key, retryAfterMs: Number(reply[2]) };
+      }
+      return { ok: true, previous: reply.length > 1 ? recordFrom(reply, 1) : null };
+    },
+
+    async check(key: string, { id, hashes, now }: CheckInput): Promise<CheckResult> {
+      const reply = await run(
+        scripts.check,
+        [redisKey("r", key)],
+        [String(now), id === undefined ? "0" : "1", id ?? "", ...hashes],
+      );
+      switch (reply[0]) {
+        case "approved":
+          return { status: "approved", record: recordFrom(reply, 1) };
+        case "invalid":
+          return { status: "invalid", attemptsLeft: Number(reply[1]) };
+        case "too_many_attempts":
+        case "expired":
+        case "not_found":
+          return { status: reply[0] };
+        default:
+          throw new Error(`redisStorage: unexpected reply ${String(reply[0])} from the check script.`);
+      }
+    },
+
+    async hit(hits: readonly RateHit[], now: number): Promise<HitResult> {
+      if (!hits.length) return { ok: true };
+      sameTenant(tenantOf(hits[0]!.key), hits);
+      const reply = await run(
+        scripts.hit,
+        hits.map((hit) => redisKey("w", hit.key)),
+        [String(now), ...ruleArgs(hits)],
+      );
+      if (reply[0] === "limited") {
+        return { ok: false, key: hits[Number(reply[1]) - 1]!.key, retryAfterMs: Number(reply[2]) };
+      }
+      return { ok: true };
+    },
+
+    async delete(key: string, id?: string): Promise<boolean> {
+      const removed = (await withTimeout(
+        runScript(runner, scripts.delete, [redisKey("r", key)], [id === undefined ? "0" : "1", id ?? ""]),
+        timeoutMs,
+      )) as number;
+      return removed === 1;
+    },
+  } satisfies Store;
+}

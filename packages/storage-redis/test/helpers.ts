@@ -1,0 +1,35 @@
+import { randomBytes } from "node:crypto";
+import { Redis } from "ioredis";
+import { createClient } from "redis";
+
+export const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+
+/** A prefix no other run shares, so runs (and parallel test files) never collide. */
+export const runPrefix = (label: string) => `otp-test-${label}-${randomBytes(6).toString("hex")}:`;
+
+/** Fail fast rather than queue forever when Redis is away. */
+export const ioredisClient = () =>
+  new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: true, connectTimeout: 2000 });
+
+export async function nodeRedisClient() {
+  const client = createClient({ url: redisUrl, socket: { connectTimeout: 2000, reconnectStrategy: false } });
+  await client.connect();
+  return client;
+}
+
+/** Every key of a run: they all start with `{<prefix>` (the hash tag opens every key). */
+export async function keysOf(client: Redis, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = "0";
+  do {
+    const [next, batch] = await client.scan(cursor, "MATCH", `{${prefix}*`, "COUNT", 1000);
+    cursor = next;
+    keys.push(...batch);
+  } while (cursor !== "0");
+  return keys;
+}
+
+export async function dropKeys(client: Redis, prefix: string) {
+  const keys = await keysOf(client, prefix);
+  for (let i = 0; i < keys.length; i += 500) await client.del(...keys.slice(i, i + 500));
+}
