@@ -1,0 +1,92 @@
+import { isOtpError, type Purpose, type VerifyResult } from "@otpkit/otp-core";
+import type { Awaitable, User } from "next-auth";
+import CredentialsImport, { type CredentialsConfig } from "next-auth/providers/credentials";
+import { lazyOtp, type OtpSource } from "./otp-source.js";
+
+// next-auth ships CommonJS with `exports.default`: bundlers unwrap it, Node's ESM loader does not.
+const Credentials = ((CredentialsImport as unknown as { default?: typeof CredentialsImport }).default ??
+  CredentialsImport) as typeof CredentialsImport;
+
+/** The user `authorize` returns when the app gives no `findUser`/`createUser`. */
+export interface SmsOtpUser extends User {
+  /** The verified number, E.164. */
+  phone: string;
+}
+
+export interface SmsOtpProviderOptions<U extends User = User> {
+  /** The otp-core instance that sends the codes (or a function making it on first use). */
+  otp: OtpSource;
+  /**
+   * Finds the account of a verified phone (E.164). Return `null` when there is none: sign-in is
+   * then refused with `user_not_found`, unless `createUser` is given. Runs only after the code
+   * was verified, so it can never be used to probe which numbers have accounts.
+   * Default: none — every verified phone signs in as `{ id: phone, phone }`.
+   */
+  findUser?: (phone: string, verification: VerifyResult) => Awaitable<U | null | undefined>;
+  /**
+   * Sign-up: creates the account of a verified phone that `findUser` did not find (without
+   * `findUser`, it is called on every sign-in, so make it an upsert). Default: none — no sign-up.
+   */
+  createUser?: (phone: string, verification: VerifyResult) => Awaitable<U>;
+  /** The purpose codes were sent with (the send route's `purpose`). Default: `"login"`. */
+  purpose?: Purpose;
+  /** The provider id for `signIn(id, …)`. Default: `"sms-otp"`. */
+  id?: string;
+  /** The name on NextAuth's built-in sign-in page. Default: `"SMS"`. */
+  name?: string;
+}
+
+/** Thrown (as its message) when `findUser` finds nobody and sign-up is not allowed. */
+export const userNotFound = "user_not_found";
+
+/**
+ * A NextAuth v4 `CredentialsProvider` (credentials `phone` + `code`) whose `authorize` checks the
+ * code through otp-core. Every refusal throws an `Error` whose message is a stable code
+ * (`invalid_code`, `too_many_attempts`, `expired`, `not_found`, `invalid_phone`, `user_not_found`…):
+ * NextAuth hands that message to the page as `signIn(…).error`.
+ */
+export function SmsOtpProvider<U extends User = SmsOtpUser>(
+  options: SmsOtpProviderOptions<U>,
+): CredentialsConfig<{ phone: { label: string; type: string }; code: { label: string; type: string } }> {
+  const getOtp = lazyOtp(options.otp);
+  const purpose = options.purpose ?? "login";
+  return Credentials({
+    id: options.id ?? "sms-otp",
+    name: options.name ?? "SMS",
+    credentials: {
+      phone: { label: "Phone", type: "tel" },
+      code: { label: "Code", type: "text" },
+    },
+    // Only `phone` and `code` are read: the user comes from the verified number, never from the body.
+    async authorize(credentials) {
+      let verification: VerifyResult;
+      try {
+        const otp = await getOtp();
+        verification = await otp.verify({ phone: credentials?.phone, code: credentials?.code, purpose });
+      } catch (error) {
+        throw refusal(error);
+      }
+      const { phone } = verification;
+      try {
+        const found = options.findUser ? await options.findUser(phone, verification) : undefined;
+        if (found) return found;
+        if (options.createUser) return await options.createUser(phone, verification);
+        if (options.findUser) throw new Error(userNotFound);
+        return { id: phone, phone } satisfies SmsOtpUser;
+      } catch (error) {
+        throw error instanceof Error && error.message === userNotFound ? error : refusal(error);
+      }
+    },
+  });
+}
+
+/**
+ * NextAuth puts the thrown message into the page's URL and `signIn` result, so only stable codes
+ * may go there: an OtpError's code, or `server_error` for anything else (a database error's text
+ * could leak internals). The real error is logged for the operator.
+ */
+function refusal(error: unknown): Error {
+  if (isOtpError(error) && error.status < 500) return new Error(error.code, { cause: error });
+  console.error("otpkit: SMS sign-in failed", error);
+  return new Error(isOtpError(error) ? error.code : "server_error", { cause: error });
+}
