@@ -1,3 +1,132 @@
 #!/usr/bin/env node
-console.error("otpkit: commands are coming (sandbox, serve)");
-process.exitCode = 1;
+/**
+ * `otpkit sandbox` and `otpkit serve`. Every failure a user can cause (a taken port, a bad flag, a
+ * missing secret) ends as one line on stderr and a non-zero exit, never a stack trace.
+ */
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { isOtpError } from "@otpkit/otp-core";
+import { CliError } from "./node-http.js";
+import { checkFaults, type SandboxFaults, startSandbox } from "./sandbox.js";
+import { type Log, startServer } from "./serve.js";
+
+const usage = `Usage: otpkit <command> [options]
+
+Commands:
+  sandbox   Local SMS gateway (Unosend-compatible) with an inbox page at /
+  serve     The verify API (POST /v1/sms/verify/send and /check), configured from env
+
+Options (both):
+  --port <n>        Port to listen on (sandbox 4025, serve 4000; 0 = any free port)
+  --host <addr>     Address to bind (default 127.0.0.1)
+  -h, --help        Show this help
+
+Sandbox options:
+  --api-key <key>   Accept only this Bearer key (default: any non-empty key)
+  --fail <status>   Answer every send with this HTTP status (429, 402, 500, …)
+  --latency <ms>    Delay every send by this many milliseconds
+  --timeout         Never answer sends (exercise your client's timeout)
+
+Serve reads OTP_SECRET, UNOSEND_API_KEY, UNOSEND_API_URL, OTPKIT_API_KEYS, TRUST_PROXY,
+SMS_RATE_LIMIT_HOUR, SMS_RATE_LIMIT_DAY, OTP_EXPIRY_MINUTES, REDIS_URL, DATABASE_URL, … (see README).`;
+
+const log: Log = (level, line) =>
+  level === "info" ? console.log(line) : console.error(level === "warn" ? `warning: ${line}` : line);
+
+function integerFlag(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new CliError(`--${name} must be a whole number, not "${value}".`);
+  return Number(value);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      port: { type: "string" },
+      host: { type: "string" },
+      "api-key": { type: "string" },
+      fail: { type: "string" },
+      latency: { type: "string" },
+      timeout: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+      version: { type: "boolean", short: "v" },
+    },
+  });
+  const [command, ...extra] = positionals;
+  if (values.version) {
+    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+    return console.log(pkg.version);
+  }
+  if (values.help || !command) return console.log(usage);
+  if (extra.length) throw new CliError(`unexpected argument "${extra[0]}". See otpkit --help.`);
+  const port = integerFlag(values.port, "port");
+  const host = values.host ?? "127.0.0.1";
+  const warnIfExposed = () => {
+    if (host !== "127.0.0.1" && host !== "localhost" && host !== "::1")
+      log("warn", `listening on ${host}, not loopback: other machines can reach this ${command}.`);
+  };
+
+  if (command === "sandbox") {
+    const faults: SandboxFaults = {};
+    const status = integerFlag(values.fail, "fail");
+    const latencyMs = integerFlag(values.latency, "latency");
+    if (status !== undefined) faults.status = status;
+    if (latencyMs !== undefined) faults.latencyMs = latencyMs;
+    if (values.timeout) faults.hang = true;
+    const sandbox = await startSandbox({
+      ...(port !== undefined ? { port } : {}),
+      host,
+      faults: checkFaults(faults),
+      ...(values["api-key"] !== undefined ? { apiKey: values["api-key"] } : {}),
+    });
+    log("info", `otpkit sandbox listening on ${sandbox.url}`);
+    warnIfExposed();
+    log("info", `  inbox:    ${sandbox.url}/`);
+    log("info", `  send API: UNOSEND_API_URL=${sandbox.apiUrl}`);
+    log("info", `  JSON:     ${sandbox.url}/api/sandbox/messages?to=%2B14155551234`);
+    if (faults.status || faults.latencyMs || faults.hang)
+      log("info", `  faults:   ${JSON.stringify(checkFaults(faults))}`);
+    return onShutdown(() => sandbox.close());
+  }
+  if (command === "serve") {
+    if (values.fail || values.latency || values.timeout || values["api-key"])
+      throw new CliError("--fail, --latency, --timeout and --api-key belong to `otpkit sandbox`.");
+    const server = await startServer({ ...(port !== undefined ? { port } : {}), host, log });
+    warnIfExposed();
+    return onShutdown(() => server.close());
+  }
+  throw new CliError(`unknown command "${command}". See otpkit --help.`);
+}
+
+/** SIGTERM/SIGINT: finish requests in flight, close the store, exit 0. A second signal exits at once. */
+function onShutdown(close: () => Promise<void>) {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    log("info", `${signal}: shutting down…`);
+    close().then(
+      () => process.exit(0),
+      (error) => {
+        log("error", `otpkit: shutdown failed: ${error instanceof Error ? error.message : error}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  // parseArgs reports unknown flags as TypeErrors with a code; those are user errors too.
+  const userError =
+    error instanceof CliError ||
+    isOtpError(error) ||
+    (error as { code?: string })?.code?.startsWith?.("ERR_PARSE_ARGS");
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(`otpkit: ${userError ? message : `unexpected error: ${message}`}`);
+  if (!userError && process.env.OTPKIT_DEBUG) console.error(error);
+  process.exitCode = userError && !(error instanceof CliError) && !isOtpError(error) ? 2 : 1;
+});

@@ -1,0 +1,252 @@
+/**
+ * The sandbox over real HTTP: the Unosend-compatible send API, the JSON endpoints, the inbox
+ * page and its live updates, and fault injection as the core's own `unosend()` sender sees it.
+ */
+import { request as httpRequest } from "node:http";
+import { isOtpError, unosend } from "@otpkit/otp-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type Sandbox, startSandbox } from "../src/sandbox.js";
+import { request } from "./helpers.js";
+
+const to = "+14155551234";
+const bearer = { authorization: "Bearer test-key" };
+
+describe("otpkit sandbox", () => {
+  let sandbox: Sandbox;
+  const url = (path: string) => `${sandbox.url}${path}`;
+  const sms = (body: unknown, headers: Record<string, string> = bearer) =>
+    request(url("/api/v1/sms"), { body, headers });
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ port: 0 });
+  });
+  afterAll(() => sandbox.close());
+  afterEach(() => {
+    sandbox.clear();
+    sandbox.setFaults(undefined);
+  });
+
+  describe("POST /api/v1/sms (Unosend send API)", () => {
+    it("accepts the seed's request and answers {data: [{id, to, status}]}", async () => {
+      const answer = await sms({
+        to,
+        body: "Your login code is 123456. Valid for 5 minutes.",
+        metadata: { type: "login" },
+      });
+      expect(answer.status).toBe(200);
+      expect(answer.json).toEqual({
+        data: [{ id: expect.stringMatching(/^sms_/), to, status: "queued", created_at: expect.any(String) }],
+      });
+      expect(sandbox.messages[0]).toMatchObject({ id: answer.json.data[0].id, to, code: "123456" });
+    });
+
+    it("requires a Bearer key, and only the configured one when given", async () => {
+      expect((await sms({ to, body: "x 1234" }, {})).status).toBe(401);
+      expect((await sms({ to, body: "x 1234" }, { authorization: "Bearer " })).status).toBe(401);
+      const strict = await startSandbox({ port: 0, apiKey: "only-this" });
+      try {
+        const path = `${strict.url}/api/v1/sms`;
+        expect((await request(path, { body: { to, body: "x" }, headers: bearer })).status).toBe(401);
+        expect(
+          (await request(path, { body: { to, body: "x" }, headers: { authorization: "Bearer only-this" } }))
+            .status,
+        ).toBe(200);
+      } finally {
+        await strict.close();
+      }
+    });
+
+    it("validates the body", async () => {
+      for (const body of [
+        { to: "4155551234", body: "x" },
+        { to, body: "" },
+        { to, body: 5 },
+        { to, body: "x", metadata: [1] },
+        { to, body: "x", tags: "login" },
+      ]) {
+        const answer = await sms(body);
+        expect(answer.status, JSON.stringify(body)).toBe(400);
+        expect(answer.json.error.code).toBe("validation_error");
+      }
+      const text = await request(url("/api/v1/sms"), {
+        raw: "to=x",
+        headers: { ...bearer, "content-type": "text/plain" },
+      });
+      expect(text.status).toBe(415);
+      expect(sandbox.messages).toHaveLength(0);
+    });
+
+    it("works as the endpoint of the core's unosend() sender, unchanged", async () => {
+      const sender = unosend({ apiUrl: sandbox.apiUrl, apiKey: "sandbox" });
+      const { id } = await sender.send({ to, body: "Your code is 424242", channel: "sms", tags: ["login"] });
+      expect(sandbox.messages[0]).toMatchObject({ id, to, code: "424242", tags: ["login"] });
+    });
+  });
+
+  describe("JSON for tests", () => {
+    it("lists messages newest first, filtered by ?to (with or without an encoded +)", async () => {
+      await sms({ to, body: "first 111111" });
+      await sms({ to: "+447911123456", body: "other 222222" });
+      await sms({ to, body: "second 333333", tags: ["login"] });
+      const all = await request(url("/api/sandbox/messages"));
+      expect(all.json.messages.map((m: { code: string }) => m.code)).toEqual(["333333", "222222", "111111"]);
+      const mine = await request(url(`/api/sandbox/messages?to=${encodeURIComponent(to)}`));
+      expect(mine.json.messages.map((m: { body: string }) => m.body)).toEqual([
+        "second 333333",
+        "first 111111",
+      ]);
+      expect(Object.keys(mine.json.messages[0]).sort()).toEqual(
+        ["body", "code", "id", "metadata", "receivedAt", "tags", "to"].sort(),
+      );
+      const raw = await request(url(`/api/sandbox/messages?to=${to}`));
+      expect(raw.json.messages).toHaveLength(2);
+    });
+
+    it("returns the last code for a number, or 404", async () => {
+      expect((await request(url(`/api/sandbox/last-code?to=${encodeURIComponent(to)}`))).status).toBe(404);
+      await sms({ to, body: "code 555555" });
+      await sms({ to, body: "code 666666" });
+      const last = await request(url(`/api/sandbox/last-code?to=${encodeURIComponent(to)}`));
+      expect(last.json).toEqual({ code: "666666" });
+      expect(sandbox.lastCode(to)).toBe("666666");
+    });
+
+    it("clears with DELETE", async () => {
+      await sms({ to, body: "code 777777" });
+      const cleared = await request(url("/api/sandbox/messages"), { method: "DELETE" });
+      expect(cleared.json).toEqual({ deleted: 1 });
+      expect((await request(url("/api/sandbox/messages"))).json.messages).toEqual([]);
+    });
+  });
+
+  describe("inbox page", () => {
+    it("shows a message just sent, newest first, grouped by phone, code highlighted and body escaped", async () => {
+      await sms({ to: "+447911123456", body: "Your code is 121212" });
+      await sms({ to, body: "<script>alert(1)</script> Your login code is 987654." });
+      const page = await request(url("/"));
+      expect(page.status).toBe(200);
+      expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+      expect(page.headers.get("content-security-policy")).toMatch(/script-src 'nonce-/);
+      expect(page.text).toContain('<mark class="code">987654</mark>');
+      expect(page.text).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
+      expect(page.text).not.toContain("<script>alert(1)");
+      // The group of the newest message comes first.
+      expect(page.text.indexOf(to)).toBeLessThan(page.text.indexOf("+447911123456"));
+      expect(page.text).toContain("EventSource");
+    });
+
+    it("pushes a change over Server-Sent Events when a message arrives", async () => {
+      const controller = new AbortController();
+      const events = await fetch(url("/api/sandbox/events"), { signal: controller.signal });
+      expect(events.headers.get("content-type")).toMatch(/^text\/event-stream/);
+      const reader = events.body!.getReader();
+      const decoder = new TextDecoder();
+      let received = decoder.decode((await reader.read()).value);
+      expect(received).toContain("retry:");
+      await sms({ to, body: "live 434343" });
+      const timeout = setTimeout(() => controller.abort(), 5000);
+      while (!received.includes("data: changed")) received += decoder.decode((await reader.read()).value);
+      clearTimeout(timeout);
+      controller.abort();
+      // The stream says only that something changed: no bodies, no codes.
+      expect(received).not.toContain("434343");
+      const list = await request(url("/inbox/list"));
+      expect(list.text).toContain("434343");
+    });
+
+    it("refuses requests addressed to other host names (DNS rebinding)", async () => {
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = httpRequest(
+          {
+            host: "127.0.0.1",
+            port: sandbox.port,
+            path: "/api/sandbox/messages",
+            headers: { host: "evil.example" },
+          },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode!);
+          },
+        );
+        req.on("error", reject);
+        req.end();
+      });
+      expect(status).toBe(403);
+    });
+  });
+
+  describe("fault injection", () => {
+    const sender = () => unosend({ apiUrl: sandbox.apiUrl, apiKey: "sandbox", timeoutMs: 300 });
+    const failure = async () => {
+      try {
+        await sender().send({ to, body: "Your code is 123456", channel: "sms" });
+      } catch (error) {
+        return error;
+      }
+      throw new Error("the send succeeded");
+    };
+
+    it.each([
+      [429, "rate_limited", 429],
+      [402, "quota_exceeded", 402],
+      [500, "send_failed", 502],
+    ])("--fail %i makes unosend() report %s", async (status, code, httpStatus) => {
+      await request(url("/api/sandbox/faults"), { body: { status } });
+      const error = await failure();
+      expect(isOtpError(error) && error.code).toBe(code);
+      expect(isOtpError(error) && error.status).toBe(httpStatus);
+      expect(sandbox.messages).toHaveLength(0);
+    });
+
+    it("a 429 carries Retry-After through to the core's error", async () => {
+      sandbox.setFaults({ status: 429, retryAfter: 7 });
+      const error = await failure();
+      expect(isOtpError(error) && error.retryAfter).toBe(7);
+    });
+
+    it("a hang makes unosend() time out with send_failed", async () => {
+      await request(url("/api/sandbox/faults"), { body: { hang: true } });
+      const started = Date.now();
+      const error = await failure();
+      expect(isOtpError(error) && error.code).toBe("send_failed");
+      expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+      expect(Date.now() - started).toBeLessThan(5000);
+    });
+
+    it("latency delays the answer; count limits the fault; DELETE clears it", async () => {
+      await request(url("/api/sandbox/faults"), { body: { latencyMs: 200 } });
+      const started = Date.now();
+      await sms({ to, body: "slow 101010" });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+
+      await request(url("/api/sandbox/faults"), { body: { status: 500, count: 2 } });
+      expect((await sms({ to, body: "a 1111" })).status).toBe(500);
+      expect((await sms({ to, body: "b 2222" })).status).toBe(500);
+      expect((await sms({ to, body: "c 3333" })).status).toBe(200);
+
+      await request(url("/api/sandbox/faults"), { body: { status: 402 } });
+      expect((await request(url("/api/sandbox/faults"))).json.faults).toEqual({ status: 402 });
+      await request(url("/api/sandbox/faults"), { method: "DELETE" });
+      expect((await sms({ to, body: "d 4444" })).status).toBe(200);
+    });
+
+    it("refuses nonsense faults", async () => {
+      for (const body of [{ status: 200 }, { latencyMs: -1 }, { hang: "yes" }, { count: 0 }]) {
+        const answer = await request(url("/api/sandbox/faults"), { body });
+        expect(answer.status, JSON.stringify(body)).toBe(400);
+      }
+    });
+
+    it("takes faults at startup (the --fail flag)", async () => {
+      const failing = await startSandbox({ port: 0, faults: { status: 402 } });
+      try {
+        const error = await unosend({ apiUrl: failing.apiUrl, apiKey: "k" })
+          .send({ to, body: "x 1234", channel: "sms" })
+          .catch((caught: unknown) => caught);
+        expect(isOtpError(error) && error.code).toBe("quota_exceeded");
+      } finally {
+        await failing.close();
+      }
+    });
+  });
+});
