@@ -32,7 +32,7 @@ export function ResendButton({
   return (
     <>
       <button className={className} type="button" disabled={!ready || pending} onClick={onResend}>
-        {ready ? labels.resend : <span role="timer">{labels.resendIn(secondsLeft)}</span>}
+        {ready ? labels.resend : labels.resendIn(secondsLeft)}
       </button>
       <span className="otpkit-sr-only" aria-live="polite">
         {ready && availableAt !== undefined ? labels.resendReady : ""}
