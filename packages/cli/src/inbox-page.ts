@@ -123,7 +123,7 @@ export function renderInboxPage(
   .phone h2 .count { color: var(--muted); font-weight: 450; font-size: 13px; }
   .message { padding: 12px 18px; border-top: 1px solid var(--line); }
   .message:first-of-type { border-top: 0; }
-  .phone .message:first-of-type { animation: arrive .6s ease-out; }
+  .message.new { animation: arrive 1.5s ease-out; }
   @keyframes arrive { from { background: var(--accent-soft); } to { background: transparent; } }
   .meta-row { display: flex; flex-wrap: wrap; align-items: center; gap: 6px; font-size: 12.5px; color: var(--muted); }
   .meta-row time { margin-right: 4px; font-variant-numeric: tabular-nums; }
@@ -162,7 +162,12 @@ ${renderInboxList(messages, faults)}
   };
   const refresh = async () => {
     const response = await fetch("/inbox/list", { cache: "no-store" });
-    if (response.ok) { inbox.innerHTML = await response.text(); localTimes(); }
+    if (!response.ok) return;
+    const known = new Set([...inbox.querySelectorAll(".message")].map((message) => message.dataset.id));
+    inbox.innerHTML = await response.text();
+    for (const message of inbox.querySelectorAll(".message"))
+      if (!known.has(message.dataset.id)) message.classList.add("new");
+    localTimes();
   };
   const events = new EventSource("/api/sandbox/events");
   events.onopen = () => { live.textContent = "live"; live.classList.add("on"); refresh(); };

@@ -149,19 +149,20 @@ export function listen(
   });
 }
 
-/** Requests Node cannot even parse still get a JSON 4xx, like everything else. */
+/** Requests Node cannot even parse (or that never finish arriving) still get a JSON 4xx. */
 function answerMalformed(error: NodeJS.ErrnoException, socket: Duplex) {
-  if (!socket.writable || error.code === "ECONNRESET") return socket.destroy();
-  const tooBig = error.code === "HPE_HEADER_OVERFLOW";
-  const body = JSON.stringify({
-    error: tooBig
-      ? { code: "invalid_request", message: "The request headers are too large." }
-      : { code: "invalid_request", message: "Malformed HTTP request." },
-  });
+  const responding = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent;
+  if (!socket.writable || responding || error.code === "ECONNRESET") return socket.destroy();
+  const [status, message] =
+    error.code === "HPE_HEADER_OVERFLOW"
+      ? ["431 Request Header Fields Too Large", "The request headers are too large."]
+      : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? ["408 Request Timeout", "The request did not arrive in time."]
+        : ["400 Bad Request", "Malformed HTTP request."];
+  const body = JSON.stringify({ error: { code: "invalid_request", message } });
   socket.end(
-    `HTTP/1.1 ${tooBig ? "431 Request Header Fields Too Large" : "400 Bad Request"}\r\n` +
-      `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
-      `connection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${status}\r\ncontent-type: application/json; charset=utf-8\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
   );
 }
 

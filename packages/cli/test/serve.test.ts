@@ -205,6 +205,35 @@ describe("otpkit serve configuration", () => {
     }
   });
 
+  it("limits sends per client IP: the socket's, or X-Forwarded-For's only with TRUST_PROXY", async () => {
+    const env = { OTP_SECRET: secret, OTPKIT_SANDBOX_PORT: "0", SMS_RATE_LIMIT_IP: "2" };
+    const sendFrom = (server: OtpServer, forwardedFor: string, n: number) =>
+      request(`${server.url}/v1/sms/verify/send`, {
+        body: { phone: `+1415555${String(1000 + n)}` },
+        headers: { "x-forwarded-for": forwardedFor },
+      });
+    const direct = await startServer({ port: 0, env });
+    try {
+      expect((await sendFrom(direct, "1.1.1.1", 1)).status).toBe(200);
+      expect((await sendFrom(direct, "2.2.2.2", 2)).status).toBe(200);
+      // A client-written header does not buy a fresh limit: all three come from 127.0.0.1.
+      const third = await sendFrom(direct, "3.3.3.3", 3);
+      expect(third.status).toBe(429);
+      expect(third.json.error.code).toBe("rate_limited");
+    } finally {
+      await direct.close();
+    }
+    const proxied = await startServer({ port: 0, env: { ...env, TRUST_PROXY: "1" } });
+    try {
+      for (let n = 1; n <= 3; n++) expect((await sendFrom(proxied, `10.0.0.${n}`, n)).status).toBe(200);
+      expect((await sendFrom(proxied, "6.6.6.6, 10.0.0.9", 4)).status).toBe(200);
+      expect((await sendFrom(proxied, "7.7.7.7, 10.0.0.9", 5)).status).toBe(200);
+      expect((await sendFrom(proxied, "8.8.8.8, 10.0.0.9", 6)).status).toBe(429);
+    } finally {
+      await proxied.close();
+    }
+  });
+
   it("reuses a sandbox already running on the sandbox port", async () => {
     const sandbox = await startSandbox({ port: 0 });
     const server = await startServer({
@@ -240,7 +269,7 @@ describe("otpkit serve configuration", () => {
     expect((error as Error).message).not.toContain("\n");
   });
 
-  it("says so when the port is taken, and leaves nothing running", async () => {
+  it("says so when the port is taken", async () => {
     const first = await startServer({
       port: 0,
       env: { OTP_SECRET: secret, UNOSEND_API_URL: "http://127.0.0.1:9/api/v1" },
