@@ -76,12 +76,13 @@ export async function startServer(options: ServerOptions = {}): Promise<OtpServe
   } else {
     const sandboxPort = wholeNumber(env, "OTPKIT_SANDBOX_PORT", 0) ?? defaultSandboxPort;
     try {
-      sandbox = await startSandbox({ port: sandboxPort, host });
+      // Always loopback: the sandbox shows codes, even when the API itself is bound wider.
+      sandbox = await startSandbox({ port: sandboxPort, host: "127.0.0.1" });
       otpOptions.sender = unosend({ apiUrl: sandbox.apiUrl, apiKey: "sandbox" });
       senderLine = `embedded sandbox — inbox at ${sandbox.url}/`;
     } catch (error) {
       // `otpkit sandbox` already running in another terminal is the common reason: use it.
-      const running = `http://${host.includes(":") ? `[${host}]` : host}:${sandboxPort}`;
+      const running = `http://127.0.0.1:${sandboxPort}`;
       if (!(error instanceof CliError && error.portInUse && (await isSandbox(running)))) throw error;
       otpOptions.sender = unosend({ apiUrl: `${running}/api/v1`, apiKey: "sandbox" });
       senderLine = `the sandbox already running — inbox at ${running}/`;
