@@ -22,6 +22,13 @@ export interface Queryable {
   query(text: string, params?: unknown[]): Promise<{ rows: any[] }>;
 }
 
+/** A statement sent by name, so that each connection parses and plans it once (`pg`'s QueryConfig). */
+interface NamedQuery {
+  name: string;
+  text: string;
+  values: unknown[];
+}
+
 export interface PostgresStorageOptions {
   /** Runs the statements. For failing closed promptly when the database is down, see the README. */
   client: Queryable;
@@ -30,6 +37,15 @@ export interface PostgresStorageOptions {
    * Create both with `migrate()` or `schema.sql`. Default: `"otpkit_codes"`.
    */
   table?: string;
+  /**
+   * Send each statement as a named prepared statement (`{ name, text, values }`): PostgreSQL then
+   * parses and plans it once per connection instead of on every call, which more than doubles
+   * throughput here. Needs a client that takes a query config object (`pg`, Neon's `Pool`) and a
+   * direct connection or a pooler that keeps prepared statements (PgBouncer ≥ 1.21 with
+   * `max_prepared_statements`; not transaction-mode poolers without it).
+   * Default: `true` when the client has a `connect` method (a `pg` `Pool` or `Client`), else `false`.
+   */
+  preparedStatements?: boolean;
   /**
    * Milliseconds an operation may take before it fails (and the core answers `store_unavailable`),
    * including waiting for a pooled connection. `0` turns the guard off. Default: `5000`.
@@ -60,6 +76,13 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
       },
     );
   });
+}
+
+/** A short, stable hash of a text (FNV-1a, 32 bits, hex): no crypto needed for a statement name. */
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return (hash >>> 0).toString(16);
 }
 
 /** A record from a row's columns (bigint columns arrive as strings). */
@@ -97,21 +120,36 @@ export function postgresStorage(options: PostgresStorageOptions) {
   const { client } = options;
   const names = tableNames(options.table ?? defaultTable);
   const timeoutMs = options.timeoutMs ?? 5000;
+  const prepared =
+    options.preparedStatements ?? typeof (client as { connect?: unknown }).connect === "function";
+  const statement = (operation: string, text: string) => ({
+    // The name depends on the text (which embeds the table), so two stores on one connection never clash.
+    name: `otpkit_${operation}_${fnv1a(text)}`,
+    text,
+  });
   const sql = {
-    put: putSql(names),
-    hit: hitSql(names),
-    check: checkSql(names),
-    delete: deleteSql(names),
-    deleteExpired: deleteExpiredSql(names),
+    put: statement("put", putSql(names)),
+    hit: statement("hit", hitSql(names)),
+    check: statement("check", checkSql(names)),
+    delete: statement("delete", deleteSql(names)),
+    deleteExpired: statement("delete_expired", deleteExpiredSql(names)),
   };
+  const send = prepared
+    ? ({ name, text }: { name: string; text: string }, values: unknown[]) =>
+        (client.query as unknown as (query: NamedQuery) => Promise<{ rows: any[] }>).call(client, {
+          name,
+          text,
+          values,
+        })
+    : ({ text }: { text: string }, values: unknown[]) => client.query(text, values);
 
   /** Runs one statement; re-runs it when a concurrent statement won a race (it rolled back whole). */
-  const run = (text: string, params: unknown[]) =>
+  const run = (query: { name: string; text: string }, params: unknown[]) =>
     withTimeout(
       (async () => {
         for (let attempt = 1; ; attempt++) {
           try {
-            return (await client.query(text, params)).rows;
+            return (await send(query, params)).rows;
           } catch (error) {
             const code = (error as { code?: unknown } | null)?.code;
             if (attempt >= maxRuns || typeof code !== "string" || !retryable.has(code)) throw error;

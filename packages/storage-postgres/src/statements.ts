@@ -59,12 +59,15 @@ function windowReads(t: TableNames, keys: string, limits: string, windowsMs: str
   )`;
 }
 
-/** The window writes, which happen only when the caller's `go` CTE says yes. */
-function windowWrites(t: TableNames) {
+/**
+ * The window writes, which happen only when the caller's `go` CTE says yes. (`key = ANY(keys)`
+ * keeps the update on the primary key index whatever plan PostgreSQL caches.)
+ */
+function windowWrites(t: TableNames, keys: string) {
   return `
   counted_stored AS (
     UPDATE ${t.windows} AS w SET times = grown.times, expires_at = greatest(w.expires_at, grown.expires_at)
-    FROM grown WHERE w.key = grown.key AND grown.stored AND (SELECT yes FROM go)
+    FROM grown WHERE w.key = grown.key AND w.key = ANY(${keys}::text[]) AND grown.stored AND (SELECT yes FROM go)
   ),
   counted_new AS (
     INSERT INTO ${t.windows} (key, times, expires_at)
@@ -96,12 +99,12 @@ WITH
   ${windowReads(t, "$12", "$13", "$14", "$10")},
   go AS (
     SELECT (SELECT yes FROM allowed) AND NOT EXISTS (SELECT 1 FROM refused) AS yes
-  ),${windowWrites(t)},
+  ),${windowWrites(t, "$12")},
   replaced AS (
     UPDATE ${t.codes} AS c
     SET id = $2::text, hash = $3::text, link_hash = $4::text, expires_at = $5::bigint,
       attempts = $6::int, max_attempts = $7::int, data = $8::text, retain_until = $9::bigint
-    FROM current WHERE c.key = current.key AND (SELECT yes FROM go)
+    FROM current WHERE c.key = $1::text AND c.key = current.key AND (SELECT yes FROM go)
   ),
   created AS (
     INSERT INTO ${t.codes} (key, id, hash, link_hash, expires_at, attempts, max_attempts, data, retain_until)
@@ -121,7 +124,7 @@ FROM (SELECT) AS one LEFT JOIN refused ON true LEFT JOIN previous ON true`;
  */
 export const hitSql = (t: TableNames) => `
 WITH${windowReads(t, "$2", "$3", "$4", "$1")},
-  go AS (SELECT NOT EXISTS (SELECT 1 FROM refused) AS yes),${windowWrites(t)}
+  go AS (SELECT NOT EXISTS (SELECT 1 FROM refused) AS yes),${windowWrites(t, "$2")}
 SELECT refused.n AS refused_rule, refused.retry_after_ms FROM (SELECT) AS one LEFT JOIN refused ON true`;
 
 /**
@@ -150,11 +153,12 @@ WITH
     FROM current
   ),
   consumed AS (
-    DELETE FROM ${t.codes} AS c USING verdict WHERE c.key = verdict.key AND verdict.status = 'approved'
+    DELETE FROM ${t.codes} AS c USING verdict
+    WHERE c.key = $1::text AND c.key = verdict.key AND verdict.status = 'approved'
   ),
   counted AS (
     UPDATE ${t.codes} AS c SET attempts = c.attempts + 1
-    FROM verdict WHERE c.key = verdict.key AND verdict.status = 'invalid'
+    FROM verdict WHERE c.key = $1::text AND c.key = verdict.key AND verdict.status = 'invalid'
     RETURNING c.attempts, c.max_attempts
   )
 SELECT verdict.status, ${recordColumns

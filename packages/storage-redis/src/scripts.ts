@@ -9,38 +9,51 @@
 
 /**
  * Sliding-log rate windows (exact, not approximate): each window key is a list of event times in
- * epoch ms, oldest first. `refusal` drops the events that left each window and returns the index
- * of the rule that refuses for longest (and how long), or nil when every rule has room; `count`
- * then records the event in every window. Callers run `count` only when `refusal` returned nil,
- * inside the same script, which makes the hits all-or-nothing.
+ * epoch ms, oldest first, that expires when its newest event leaves the window.
+ *
+ * `countAll` records this event in every window and checks each rule: push the event, drop from
+ * the head the events that left the window (amortized O(1), whatever the limit), and compare what
+ * was already inside with the limit. If any rule is over, it takes every pushed event back (RPOP)
+ * before returning, so nothing was counted: the script runs alone, so nobody can observe the
+ * pushed-then-popped events, and the hits are all-or-nothing. Returns nil when every rule had
+ * room, else the index of the rule that refuses for longest and how long.
  */
 const windows = `
-local function refusal(first, argAt, now)
+local function countAll(first, argAt, nowArg)
+  local now = tonumber(nowArg)
   local worstIndex, worstRetry = nil, -1
+  local created = {}
   for i = first, #KEYS do
     local at = argAt + (i - first) * 2
     local limit, window = tonumber(ARGV[at]), tonumber(ARGV[at + 1])
-    local times = redis.call('LRANGE', KEYS[i], 0, -1)
+    local length = redis.call('RPUSH', KEYS[i], nowArg)
+    created[i] = length == 1
     local stale = 0
-    while stale < #times and tonumber(times[stale + 1]) <= now - window do stale = stale + 1 end
-    if stale > 0 then redis.call('LTRIM', KEYS[i], stale, -1) end
-    local live = #times - stale
-    if live >= limit then
+    if length > 1 then
+      -- (Never past our own event, the newest.)
+      while stale < length - 1 and tonumber(redis.call('LINDEX', KEYS[i], 0)) <= now - window do
+        redis.call('LPOP', KEYS[i])
+        stale = stale + 1
+      end
+    end
+    local before = length - stale - 1
+    if before >= limit then
       -- The oldest event inside the window leaves it first: that frees one slot.
-      local retry = tonumber(times[stale + live - limit + 1]) + window - now
+      local retry = tonumber(redis.call('LINDEX', KEYS[i], before - limit)) + window - now
       if retry > worstRetry then worstIndex, worstRetry = i - first + 1, retry end
     end
   end
-  return worstIndex, worstRetry
-end
-
-local function count(first, argAt, nowArg)
   for i = first, #KEYS do
-    local window = tonumber(ARGV[argAt + (i - first) * 2 + 1])
-    redis.call('RPUSH', KEYS[i], nowArg)
-    -- The list may vanish once its newest event left the window (never shorten a longer TTL).
-    if redis.call('PTTL', KEYS[i]) < window then redis.call('PEXPIRE', KEYS[i], window) end
+    if worstIndex then
+      redis.call('RPOP', KEYS[i])
+    elseif created[i] then
+      redis.call('PEXPIRE', KEYS[i], ARGV[argAt + (i - first) * 2 + 1])
+    else
+      -- GT: never shorten a longer TTL that a longer rule on the same key gave the list.
+      redis.call('PEXPIRE', KEYS[i], ARGV[argAt + (i - first) * 2 + 1], 'GT')
+    end
   end
+  return worstIndex, worstRetry
 end
 `;
 
@@ -64,13 +77,11 @@ if previous[1] then
   reply = {'ok', previous[1], previous[2], previous[3] or '', previous[4], previous[5], previous[6], previous[7]}
 end
 if ARGV[4] == '1' and previous[1] ~= ARGV[5] then return reply end
-local refused, retryAfter = refusal(2, 13, now)
+local refused, retryAfter = countAll(2, 13, ARGV[1])
 if refused then return {'limited', refused, retryAfter} end
-count(2, 13, ARGV[1])
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'id', ARGV[6], 'hash', ARGV[7], 'expiresAt', ARGV[9], 'attempts', ARGV[10],
-  'maxAttempts', ARGV[11], 'data', ARGV[12], 'retainUntil', ARGV[3])
-if ARGV[8] ~= '' then redis.call('HSET', KEYS[1], 'linkHash', ARGV[8]) end
+-- Every field is written (linkHash "" = none), so nothing of the replaced record survives.
+redis.call('HSET', KEYS[1], 'id', ARGV[6], 'hash', ARGV[7], 'linkHash', ARGV[8], 'expiresAt', ARGV[9],
+  'attempts', ARGV[10], 'maxAttempts', ARGV[11], 'data', ARGV[12], 'retainUntil', ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return reply
 `;
@@ -83,11 +94,14 @@ return reply
  */
 export const checkScript = `
 -- Runs in time that depends only on the lengths, which are public (every HMAC here has 43
--- characters): XOR every byte pair and look at the sum once, never stopping at the first difference.
+-- characters): sums the XOR of every byte pair (zero only when all are equal) and looks at the sum
+-- once, never stopping at the first difference.
+local bxor, byte = bit.bxor, string.byte
 local function equal(a, b)
   if #a ~= #b then return false end
+  local x, y = {byte(a, 1, -1)}, {byte(b, 1, -1)}
   local diff = 0
-  for i = 1, #a do diff = bit.bor(diff, bit.bxor(string.byte(a, i), string.byte(b, i))) end
+  for i = 1, #x do diff = diff + bxor(x[i], y[i]) end
   return diff == 0
 end
 
@@ -106,7 +120,7 @@ local match = false
 for i = 4, #ARGV do
   -- Both comparisons run for every candidate, matched or not.
   local codeMatches = equal(ARGV[i], r[2])
-  local linkMatches = r[3] and equal(ARGV[i], r[3])
+  local linkMatches = r[3] and r[3] ~= '' and equal(ARGV[i], r[3])
   match = codeMatches or linkMatches or match
 end
 if match then
@@ -123,9 +137,8 @@ return {'too_many_attempts'}
  * Reply: {"ok"} | {"limited", ruleIndex (1-based), retryAfterMs}.
  */
 export const hitScript = `${windows}
-local refused, retryAfter = refusal(1, 2, tonumber(ARGV[1]))
+local refused, retryAfter = countAll(1, 2, ARGV[1])
 if refused then return {'limited', refused, retryAfter} end
-count(1, 2, ARGV[1])
 return {'ok'}
 `;
 
