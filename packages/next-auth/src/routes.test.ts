@@ -157,6 +157,14 @@ describe("createPagesSendHandler (Pages Router)", () => {
       const limited = await send({ phone: "+14155550125" }); // third send from 127.0.0.1
       expect(limited.status).toBe(429);
       expect(limited.headers.get("retry-after")).toBeTruthy();
+      const url = limited.url;
+      for (const method of ["GET", "HEAD"]) expect((await fetch(url, { method })).status).toBe(405);
+      const wrongType = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "text/plain" },
+        body: "x",
+      });
+      expect(wrongType.status).toBe(415);
     });
   }
 });

@@ -82,22 +82,16 @@ export function createPagesSendHandler(otp: OtpSource, options: SendRouteOptions
     const headers = new Headers();
     for (const [name, value] of Object.entries(req.headers))
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
-    const parsed = req.body !== undefined;
-    if (parsed) headers.delete("content-length");
-    const hasBody = req.method !== "GET" && req.method !== "HEAD";
-    const body = !hasBody
-      ? null
-      : parsed
-        ? typeof req.body === "string"
-          ? req.body
-          : JSON.stringify(req.body)
-        : (req as unknown as AsyncIterable<Uint8Array>);
-    const request = new Request(`http://${headers.get("host") ?? "localhost"}${req.url ?? "/"}`, {
-      method: req.method ?? "GET",
-      headers,
-      body,
-      duplex: "half",
-    } as RequestInit);
+    // Next's body parser may have consumed the stream: then re-serialize what it parsed.
+    const bodyless = /^(GET|HEAD)$/.test(req.method ?? "");
+    let body: BodyInit | AsyncIterable<Uint8Array> | null = bodyless ? null : req;
+    if (!bodyless && req.body !== undefined) {
+      body = typeof req.body === "string" ? req.body : JSON.stringify(req.body);
+      headers.delete("content-length");
+    }
+    // The URL only has to parse: the handler rewrites the path, and the Host header is the client's.
+    const init = { method: req.method ?? "GET", headers, body, duplex: "half" };
+    const request = new Request("http://localhost/", init as RequestInit);
     const ip = (await options.getClientIp?.(request)) ?? req.socket?.remoteAddress;
     const response = await handle(request, ip);
     res.statusCode = response.status;
