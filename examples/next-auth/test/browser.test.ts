@@ -56,7 +56,9 @@ describe.skipIf(!hasChromium)("phone sign-in in Chromium", () => {
     waitFor(
       `an SMS to ${e164}`,
       async () => {
-        const response = await fetch(`${sandbox.url}/api/sandbox/last-code?to=${encodeURIComponent(e164)}`);
+        const response = await fetch(`${sandbox.url}/api/sandbox/last-code?to=${encodeURIComponent(e164)}`, {
+          signal: AbortSignal.timeout(2000),
+        });
         return response.ok ? ((await response.json()) as { code: string }).code : undefined;
       },
       10_000,
@@ -79,6 +81,12 @@ describe.skipIf(!hasChromium)("phone sign-in in Chromium", () => {
     // The resend countdown from resend_available_at is on screen and the button waits for it.
     const resend = page.getByRole("button", { name: /Resend code in [01]:\d\d/ });
     await expect(resend.isDisabled()).resolves.toBe(true);
+    const before = await resend.textContent();
+    await waitFor(
+      "the countdown to tick",
+      async () => ((await resend.textContent()) !== before ? true : undefined),
+      3000,
+    );
     await page.screenshot({ path: `${shots}/code.png` });
 
     const code = await codeFor("+14155550101");

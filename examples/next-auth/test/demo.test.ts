@@ -32,19 +32,22 @@ describe("the demo launcher", () => {
       expect(output).toContain(`App        ${appUrl}`);
       expect(output).toContain(`SMS inbox  ${inboxUrl}`);
 
-      const signIn = await fetch(`${appUrl}/signin`);
+      const signIn = await fetch(`${appUrl}/signin`, { signal: AbortSignal.timeout(10_000) });
       expect(signIn.status).toBe(200);
       expect(await signIn.text()).toContain("Sign in with your phone");
-      const inbox = await fetch(`${inboxUrl}/`);
+      const inbox = await fetch(`${inboxUrl}/`, { signal: AbortSignal.timeout(5000) });
       expect(inbox.status).toBe(200);
       // The app texts the sandbox: a send shows up in the inbox's test endpoint.
       const send = await fetch(`${appUrl}/api/otp/send`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ phone: "+14155550190" }),
+        signal: AbortSignal.timeout(10_000),
       });
       expect(send.status).toBe(200);
-      const code = await fetch(`${inboxUrl}/api/sandbox/last-code?to=%2B14155550190`);
+      const code = await fetch(`${inboxUrl}/api/sandbox/last-code?to=%2B14155550190`, {
+        signal: AbortSignal.timeout(5000),
+      });
       expect(((await code.json()) as { code: string }).code).toMatch(/^\d{6}$/);
     } finally {
       process.kill(-demo.pid!, "SIGINT");
@@ -54,7 +57,7 @@ describe("the demo launcher", () => {
       expect(code, output).toBe(0);
     }
     // Both servers are gone, not orphaned.
-    await expect(fetch(`${appUrl}/signin`)).rejects.toThrow();
-    await expect(fetch(`${inboxUrl}/`)).rejects.toThrow();
+    await expect(fetch(`${appUrl}/signin`, { signal: AbortSignal.timeout(5000) })).rejects.toThrow();
+    await expect(fetch(`${inboxUrl}/`, { signal: AbortSignal.timeout(5000) })).rejects.toThrow();
   });
 });
