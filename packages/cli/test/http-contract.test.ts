@@ -93,11 +93,12 @@ describe("verify API over HTTP", () => {
         id: expect.stringMatching(/^ver_/),
         phone,
         status: "sent",
-        expires_at: new Date(now + 5 * 60_000).toISOString(),
+        expires_at: new Date(now + 10 * 60_000).toISOString(),
         masked_phone: "+1 ***-***-1234",
         resend_available_at: new Date(now).toISOString(),
       });
-      expect(sender.sms.last(phone)!.body).toMatch(/^Your login code is \d{6}\. Valid for 5 minutes\.$/);
+      // Seed 001's defaults when no purpose is named: the generic template, 10 minutes.
+      expect(sender.sms.last(phone)!.body).toMatch(/^Your verification code is: \d{6}\. Valid for 10 minutes\.$/);
       expect(answer.text).not.toContain(sender.sms.lastCode(phone)!);
     });
 

@@ -54,13 +54,14 @@ describe("otpkit serve → sandbox, end to end", () => {
     const sent = await api("send", { phone });
     expect(sent.status).toBe(200);
     expect(sent.json).toMatchObject({ phone, status: "sent", masked_phone: "+1 ***-***-1234" });
+    // Seed 001's defaults: 10 minutes and the generic template.
     const expiresIn = Date.parse(sent.json.expires_at) - started;
-    expect(expiresIn).toBeGreaterThan(5 * 60_000 - 5000);
-    expect(expiresIn).toBeLessThanOrEqual(5 * 60_000 + 5000);
+    expect(expiresIn).toBeGreaterThan(10 * 60_000 - 5000);
+    expect(expiresIn).toBeLessThanOrEqual(10 * 60_000 + 5000);
     const [message] = (await request(`${sandbox.url}/api/sandbox/messages?to=${encodeURIComponent(phone)}`))
       .json.messages;
-    expect(message.body).toMatch(/^Your login code is \d{6}\. Valid for 5 minutes\.$/);
-    expect(message.metadata).toEqual({ type: "login", verification_id: sent.json.id });
+    expect(message.body).toMatch(/^Your verification code is: \d{6}\. Valid for 10 minutes\.$/);
+    expect(message.metadata).toEqual({ type: "phone_verification", verification_id: sent.json.id });
     const checked = await api("check", { id: sent.json.id, code: await lastCode(phone) });
     expect(checked.status).toBe(200);
     expect(checked.json).toEqual({ id: sent.json.id, phone, status: "approved", metadata: {} });

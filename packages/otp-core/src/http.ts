@@ -8,6 +8,7 @@
  * stable `error.code`; a `5xx` only ever means the store, the sender or otpkit itself failed.
  */
 import { invalid, isOtpError, OtpError } from "./errors.js";
+import type { Purpose } from "./message.js";
 import type { Otp, SendInput, SendResult, VerifyInput, VerifyResult } from "./otp.js";
 
 /** Looks up the tenant for an API key; `undefined` or `null` refuses the key. */
@@ -55,6 +56,12 @@ export interface OtpHandlerOptions {
    */
   allowCustomTemplates?: boolean;
   /**
+   * The purpose of requests whose body names none. Default: `"phone_verification"` — seed 001's
+   * verify API: the generic template ("Your verification code is: {code}. Valid for {minutes}
+   * minutes.") and a 10-minute expiry.
+   */
+  defaultPurpose?: Purpose;
+  /**
    * Told about every 5xx: store and sender outages (with their `cause`) and unexpected exceptions.
    * Clients only ever see a generic message. Default: `console.error`.
    */
@@ -86,6 +93,7 @@ export function createOtpHandler(otp: Otp, options: OtpHandlerOptions = {}): Otp
     throw new OtpError("invalid_config", "maxBodyBytes must be a whole number of at least 64.");
   const resolveTenant = apiKeyResolver(options.apiKeys);
   const allowCustomTemplates = options.allowCustomTemplates ?? resolveTenant !== undefined;
+  const defaultPurpose = options.defaultPurpose ?? "phone_verification";
   const origins = options.cors ? new Set(options.cors.origins) : undefined;
   const onError = options.onError ?? ((error: unknown) => console.error("otpkit:", error));
   // A 429 must say when to come back. Provider limits may not say, and a dead code (too many
@@ -125,7 +133,7 @@ export function createOtpHandler(otp: Otp, options: OtpHandlerOptions = {}): Otp
     const tenant = resolveTenant ? await authenticate(request, resolveTenant) : undefined;
     const body = await readJsonObject(request, maxBodyBytes);
     if (action === "send") {
-      const input = sendInput(body, allowCustomTemplates);
+      const input = sendInput(body, allowCustomTemplates, defaultPurpose);
       const ip = clientIp(request, context, trustProxy, proxyHeader);
       const result = await otp.send({
         ...input,
@@ -134,7 +142,7 @@ export function createOtpHandler(otp: Otp, options: OtpHandlerOptions = {}): Otp
       });
       return json(200, sendReply(result), cors);
     }
-    const result = await otp.verify({ ...verifyInput(body), ...(tenant ? { tenant } : {}) });
+    const result = await otp.verify({ ...verifyInput(body, defaultPurpose), ...(tenant ? { tenant } : {}) });
     return json(200, checkReply(result), cors);
   }
 
@@ -310,7 +318,11 @@ function optionalNumber(body: Record<string, unknown>, name: string): number | u
 }
 
 /** Shapes and types here; ranges (code_length 4–8, expiry 1–60, metadata size) in the core. */
-function sendInput(body: Record<string, unknown>, allowCustomTemplates: boolean): SendInput {
+function sendInput(
+  body: Record<string, unknown>,
+  allowCustomTemplates: boolean,
+  defaultPurpose: Purpose,
+): SendInput {
   const template = optionalString(body, "template");
   if (template !== undefined && !allowCustomTemplates)
     throw invalid("template", "Custom templates are disabled on this endpoint.");
@@ -321,7 +333,7 @@ function sendInput(body: Record<string, unknown>, allowCustomTemplates: boolean)
   const expiryMinutes = optionalNumber(body, "expiry_minutes");
   const metadata = field(body, "metadata");
   if (template !== undefined) input.template = template;
-  if (purpose !== undefined) input.purpose = purpose as SendInput["purpose"];
+  input.purpose = (purpose ?? defaultPurpose) as Purpose;
   if (channel !== undefined) input.channel = channel as SendInput["channel"];
   if (codeLength !== undefined) input.codeLength = codeLength;
   if (expiryMinutes !== undefined) input.expiryMinutes = expiryMinutes;
@@ -331,7 +343,7 @@ function sendInput(body: Record<string, unknown>, allowCustomTemplates: boolean)
   return input;
 }
 
-function verifyInput(body: Record<string, unknown>): VerifyInput {
+function verifyInput(body: Record<string, unknown>, defaultPurpose: Purpose): VerifyInput {
   const id = optionalString(body, "id");
   const phone = field(body, "phone");
   if (id === undefined && phone === undefined)
@@ -340,7 +352,9 @@ function verifyInput(body: Record<string, unknown>): VerifyInput {
   if (id !== undefined) input.id = id;
   else input.phone = phone as string;
   const purpose = optionalString(body, "purpose");
-  if (purpose !== undefined) input.purpose = purpose as VerifyInput["purpose"];
+  // By id, the purpose is inside the id; by phone, it picks which pending code is meant.
+  if (purpose !== undefined) input.purpose = purpose as Purpose;
+  else if (input.phone !== undefined) input.purpose = defaultPurpose;
   const code = field(body, "code");
   const token = optionalString(body, "token");
   // A code sent as a JSON number has already lost its leading zeros: refuse it, do not guess.

@@ -29,7 +29,8 @@ export const defaultTemplates: Record<Purpose, string> = {
   login: "Your login code is {code}. Valid for {minutes} minutes.",
   signup: "Welcome! Your verification code is {code}. Valid for {minutes} minutes.",
   two_factor: "Your security code is {code}. Do not share it. Valid for {minutes} minutes.",
-  phone_verification: "Verify your phone number with code: {code}. Valid for {minutes} minutes.",
+  // The verify API's own default (seed 001): what a caller gets when it names no purpose.
+  phone_verification: defaultTemplate,
   password_reset: "Your password reset code is {code}. Valid for {minutes} minutes.",
   magic_link: "Your login code: {code}\nOr open: {link}",
   transaction: "Your code to confirm this transaction is {code}. Valid for {minutes} minutes.",
