@@ -54,12 +54,6 @@ export async function startServer(options: ServerOptions = {}): Promise<OtpServe
   const production = env.NODE_ENV === "production";
 
   const otpOptions = configure(() => otpOptionsFromEnv({ ...env, OTP_SECRET: secretFrom(env, log) }));
-  // Two limits the core's env reader does not cover yet, named in the seed's SMS_RATE_LIMIT_* style.
-  const cooldown = wholeNumber(env, "SMS_RESEND_COOLDOWN_SECONDS", 0);
-  if (cooldown !== undefined) otpOptions.limits = { ...otpOptions.limits, resendCooldownSeconds: cooldown };
-  const perIp = wholeNumber(env, "SMS_RATE_LIMIT_IP", 1);
-  if (perIp !== undefined)
-    otpOptions.limits = { ...otpOptions.limits, perIp: [{ limit: perIp, windowSeconds: 600 }] };
   const handlerOptions = handlerOptionsFrom(env, log);
 
   let sandbox: Sandbox | undefined;

@@ -13,16 +13,22 @@ describe("configuration from the environment", () => {
       UNOSEND_API_URL: "http://127.0.0.1:4025/api/v1",
       SMS_RATE_LIMIT_HOUR: "5",
       SMS_RATE_LIMIT_DAY: "20",
+      SMS_RATE_LIMIT_IP: "7",
+      SMS_RESEND_COOLDOWN_SECONDS: "0",
       OTP_EXPIRY_MINUTES: "4",
       MAGIC_LINK_EXPIRY_MINUTES: "12",
       PASSWORD_RESET_EXPIRY_MINUTES: "30",
     });
     expect(options.secret).toEqual([OTP_SECRET, "older-secret-older-secret-older-secret"]);
     expect(options.sender?.name).toBe("unosend");
-    expect(options.limits?.perPhone).toEqual([
-      { limit: 5, windowSeconds: 3600 },
-      { limit: 20, windowSeconds: 86_400 },
-    ]);
+    expect(options.limits).toEqual({
+      perPhone: [
+        { limit: 5, windowSeconds: 3600 },
+        { limit: 20, windowSeconds: 86_400 },
+      ],
+      perIp: [{ limit: 7, windowSeconds: 600 }],
+      resendCooldownSeconds: 0,
+    });
     expect(options.expiryMinutes).toEqual({
       login: 4,
       signup: 4,

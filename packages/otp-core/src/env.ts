@@ -4,12 +4,13 @@ import { unosend } from "./senders.js";
 
 type Env = Record<string, string | undefined>;
 
-function integer(env: Env, name: string): number | undefined {
+function integer(env: Env, name: string, min = 1): number | undefined {
   const raw = env[name];
   if (raw === undefined || raw === "") return undefined;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1)
-    throw new OtpError("invalid_config", `${name} must be a positive whole number.`);
+  if (!Number.isInteger(value) || value < min) {
+    throw new OtpError("invalid_config", `${name} must be a whole number of at least ${min}.`);
+  }
   return value;
 }
 
@@ -18,6 +19,8 @@ function integer(env: Env, name: string): number | undefined {
  * `OTP_SECRET` (required, ≥ 32 bytes; comma-separated for rotation, newest first),
  * `UNOSEND_API_KEY` / `UNOSEND_API_URL` (the default sender),
  * `SMS_RATE_LIMIT_HOUR` / `SMS_RATE_LIMIT_DAY` (per phone; defaults 3 and 10),
+ * `SMS_RATE_LIMIT_IP` (sends per IP per 10 minutes; default 10),
+ * `SMS_RESEND_COOLDOWN_SECONDS` (default 60; 0 turns it off),
  * `OTP_EXPIRY_MINUTES` (login, signup, two_factor, transaction),
  * `MAGIC_LINK_EXPIRY_MINUTES`, `PASSWORD_RESET_EXPIRY_MINUTES`.
  * Explicit `overrides` win over the environment.
@@ -49,6 +52,10 @@ export function otpOptionsFromEnv(
       { limit: day, windowSeconds: 86_400 },
     ],
   };
+  const perIp = integer(env, "SMS_RATE_LIMIT_IP");
+  if (perIp) options.limits.perIp = [{ limit: perIp, windowSeconds: 600 }];
+  const cooldown = integer(env, "SMS_RESEND_COOLDOWN_SECONDS", 0);
+  if (cooldown !== undefined) options.limits.resendCooldownSeconds = cooldown;
   const otpMinutes = integer(env, "OTP_EXPIRY_MINUTES");
   const magicMinutes = integer(env, "MAGIC_LINK_EXPIRY_MINUTES");
   const resetMinutes = integer(env, "PASSWORD_RESET_EXPIRY_MINUTES");
