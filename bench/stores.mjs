@@ -3,7 +3,7 @@
 // nothing. Bounded: every case runs for BENCH_MS (default 2500 ms), twice, interleaved with its
 // baseline; the better round counts (the machine is shared, so noise only ever slows a round).
 //   pnpm build && node bench/stores.mjs
-//   REDIS_URL=… DATABASE_URL=… BENCH_MS=… ROUNDS=… node bench/stores.mjs
+//   REDIS_URL=… DATABASE_URL=… BENCH_MS=… node bench/stores.mjs
 
 import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
@@ -22,10 +22,10 @@ const { Redis } = await importFrom("storage-redis", "ioredis");
 const { default: pg } = await importFrom("storage-postgres", "pg");
 
 const budgetMs = Number(process.env.BENCH_MS ?? 2500);
-const rounds = Number(process.env.ROUNDS ?? 2);
+const rounds = 2;
 const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const databaseUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
-const poolSize = Number(process.env.PG_POOL ?? 16);
+const poolSize = 16;
 const run = randomBytes(4).toString("hex");
 const secret = "bench-secret-bench-secret-bench-secret!";
 

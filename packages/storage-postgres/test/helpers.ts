@@ -15,3 +15,13 @@ export async function runSchema(client: pg.Pool, label: string): Promise<string>
 
 export const dropSchema = (client: pg.Pool, schema: string) =>
   client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+
+/** A port on 127.0.0.1 where nothing listens (bound, then released). */
+export async function closedPort(): Promise<number> {
+  const { createServer } = await import("node:net");
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}

@@ -11,7 +11,7 @@ export const runPrefix = (label: string) => `otp-test-${label}-${randomBytes(6).
 export const ioredisClient = () =>
   new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: true, connectTimeout: 2000 });
 
-export async function nodeRedisClient() {
+export async function nodeRedisClient(): Promise<ReturnType<typeof createClient>> {
   const client = createClient({ url: redisUrl, socket: { connectTimeout: 2000, reconnectStrategy: false } });
   await client.connect();
   return client;
@@ -32,4 +32,14 @@ export async function keysOf(client: Redis, prefix: string): Promise<string[]> {
 export async function dropKeys(client: Redis, prefix: string) {
   const keys = await keysOf(client, prefix);
   for (let i = 0; i < keys.length; i += 500) await client.del(...keys.slice(i, i + 500));
+}
+
+/** A port on 127.0.0.1 where nothing listens (bound, then released). */
+export async function closedPort(): Promise<number> {
+  const { createServer } = await import("node:net");
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }

@@ -1,0 +1,23 @@
+-- otpkit: pending one-time codes and rate-limit windows. Never a plaintext code: only HMACs.
+
+-- One row per pending code. The primary key is "<tenant>:<purpose letter>:<keyed digest of the
+-- phone>", so this unique index is what keeps one pending code per phone + purpose + tenant.
+CREATE TABLE IF NOT EXISTS "otpkit_codes" (
+  key          text    PRIMARY KEY,
+  id           text    NOT NULL,  -- the verification id (ver_…)
+  hash         text    NOT NULL,  -- HMAC-SHA-256 of the code (base64url)
+  link_hash    text,              -- HMAC-SHA-256 of the magic-link token, when one was sent
+  expires_at   bigint  NOT NULL,  -- epoch ms: the code is accepted strictly before this
+  attempts     integer NOT NULL,  -- wrong guesses so far
+  max_attempts integer NOT NULL,
+  data         text    NOT NULL,  -- opaque JSON the core reads back on success
+  retain_until bigint  NOT NULL   -- epoch ms: the row counts as gone from here; deleteExpired() sweeps it
+) WITH (fillfactor = 80);
+
+-- One row per rate-limit subject ("<tenant>:rl:<rule>:<window s>:<subject>"): an exact sliding
+-- log, the times of the events still inside the window, trimmed whenever the row is written.
+CREATE TABLE IF NOT EXISTS "otpkit_codes_windows" (
+  key        text     PRIMARY KEY,
+  times      bigint[] NOT NULL,  -- epoch ms, oldest first
+  expires_at bigint   NOT NULL   -- epoch ms when the newest event leaves the window; deleteExpired() sweeps
+) WITH (fillfactor = 80);

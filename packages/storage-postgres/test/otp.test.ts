@@ -1,0 +1,185 @@
+import { readFile } from "node:fs/promises";
+import { createOtp, createOtpHandler, OtpError, outbox } from "@otpkit/otp-core";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { migrate, postgresStorage, schemaSql } from "../src/index.js";
+import { closedPort, dropSchema, pool, runSchema } from "./helpers.js";
+
+const secret = "postgres-test-secret-postgres-test-secret";
+const phones = ["+14155552671", "+14155552672", "+447400123456", "+33612345678"];
+
+async function failsClosed(promise: Promise<unknown>, withinMs: number): Promise<number> {
+  const started = performance.now();
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  const elapsed = performance.now() - started;
+  expect(error).toBeInstanceOf(OtpError);
+  expect((error as OtpError).code).toBe("store_unavailable");
+  expect(elapsed).toBeLessThan(withinMs);
+  return elapsed;
+}
+
+describe("through createOtp on real PostgreSQL", () => {
+  const client = pool(5);
+  let schema = "";
+  let table = "";
+  beforeAll(async () => {
+    schema = await runSchema(client, "otp");
+    table = `${schema}.otpkit_codes`;
+    await migrate(client, { table });
+  });
+  afterAll(async () => {
+    await dropSchema(client, schema);
+    await client.end();
+  });
+
+  it("migrate is idempotent, and schema.sql is the DDL for the default table", async () => {
+    await migrate(client, { table });
+    expect(await readFile(new URL("../schema.sql", import.meta.url), "utf8")).toBe(schemaSql());
+  });
+
+  it("refuses table names that are not plain identifiers", () => {
+    for (const bad of ['codes"; DROP TABLE x; --', "a.b.c", "1codes", ""]) {
+      expect(() => postgresStorage({ client, table: bad })).toThrow(/plain identifier/);
+    }
+  });
+
+  it("sends, verifies, limits; one row per pending code", async () => {
+    const sender = outbox();
+    const otp = createOtp({ secret, store: postgresStorage({ client, table }), sender });
+    const first = await otp.send({ phone: phones[0]!, ip: "203.0.113.9", tenant: "acme", purpose: "signup" });
+    const code = sender.lastCode(phones[0]!)!;
+    await expect(
+      otp.verify({ id: first.id, code: code === "000000" ? "111111" : "000000", tenant: "acme" }),
+    ).rejects.toMatchObject({ code: "invalid_code", attemptsLeft: 2 });
+    await expect(otp.verify({ id: first.id, code, tenant: "acme" })).resolves.toMatchObject({
+      status: "approved",
+      phone: phones[0],
+    });
+    await expect(otp.verify({ id: first.id, code, tenant: "acme" })).rejects.toMatchObject({
+      code: "not_found",
+    });
+    await expect(otp.send({ phone: phones[0]!, tenant: "acme", purpose: "signup" })).rejects.toMatchObject({
+      code: "rate_limited",
+    });
+    const { rows } = await client.query(`SELECT key FROM ${table}`);
+    expect(rows).toHaveLength(0); // consumed
+    const windows = await client.query(`SELECT key, cardinality(times) AS events FROM ${table}_windows`);
+    expect(windows.rows.map((row) => row.key.split(":").slice(1, 4).join(":")).sort()).toEqual([
+      "rl:cooldown:60",
+      "rl:ip:600",
+      "rl:phone:3600",
+      "rl:phone:86400",
+      "rl:prefix:3600",
+    ]);
+  });
+
+  it("holds no plaintext code or link token in any row of either table", async () => {
+    const sender = outbox();
+    const otp = createOtp({
+      secret,
+      store: postgresStorage({ client, table }),
+      sender,
+      // Eight digits: a six-digit code could turn up inside a 13-digit timestamp by chance.
+      codeLength: 8,
+      magicLink: { url: "https://example.test/login?token={token}" },
+    });
+    const ids: string[] = [];
+    for (const [i, phone] of phones.entries()) {
+      ids.push((await otp.send({ phone, ip: `198.51.100.${i}`, tenant: "dump", metadata: { order: i } })).id);
+    }
+    ids.push((await otp.send({ phone: "+14155552673", purpose: "magic_link", tenant: "dump" })).id);
+    await otp.verify({ phone: phones[1]!, code: "12345678", tenant: "dump" }).catch(() => undefined);
+
+    const secrets = sender.messages.flatMap((message) => {
+      const found = [message.body.match(/\b\d{8}\b/)![0]];
+      const token = message.body.match(/token=([^\s]+)/)?.[1];
+      if (token) found.push(decodeURIComponent(token), token);
+      return found;
+    });
+    const codes = await client.query(`SELECT * FROM ${table}`);
+    const windows = await client.query(`SELECT * FROM ${table}_windows`);
+    expect(codes.rows.length).toBeGreaterThanOrEqual(ids.length);
+    const everything = JSON.stringify([codes.rows, windows.rows]);
+    for (const id of ids) expect(everything).toContain(id);
+    for (const secretValue of secrets) expect(everything).not.toContain(secretValue);
+  });
+
+  it("deleteExpired sweeps records past retention and windows past their last event", async () => {
+    const store = postgresStorage({ client, table: `${schema}.sweep` });
+    await migrate(client, { table: `${schema}.sweep` });
+    const now = Date.now();
+    const record = { id: "ver_a", hash: "h", expiresAt: now + 1000, attempts: 0, maxAttempts: 3, data: "{}" };
+    await store.put("t:l:old", record, {
+      now,
+      retainUntil: now + 2000,
+      hits: [{ key: "t:rl:ip:1:x", limit: 5, windowMs: 1000 }],
+    });
+    await store.put("t:l:new", { ...record, id: "ver_b" }, { now, retainUntil: now + 60_000 });
+    expect(await store.deleteExpired(now)).toEqual({ records: 0, windows: 0 });
+    expect(await store.deleteExpired(now + 2000)).toEqual({ records: 1, windows: 1 });
+    expect((await store.check("t:l:new", { hashes: ["h"], now: now + 500 })).status).toBe("approved");
+  });
+});
+
+describe("fails closed when PostgreSQL is unreachable", () => {
+  const send = (otp: ReturnType<typeof createOtp>) => otp.send({ phone: phones[0]!, ip: "203.0.113.1" });
+  const verify = (otp: ReturnType<typeof createOtp>) =>
+    otp.verify({ id: "ver_l6AAAAAAAAAAAAAAAABBBBBBBBBBBBBBBB", code: "123456" });
+  const deadPool = async () =>
+    new pg.Pool({
+      host: "127.0.0.1",
+      port: await closedPort(),
+      user: "postgres",
+      database: "test",
+      connectionTimeoutMillis: 1000,
+      query_timeout: 2000,
+    });
+
+  it("a pg Pool on a closed port: send and verify throw store_unavailable at once", async () => {
+    const client = await deadPool();
+    const otp = createOtp({ secret, store: postgresStorage({ client }), sender: outbox() });
+    await failsClosed(send(otp), 1000);
+    await failsClosed(verify(otp), 1000);
+    await client.end();
+  });
+
+  it("a client that never answers: the store's own timeout bounds it", async () => {
+    const never = { query: () => new Promise<never>(() => {}) };
+    const otp = createOtp({
+      secret,
+      store: postgresStorage({ client: never, timeoutMs: 300 }),
+      sender: outbox(),
+    });
+    expect(await failsClosed(send(otp), 1500)).toBeGreaterThanOrEqual(250);
+    await failsClosed(verify(otp), 1500);
+  });
+
+  it("the HTTP handler answers 503 store_unavailable, never a verification", async () => {
+    const client = await deadPool();
+    const otp = createOtp({ secret, store: postgresStorage({ client }), sender: outbox() });
+    const errors: unknown[] = [];
+    const handler = createOtpHandler(otp, { onError: (error) => errors.push(error) });
+    const post = (path: string, body: unknown) =>
+      handler(
+        new Request(`http://localhost/v1/sms/verify/${path}`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body),
+        }),
+        { ip: "203.0.113.7" },
+      );
+    for (const response of [
+      await post("send", { phone: phones[0] }),
+      await post("check", { id: "ver_l6AAAAAAAAAAAAAAAABBBBBBBBBBBBBBBB", code: "123456" }),
+      await post("check", { phone: phones[0], code: "123456" }),
+    ]) {
+      expect(response.status).toBe(503);
+      expect((await response.json()).error.code).toBe("store_unavailable");
+    }
+    expect(errors).toHaveLength(3);
+    await client.end();
+  });
+});

@@ -1,0 +1,193 @@
+import { createOtp, createOtpHandler, OtpError, outbox } from "@otpkit/otp-core";
+import { Redis } from "ioredis";
+import { createClient } from "redis";
+import { afterAll, describe, expect, it } from "vitest";
+import { redisStorage } from "../src/index.js";
+import { closedPort, dropKeys, ioredisClient, keysOf, runPrefix } from "./helpers.js";
+
+const secret = "redis-test-secret-redis-test-secret-0123";
+const phones = ["+14155552671", "+14155552672", "+447400123456", "+33612345678"];
+
+/** Expects `promise` to fail with `store_unavailable` within `withinMs`, and returns how long it took. */
+async function failsClosed(promise: Promise<unknown>, withinMs: number): Promise<number> {
+  const started = performance.now();
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  const elapsed = performance.now() - started;
+  expect(error).toBeInstanceOf(OtpError);
+  expect((error as OtpError).code).toBe("store_unavailable");
+  expect(elapsed).toBeLessThan(withinMs);
+  return elapsed;
+}
+
+describe("through createOtp on real Redis", () => {
+  const client = ioredisClient();
+  const prefix = runPrefix("otp");
+  afterAll(async () => {
+    await dropKeys(client, prefix);
+    client.disconnect();
+  });
+
+  it("sends and verifies, and the key layout is {prefix+tenant}:r:… and {prefix+tenant}:w:…", async () => {
+    const sender = outbox();
+    const otp = createOtp({ secret, store: redisStorage({ client, prefix }), sender });
+    const sent = await otp.send({ phone: phones[0]!, ip: "203.0.113.9", tenant: "acme" });
+    const keys = (await keysOf(client, prefix)).sort();
+    const tag = `{${prefix}acme}`;
+    expect(keys.every((key) => key.startsWith(`${tag}:`))).toBe(true);
+    expect(keys.filter((key) => key.startsWith(`${tag}:r:l:`))).toHaveLength(1);
+    expect(
+      keys.filter((key) => key.startsWith(`${tag}:w:rl:`)).map((key) => key.split(":").slice(3, 6)),
+    ).toEqual(
+      expect.arrayContaining([
+        ["rl", "cooldown", "60"],
+        ["rl", "ip", "600"],
+        ["rl", "phone", "3600"],
+        ["rl", "phone", "86400"],
+        ["rl", "prefix", "3600"],
+      ]),
+    );
+    const ttl = await client.pttl(keys.find((key) => key.includes(":r:"))!);
+    expect(ttl).toBeGreaterThan(10 * 60_000); // retained 10 minutes past the 5-minute expiry
+    expect(ttl).toBeLessThanOrEqual(15 * 60_000);
+
+    const code = sender.lastCode(phones[0]!)!;
+    await expect(
+      otp.verify({ id: sent.id, code: code === "000000" ? "111111" : "000000", tenant: "acme" }),
+    ).rejects.toMatchObject({
+      code: "invalid_code",
+      attemptsLeft: 2,
+    });
+    await expect(otp.verify({ id: sent.id, code, tenant: "acme" })).resolves.toMatchObject({
+      status: "approved",
+    });
+    await expect(otp.verify({ id: sent.id, code, tenant: "acme" })).rejects.toMatchObject({
+      code: "not_found",
+    });
+    // A second send to the same phone inside the cooldown is refused, with its retry time.
+    await expect(otp.send({ phone: phones[0]!, tenant: "acme" })).rejects.toMatchObject({
+      code: "rate_limited",
+    });
+  });
+
+  it("holds no plaintext code or link token anywhere: every key and every value of the run", async () => {
+    const sender = outbox();
+    const otp = createOtp({
+      secret,
+      store: redisStorage({ client, prefix }),
+      sender,
+      // Eight digits: a six-digit code could turn up inside a 13-digit timestamp by chance.
+      codeLength: 8,
+      magicLink: { url: "https://example.test/login?token={token}" },
+    });
+    const ids: string[] = [];
+    for (const [i, phone] of phones.entries()) {
+      ids.push((await otp.send({ phone, ip: `198.51.100.${i}`, tenant: "dump", metadata: { order: i } })).id);
+    }
+    ids.push((await otp.send({ phone: "+14155552673", purpose: "magic_link", tenant: "dump" })).id);
+    await otp.verify({ phone: phones[1]!, code: "12345678", tenant: "dump" }).catch(() => undefined);
+
+    const secrets = sender.messages.flatMap((message) => {
+      const found = [message.body.match(/\b\d{8}\b/)![0]];
+      const token = message.body.match(/token=([^\s]+)/)?.[1];
+      if (token) found.push(decodeURIComponent(token), token);
+      return found;
+    });
+    expect(secrets.length).toBeGreaterThanOrEqual(phones.length + 2);
+
+    const dump: string[] = [];
+    for (const key of await keysOf(client, prefix)) {
+      dump.push(key);
+      const type = await client.type(key);
+      if (type === "hash") dump.push(...Object.entries(await client.hgetall(key)).flat());
+      else if (type === "list") dump.push(...(await client.lrange(key, 0, -1)));
+      else if (type === "string") dump.push((await client.get(key)) ?? "");
+      else if (type === "set") dump.push(...(await client.smembers(key)));
+      else if (type === "zset") dump.push(...(await client.zrange(key, 0, -1)));
+      else throw new Error(`unexpected ${type} at ${key}`);
+    }
+    expect(dump.length).toBeGreaterThan(20);
+    const everything = dump.join("\n");
+    // The dump does hold the records (their ids are there), just never a code or a token.
+    for (const id of ids) expect(everything).toContain(id);
+    for (const secretValue of secrets) expect(everything).not.toContain(secretValue);
+  });
+});
+
+describe("fails closed when Redis is unreachable", () => {
+  const send = (otp: ReturnType<typeof createOtp>) => otp.send({ phone: phones[0]!, ip: "203.0.113.1" });
+  // A well-formed id (the key digest part is arbitrary): verify reaches the store.
+  const verify = (otp: ReturnType<typeof createOtp>) =>
+    otp.verify({ id: "ver_l6AAAAAAAAAAAAAAAABBBBBBBBBBBBBBBB", code: "123456" });
+
+  it("ioredis as the README recommends: no offline queue, one retry, short connect timeout", async () => {
+    const client = new Redis({
+      host: "127.0.0.1",
+      port: await closedPort(),
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectTimeout: 500,
+      lazyConnect: true,
+    });
+    client.on("error", () => {});
+    const otp = createOtp({ secret, store: redisStorage({ client }), sender: outbox() });
+    await failsClosed(send(otp), 500);
+    await failsClosed(verify(otp), 500);
+    client.disconnect();
+  });
+
+  it("ioredis with its defaults (commands queue while it reconnects): the store's own timeout bounds it", async () => {
+    const client = new Redis({ host: "127.0.0.1", port: await closedPort() });
+    client.on("error", () => {});
+    const otp = createOtp({ secret, store: redisStorage({ client, timeoutMs: 300 }), sender: outbox() });
+    expect(await failsClosed(send(otp), 1500)).toBeGreaterThanOrEqual(250);
+    await failsClosed(verify(otp), 1500);
+    client.disconnect();
+  });
+
+  it("node-redis whose connection failed", async () => {
+    const client = createClient({
+      socket: { host: "127.0.0.1", port: await closedPort(), connectTimeout: 500, reconnectStrategy: false },
+      disableOfflineQueue: true,
+    });
+    client.on("error", () => {});
+    await expect(client.connect()).rejects.toThrow();
+    const otp = createOtp({ secret, store: redisStorage({ client }), sender: outbox() });
+    await failsClosed(send(otp), 500);
+    await failsClosed(verify(otp), 500);
+  });
+
+  it("the HTTP handler answers 503 store_unavailable, never a verification", async () => {
+    const client = new Redis({
+      host: "127.0.0.1",
+      port: await closedPort(),
+      enableOfflineQueue: false,
+      lazyConnect: true,
+    });
+    client.on("error", () => {});
+    const otp = createOtp({ secret, store: redisStorage({ client }), sender: outbox() });
+    const errors: unknown[] = [];
+    const handler = createOtpHandler(otp, { onError: (error) => errors.push(error) });
+    const post = (path: string, body: unknown) =>
+      handler(
+        new Request(`http://localhost/v1/sms/verify/${path}`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body),
+        }),
+        { ip: "203.0.113.7" },
+      );
+    for (const response of [
+      await post("send", { phone: phones[0] }),
+      await post("check", { id: "ver_l6AAAAAAAAAAAAAAAABBBBBBBBBBBBBBBB", code: "123456" }),
+      await post("check", { phone: phones[0], code: "123456" }),
+    ]) {
+      expect(response.status).toBe(503);
+      expect((await response.json()).error.code).toBe("store_unavailable");
+    }
+    expect(errors).toHaveLength(3);
+    client.disconnect();
+  });
+});
