@@ -14,8 +14,14 @@ describe("running scripts", () => {
 
   /** Records which command each call used. */
   const spy = (runner: ScriptRunner, calls: string[]): ScriptRunner => ({
-    evalsha: (...args) => (calls.push("evalsha"), runner.evalsha(...args)),
-    eval: (...args) => (calls.push("eval"), runner.eval(...args)),
+    evalsha: (...args) => {
+      calls.push("evalsha");
+      return runner.evalsha(...args);
+    },
+    eval: (...args) => {
+      calls.push("eval");
+      return runner.eval(...args);
+    },
   });
 
   for (const [name, client] of [
