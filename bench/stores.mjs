@@ -1,11 +1,20 @@
 // Send + verify pairs per second through otpkit on Redis and PostgreSQL, against the raw client
 // doing the minimal equivalent work, in one run on one machine (loopback). Prints figures; asserts
-// nothing. Bounded: every case runs for BENCH_MS (default 2500 ms), twice, interleaved with its
-// baseline; the better round counts (the machine is shared, so noise only ever slows a round).
-//   pnpm build && node bench/stores.mjs
-//   REDIS_URL=… DATABASE_URL=… BENCH_MS=… node bench/stores.mjs
+// nothing. Bounded: each figure runs for BENCH_MS (default 2000 ms); every case runs twice,
+// interleaved with the others, and the better round counts (the machine may be shared: noise only
+// ever slows a round down).
+//   pnpm build && node bench/stores.mjs            (REDIS_URL, DATABASE_URL, BENCH_MS to override)
+//
+// Rows, per server and per concurrency (1 = sequential, 64 in flight):
+//   raw         the raw client's minimal pair (see rawRedisPair / rawPostgresPair below)
+//   store only  the store calls otpkit makes for one pair (a put with the five default rate-limit
+//               windows, then a check), with precomputed keys and hashes: the store's own cost
+//   otpkit      createOtp with the default rules + the store, an instant in-memory sender, verify by id
+//   otpkit, rate limits off   the same with every rule off: one record write and one check
+// and for each, the CPU it took per pair, in this process (client) and in the server's processes.
 
 import { randomBytes } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -16,12 +25,12 @@ const packages = join(here, "../packages");
 const core = await import(join(packages, "otp-core/dist/node/index.js"));
 const { redisStorage } = await import(join(packages, "storage-redis/dist/index.js"));
 const { postgresStorage, migrate } = await import(join(packages, "storage-postgres/dist/index.js"));
-const requireFrom = (pkg) => createRequire(join(packages, pkg, "package.json"));
-const importFrom = async (pkg, name) => import(pathToFileURL(requireFrom(pkg).resolve(name)).href);
+const importFrom = (pkg, name) =>
+  import(pathToFileURL(createRequire(join(packages, pkg, "package.json")).resolve(name)).href);
 const { Redis } = await importFrom("storage-redis", "ioredis");
 const { default: pg } = await importFrom("storage-postgres", "pg");
 
-const budgetMs = Number(process.env.BENCH_MS ?? 2500);
+const budgetMs = Number(process.env.BENCH_MS ?? 2000);
 const rounds = 2;
 const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const databaseUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -29,62 +38,31 @@ const poolSize = 16;
 const run = randomBytes(4).toString("hex");
 const secret = "bench-secret-bench-secret-bench-secret!";
 
-/** Runs `pair(i)` from `inFlight` loops for the budget; returns pairs per second. */
-async function throughput(pair, inFlight) {
-  let next = 0;
-  const deadline = performance.now() + budgetMs;
-  const started = performance.now();
-  const loop = async () => {
-    while (performance.now() < deadline) await pair(next++);
-  };
-  await Promise.all(Array.from({ length: inFlight }, loop));
-  return next / ((performance.now() - started) / 1000);
-}
-
 /** Distinct valid US numbers; the exchange (what the per-prefix rule sees) varies fastest. */
 const phoneAt = (i) => `+1415${200 + (i % 800)}${String(Math.floor(i / 800) % 10_000).padStart(4, "0")}`;
 /** A client IP per pair from a large pool, as real traffic has. */
 const ipAt = (i) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
 
 /**
- * otpkit with the default rules — per phone (hour, day), resend cooldown, per IP, per number
- * prefix: five rate windows counted atomically with every send's write — with the prefix limit
- * raised so that this bench's traffic stays under it. A fresh tenant per case keeps windows apart.
+ * Keys as scattered as real ones (core keys carry a keyed digest of the phone): sequential keys
+ * would flatter every B-tree and hash table.
  */
-function otpkitPair(store, tenant) {
-  const codes = new Map();
-  const sender = {
-    name: "instant",
-    async send(message) {
-      codes.set(message.metadata.verification_id, core.extractCode(message.body));
-      return { id: "m" };
-    },
-  };
-  const otp = core.createOtp({
-    secret,
-    store,
-    sender,
-    limits: { perPrefix: { rules: [{ limit: 1_000_000, windowSeconds: 3600 }] } },
-  });
-  return async (i) => {
-    const { id } = await otp.send({ phone: phoneAt(i), ip: ipAt(i), tenant });
-    const code = codes.get(id);
-    codes.delete(id);
-    await otp.verify({ id, code, tenant });
-  };
-}
+const scattered = (i) => (Math.imul(i + 1, 0x9e3779b1) >>> 0).toString(36).padStart(7, "0") + i.toString(36);
 
-/** The same, with every rate limit off: the store work is one record write and one check. */
-function otpkitBarePair(store, tenant) {
-  const pair = otpkitPairWith(store, tenant, {
-    perPhone: [],
-    perIp: [],
-    resendCooldownSeconds: 0,
-    perPrefix: false,
-  });
-  return pair;
-}
-function otpkitPairWith(store, tenant, limits) {
+let tenants = 0;
+/** A fresh tenant per measurement keeps its windows and records apart from every other one. */
+const freshTenant = () => `b${run}${tenants++}`;
+
+// ---------------------------------------------------------------------------------------------
+// The pairs. Each maker returns `pair(i)`, one send + one verify.
+
+/**
+ * otpkit with the default rules — per phone (hour, day), resend cooldown, per IP, per number
+ * prefix: five rate windows counted atomically with every send's write — the prefix limit raised so
+ * this bench's traffic stays under it. `limitsOff` turns every rule off.
+ */
+function otpkitPair(store, { limitsOff = false } = {}) {
+  const tenant = freshTenant();
   const codes = new Map();
   const sender = {
     name: "instant",
@@ -93,6 +71,9 @@ function otpkitPairWith(store, tenant, limits) {
       return { id: "m" };
     },
   };
+  const limits = limitsOff
+    ? { perPhone: [], perIp: [], resendCooldownSeconds: 0, perPrefix: false }
+    : { perPrefix: { rules: [{ limit: 1_000_000, windowSeconds: 3600 }] } };
   const otp = core.createOtp({ secret, store, sender, limits });
   return async (i) => {
     const { id } = await otp.send({ phone: phoneAt(i), ip: ipAt(i), tenant });
@@ -102,8 +83,35 @@ function otpkitPairWith(store, tenant, limits) {
   };
 }
 
-// ---------------------------------------------------------------------------------------------
-// Raw baselines: what a hand-written store minimally does for one send + one verify.
+/** The store calls of one otpkit pair, with what the core would compute precomputed. */
+function storeOnlyPair(store) {
+  const tenant = freshTenant();
+  const hash = randomBytes(32).toString("base64url");
+  const data = JSON.stringify({ phone: "+14155552671", masked: "+1 415-***-**71", metadata: {} });
+  const rules = [
+    ["phone", 3, 3600],
+    ["phone", 10, 86_400],
+    ["cooldown", 1, 60],
+    ["ip", 10, 600],
+    ["prefix", 1_000_000, 3600],
+  ];
+  return async (i) => {
+    const now = Date.now();
+    const subject = scattered(i);
+    const key = `${tenant}:l:${subject}`;
+    const id = `ver_l6${subject.padStart(16, "0")}abcdefghijklmnop`;
+    const hits = rules.map(([name, limit, seconds]) => ({
+      key: `${tenant}:rl:${name}:${seconds}:${name === "prefix" ? i % 800 : name === "ip" ? ipAt(i) : subject}`,
+      limit,
+      windowMs: seconds * 1000,
+    }));
+    const record = { id, hash, expiresAt: now + 300_000, attempts: 0, maxAttempts: 3, data };
+    const put = await store.put(key, record, { now, retainUntil: now + 900_000, hits });
+    if (!put.ok) throw new Error("store only: refused");
+    const checked = await store.check(key, { id, hashes: [hash], now });
+    if (checked.status !== "approved") throw new Error(`store only: ${checked.status}`);
+  };
+}
 
 const rawRedisPut = `redis.call('HSET', KEYS[1], 'hash', ARGV[1], 'expiresAt', ARGV[2], 'attempts', 0)
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
@@ -112,27 +120,31 @@ const rawRedisConsume = `local hash = redis.call('HGET', KEYS[1], 'hash')
 if hash and hash == ARGV[1] then redis.call('DEL', KEYS[1]) return 1 end
 return 0`;
 
+/** Raw Redis: an EVALSHA that writes a hash with a TTL, an EVALSHA that compares and deletes it. */
 async function rawRedisPair(client, prefix) {
   const put = await client.script("LOAD", rawRedisPut);
   const consume = await client.script("LOAD", rawRedisConsume);
+  const tenant = freshTenant();
   return async (i) => {
-    const key = `{${prefix}}:raw:${i}`;
+    const key = `{${prefix}}:raw:${tenant}:${scattered(i)}`;
     const hash = `h${i}`;
     await client.evalsha(put, 1, key, hash, String(Date.now() + 300_000), "900000");
     if ((await client.evalsha(consume, 1, key, hash)) !== 1) throw new Error("raw redis: not consumed");
   };
 }
 
+/** Raw pg: an INSERT … ON CONFLICT upsert and an UPDATE … RETURNING that consumes, as plain queries. */
 async function rawPostgresPair(pool, schema) {
-  await pool.query(`CREATE TABLE ${schema}.raw (key text PRIMARY KEY, hash text NOT NULL,
+  const table = `${schema}.raw_${freshTenant()}`;
+  await pool.query(`CREATE TABLE ${table} (key text PRIMARY KEY, hash text NOT NULL,
     expires_at bigint NOT NULL, attempts int NOT NULL, consumed boolean NOT NULL)`);
-  const upsert = `INSERT INTO ${schema}.raw (key, hash, expires_at, attempts, consumed)
+  const upsert = `INSERT INTO ${table} (key, hash, expires_at, attempts, consumed)
     VALUES ($1, $2, $3, 0, false)
     ON CONFLICT (key) DO UPDATE SET hash = excluded.hash, expires_at = excluded.expires_at, attempts = 0, consumed = false`;
-  const consume = `UPDATE ${schema}.raw SET consumed = true
+  const consume = `UPDATE ${table} SET consumed = true
     WHERE key = $1 AND hash = $2 AND NOT consumed AND expires_at > $3 RETURNING key`;
   return async (i) => {
-    const key = `k${i}`;
+    const key = scattered(i);
     const hash = `h${i}`;
     await pool.query(upsert, [key, hash, Date.now() + 300_000]);
     if ((await pool.query(consume, [key, hash, Date.now()])).rows.length !== 1)
@@ -141,56 +153,96 @@ async function rawPostgresPair(pool, schema) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Measuring.
 
-const format = (n) => Math.round(n).toLocaleString("en-US").padStart(7);
-
-async function compare(label, target, makeRaw, makeOtpkit, extra = []) {
-  console.log(`\n${label}`);
-  for (const inFlight of [1, 64]) {
-    const best = { raw: 0, otpkit: 0 };
-    const bestExtra = extra.map(() => 0);
-    for (let round = 0; round < rounds; round++) {
-      best.raw = Math.max(best.raw, await throughput(await makeRaw(), inFlight));
-      best.otpkit = Math.max(best.otpkit, await throughput(await makeOtpkit(), inFlight));
-      for (const [index, [, make]] of extra.entries())
-        bestExtra[index] = Math.max(bestExtra[index], await throughput(await make(), inFlight));
+/** CPU seconds used so far by the server's processes, found by name in /proc (loopback: same machine). */
+function processCpuSeconds(name) {
+  let ticks = 0;
+  for (const pid of readdirSync("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const command = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      if (!command.startsWith(name)) continue;
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]); // utime + stime
+    } catch {
+      // The process ended meanwhile.
     }
-    const ratio = best.otpkit / best.raw;
-    const mode = inFlight === 1 ? "sequential  " : `${inFlight} in flight `;
-    console.log(
-      `  ${mode} raw ${format(best.raw)} pairs/s   otpkit ${format(best.otpkit)} pairs/s   ratio ${ratio.toFixed(2)} (target ≥ ${target.toFixed(2)}) ${ratio >= target ? "✓" : "✗"}`,
-    );
-    for (const [index, [name]] of extra.entries()) {
+  }
+  return ticks / 100; // USER_HZ
+}
+
+/** Runs `pair(i)` from `inFlight` loops for the budget: pairs/s and CPU µs per pair (client, server). */
+async function measure(pair, inFlight, serverProcess) {
+  let next = 0;
+  const clientBefore = process.cpuUsage();
+  const serverBefore = processCpuSeconds(serverProcess);
+  const started = performance.now();
+  const deadline = started + budgetMs;
+  const loop = async () => {
+    while (performance.now() < deadline) await pair(next++);
+  };
+  await Promise.all(Array.from({ length: inFlight }, loop));
+  const seconds = (performance.now() - started) / 1000;
+  const client = process.cpuUsage(clientBefore);
+  return {
+    perSecond: next / seconds,
+    clientUs: (client.user + client.system) / next,
+    serverUs: ((processCpuSeconds(serverProcess) - serverBefore) * 1e6) / next,
+  };
+}
+
+const format = (n) => Math.round(n).toLocaleString("en-US");
+
+async function compare({ title, target, serverProcess, variants }) {
+  console.log(`\n${title}`);
+  console.log(
+    `  ${"".padEnd(14)}${"".padEnd(26)}${"pairs/s".padStart(9)}  ratio   CPU µs/pair: client  server`,
+  );
+  for (const inFlight of [1, 64]) {
+    const best = new Map();
+    for (let round = 0; round < rounds; round++) {
+      for (const [name, make] of variants) {
+        const result = await measure(await make(), inFlight, serverProcess);
+        if (!best.has(name) || result.perSecond > best.get(name).perSecond) best.set(name, result);
+      }
+    }
+    const raw = best.get("raw").perSecond;
+    for (const [index, [name]] of variants.entries()) {
+      const { perSecond, clientUs, serverUs } = best.get(name);
+      const ratio = perSecond / raw;
+      const mark = name === "otpkit" ? ` (target ≥ ${target.toFixed(2)} ${ratio >= target ? "✓" : "✗"})` : "";
+      const mode = index ? "" : inFlight === 1 ? "sequential" : `${inFlight} in flight`;
       console.log(
-        `  ${" ".repeat(mode.length)} ${name.padEnd(33)} ${format(bestExtra[index])} pairs/s   ratio ${(bestExtra[index] / best.raw).toFixed(2)}`,
+        `  ${mode.padEnd(14)}${name.padEnd(26)}${format(perSecond).padStart(9)}  ${ratio.toFixed(2)}  ${clientUs.toFixed(0).padStart(14)}  ${serverUs.toFixed(0).padStart(6)}${mark}`,
       );
     }
   }
 }
 
-let cases = 0;
-const tenant = () => `b${run}${cases++}`;
-
 console.log(
-  `otpkit stores, Node ${process.version}, loopback, ${budgetMs} ms per figure, best of ${rounds} rounds, pairs = send + verify by id`,
-);
-console.log(
-  "otpkit: createOtp (node:crypto build) with an instant in-memory sender; default rules = 5 rate windows per send",
+  `otpkit stores: send + verify pairs/s, Node ${process.version}, loopback, ${budgetMs} ms per figure, best of ${rounds} interleaved rounds`,
 );
 
 // Redis ---------------------------------------------------------------------------------------
 {
-  const client = new Redis(redisUrl, { enableOfflineQueue: true, maxRetriesPerRequest: 1 });
+  const client = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
   const prefix = `bench-${run}:`;
   const store = redisStorage({ client, prefix });
   try {
-    await compare(
-      "Redis (ioredis, one connection): raw = EVALSHA put + EVALSHA consume",
-      0.9,
-      () => rawRedisPair(client, prefix),
-      () => otpkitPair(store, tenant()),
-      [["otpkit, rate limits off", () => otpkitBarePair(store, tenant())]],
-    );
+    await compare({
+      title:
+        "Redis, one ioredis connection — raw: EVALSHA put (HSET + PEXPIRE) + EVALSHA consume (HGET, compare, DEL)",
+      target: 0.9,
+      serverProcess: "redis-server",
+      variants: [
+        ["raw", () => rawRedisPair(client, prefix)],
+        ["store only", () => storeOnlyPair(store)],
+        ["otpkit", () => otpkitPair(store)],
+        ["otpkit, rate limits off", () => otpkitPair(store, { limitsOff: true })],
+      ],
+    });
   } finally {
     let cursor = "0";
     do {
@@ -210,19 +262,17 @@ console.log(
   try {
     await migrate(pool, { table: `${schema}.otpkit_codes` });
     const store = postgresStorage({ client: pool, table: `${schema}.otpkit_codes` });
-    let rawTables = 0;
-    await compare(
-      `PostgreSQL (pg Pool of ${poolSize}): raw = INSERT … ON CONFLICT upsert + UPDATE … RETURNING`,
-      0.85,
-      async () => {
-        const rawSchema = `${schema}_raw${rawTables++}`;
-        await pool.query(`CREATE SCHEMA ${rawSchema}`);
-        return rawPostgresPair(pool, rawSchema);
-      },
-      () => otpkitPair(store, tenant()),
-      [["otpkit, rate limits off", () => otpkitBarePair(store, tenant())]],
-    );
-    for (let i = 0; i < rawTables; i++) await pool.query(`DROP SCHEMA ${schema}_raw${i} CASCADE`);
+    await compare({
+      title: `PostgreSQL, pg Pool of ${poolSize} — raw: INSERT … ON CONFLICT upsert + UPDATE … RETURNING (plain queries)`,
+      target: 0.85,
+      serverProcess: "postgres",
+      variants: [
+        ["raw", () => rawPostgresPair(pool, schema)],
+        ["store only", () => storeOnlyPair(store)],
+        ["otpkit", () => otpkitPair(store)],
+        ["otpkit, rate limits off", () => otpkitPair(store, { limitsOff: true })],
+      ],
+    });
   } finally {
     await pool.query(`DROP SCHEMA ${schema} CASCADE`);
     await pool.end();

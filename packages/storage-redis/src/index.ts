@@ -41,17 +41,35 @@ const scripts = {
 
 type Reply = Array<string | number>;
 
-/** Rebuilds a record from the seven fields the scripts reply with, starting at `at`. */
-function recordFrom(reply: Reply, at: number): OtpRecord {
-  const [id, hash, linkHash, expiresAt, attempts, maxAttempts, data] = reply.slice(at, at + 7);
+/** The record as the scripts store it: seven header lines, then the data (see scripts.ts). */
+function encodeRecord(record: OtpRecord, retainUntil: number): string {
+  const numbers = [retainUntil, record.expiresAt, record.attempts, record.maxAttempts];
+  const texts = [record.id, record.hash, record.linkHash ?? ""];
+  if (!numbers.every((n) => Number.isSafeInteger(n) && n >= 0) || texts.some((text) => text.includes("\n"))) {
+    throw new TypeError(
+      "redisStorage: record times and counts are whole numbers; ids and hashes have no newline.",
+    );
+  }
+  return `${numbers.join("\n")}\n${texts.join("\n")}\n${record.data}`;
+}
+
+function decodeRecord(value: string): OtpRecord {
+  const lines: string[] = [];
+  let start = 0;
+  for (let i = 0; i < 7; i++) {
+    const end = value.indexOf("\n", start);
+    lines.push(value.slice(start, end));
+    start = end + 1;
+  }
+  const [, expiresAt, attempts, maxAttempts, id, hash, linkHash] = lines as [string, ...string[]];
   return {
-    id: String(id),
-    hash: String(hash),
-    ...(linkHash ? { linkHash: String(linkHash) } : {}),
+    id: id!,
+    hash: hash!,
+    ...(linkHash ? { linkHash } : {}),
     expiresAt: Number(expiresAt),
     attempts: Number(attempts),
     maxAttempts: Number(maxAttempts),
-    data: String(data),
+    data: value.slice(start),
   };
 }
 
@@ -132,23 +150,16 @@ export function redisStorage(options: RedisStorageOptions) {
         [
           String(now),
           String(retainUntil - now),
-          String(retainUntil),
           ifId === undefined ? "0" : "1",
           ifId ?? "",
-          record.id,
-          record.hash,
-          record.linkHash ?? "",
-          String(record.expiresAt),
-          String(record.attempts),
-          String(record.maxAttempts),
-          record.data,
+          encodeRecord(record, retainUntil),
           ...ruleArgs(hits),
         ],
       );
       if (reply[0] === "limited") {
         return { ok: false, key: hits[Number(reply[1]) - 1]!.key, retryAfterMs: Number(reply[2]) };
       }
-      return { ok: true, previous: reply.length > 1 ? recordFrom(reply, 1) : null };
+      return { ok: true, previous: reply.length > 1 ? decodeRecord(String(reply[1])) : null };
     },
 
     async check(key: string, { id, hashes, now }: CheckInput): Promise<CheckResult> {
@@ -159,7 +170,7 @@ export function redisStorage(options: RedisStorageOptions) {
       );
       switch (reply[0]) {
         case "approved":
-          return { status: "approved", record: recordFrom(reply, 1) };
+          return { status: "approved", record: decodeRecord(String(reply[1])) };
         case "invalid":
           return { status: "invalid", attemptsLeft: Number(reply[1]) };
         case "too_many_attempts":

@@ -57,39 +57,45 @@ local function countAll(first, argAt, nowArg)
 end
 `;
 
-/** The record hash's fields, in the order every script reads and replies them. */
-const recordFields = `'id', 'hash', 'linkHash', 'expiresAt', 'attempts', 'maxAttempts', 'data', 'retainUntil'`;
+/**
+ * A record is one string: a header of seven lines, then the opaque data —
+ * `retainUntil \n expiresAt \n attempts \n maxAttempts \n id \n hash \n linkHash ("" = none) \n data`.
+ * One GET reads it and one SET writes it (cheaper in Redis than a hash's eight fields); the
+ * numbers come first so a script can read them with one pattern match.
+ */
+const header = String.raw`^(%d+)\n(%d+)\n(%d+)\n(%d+)\n([^\n]*)\n([^\n]*)\n([^\n]*)\n`;
 
 /**
- * put — KEYS[1]: the record (a hash); KEYS[2..]: the rate windows counted with this write.
- * ARGV: now, ttlMs, retainUntil, hasIfId ("1"/"0"), ifId, id, hash, linkHash ("" = none),
- * expiresAt, attempts, maxAttempts, data, then a limit and windowMs per window.
- * Reply: {"ok"} | {"ok", id, hash, linkHash, expiresAt, attempts, maxAttempts, data} (the previous
- * record) | {"limited", ruleIndex (1-based), retryAfterMs}.
+ * put — KEYS[1]: the record; KEYS[2..]: the rate windows counted with this write.
+ * ARGV: now, ttlMs (retainUntil - now), hasIfId ("1"/"0"), ifId, the encoded record, then a limit
+ * and windowMs per window.
+ * Reply: {"ok"} | {"ok", previous encoded record} | {"limited", ruleIndex (1-based), retryAfterMs}.
  */
 export const putScript = `${windows}
 local now = tonumber(ARGV[1])
-local previous = redis.call('HMGET', KEYS[1], ${recordFields})
--- A record kept past its retention is gone, whatever the server's TTL says (the core's clock rules).
-if previous[1] and tonumber(previous[8]) <= now then previous = {} end
-local reply = {'ok'}
-if previous[1] then
-  reply = {'ok', previous[1], previous[2], previous[3] or '', previous[4], previous[5], previous[6], previous[7]}
+local previous = redis.call('GET', KEYS[1])
+local previousId = nil
+if previous then
+  local retainUntil, id = string.match(previous, '^(%d+)\\n%d+\\n%d+\\n%d+\\n([^\\n]*)\\n')
+  -- A record kept past its retention is gone, whatever the server's TTL says (the core's clock rules).
+  if tonumber(retainUntil) <= now then previous = nil else previousId = id end
 end
-if ARGV[4] == '1' and previous[1] ~= ARGV[5] then return reply end
-local refused, retryAfter = countAll(2, 13, ARGV[1])
+local reply = previous and {'ok', previous} or {'ok'}
+if ARGV[3] == '1' and previousId ~= ARGV[4] then return reply end
+local refused, retryAfter = countAll(2, 6, ARGV[1])
 if refused then return {'limited', refused, retryAfter} end
--- Every field is written (linkHash "" = none), so nothing of the replaced record survives.
-redis.call('HSET', KEYS[1], 'id', ARGV[6], 'hash', ARGV[7], 'linkHash', ARGV[8], 'expiresAt', ARGV[9],
-  'attempts', ARGV[10], 'maxAttempts', ARGV[11], 'data', ARGV[12], 'retainUntil', ARGV[3])
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
+if tonumber(ARGV[2]) > 0 then
+  redis.call('SET', KEYS[1], ARGV[5], 'PX', ARGV[2])
+else
+  redis.call('DEL', KEYS[1]) -- replaced by a record that is already past its retention
+end
 return reply
 `;
 
 /**
  * check — KEYS[1]: the record. ARGV: now, hasId ("1"/"0"), id, then the candidate hashes.
- * Reply: {"approved", id, hash, linkHash, expiresAt, attempts, maxAttempts, data} |
- * {"invalid", attemptsLeft} | {"too_many_attempts"} | {"expired"} | {"not_found"}.
+ * Reply: {"approved", encoded record} | {"invalid", attemptsLeft} | {"too_many_attempts"} |
+ * {"expired"} | {"not_found"}.
  * The order of the tests is the contract's: gone or superseded, expired, exhausted, then compare.
  */
 export const checkScript = `
@@ -106,28 +112,33 @@ local function equal(a, b)
 end
 
 local now = tonumber(ARGV[1])
-local r = redis.call('HMGET', KEYS[1], ${recordFields})
-if not r[1] then return {'not_found'} end
-if tonumber(r[8]) <= now then
+local value = redis.call('GET', KEYS[1])
+if not value then return {'not_found'} end
+local _, _, retainUntil, expiresAt, attempts, maxAttempts, id, hash, linkHash =
+  string.find(value, '${header}')
+if tonumber(retainUntil) <= now then
   redis.call('DEL', KEYS[1])
   return {'not_found'}
 end
-if ARGV[2] == '1' and r[1] ~= ARGV[3] then return {'not_found'} end
-if now >= tonumber(r[4]) then return {'expired'} end
-local attempts, maxAttempts = tonumber(r[5]), tonumber(r[6])
+if ARGV[2] == '1' and id ~= ARGV[3] then return {'not_found'} end
+if now >= tonumber(expiresAt) then return {'expired'} end
+attempts, maxAttempts = tonumber(attempts), tonumber(maxAttempts)
 if attempts >= maxAttempts then return {'too_many_attempts'} end
 local match = false
 for i = 4, #ARGV do
   -- Both comparisons run for every candidate, matched or not.
-  local codeMatches = equal(ARGV[i], r[2])
-  local linkMatches = r[3] and r[3] ~= '' and equal(ARGV[i], r[3])
+  local codeMatches = equal(ARGV[i], hash)
+  local linkMatches = linkHash ~= '' and equal(ARGV[i], linkHash)
   match = codeMatches or linkMatches or match
 end
 if match then
   redis.call('DEL', KEYS[1])
-  return {'approved', r[1], r[2], r[3] or '', r[4], r[5], r[6], r[7]}
+  return {'approved', value}
 end
-local left = maxAttempts - redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+-- Count the attempt: the same record with attempts + 1, keeping its TTL.
+redis.call('SET', KEYS[1], retainUntil .. '\\n' .. expiresAt .. '\\n' .. (attempts + 1) .. '\\n' ..
+  string.sub(value, #retainUntil + #expiresAt + #tostring(attempts) + 4), 'KEEPTTL')
+local left = maxAttempts - attempts - 1
 if left > 0 then return {'invalid', left} end
 return {'too_many_attempts'}
 `;
@@ -146,6 +157,9 @@ return {'ok'}
  * delete — KEYS[1]: the record. ARGV: hasId ("1"/"0"), id. Reply: 1 when a record was removed, else 0.
  */
 export const deleteScript = `
-if ARGV[1] == '1' and redis.call('HGET', KEYS[1], 'id') ~= ARGV[2] then return 0 end
+if ARGV[1] == '1' then
+  local value = redis.call('GET', KEYS[1])
+  if not value or string.match(value, '^%d+\\n%d+\\n%d+\\n%d+\\n([^\\n]*)\\n') ~= ARGV[2] then return 0 end
+end
 return redis.call('DEL', KEYS[1])
 `;
