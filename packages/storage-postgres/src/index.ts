@@ -8,6 +8,7 @@ import type {
   RateHit,
   Store,
 } from "@otpkit/otp-core";
+import { deadline } from "./deadline.js";
 import { defaultTable, schemaSql, tableNames } from "./schema.js";
 import { checkSql, deleteExpiredSql, deleteSql, hitSql, putSql } from "./statements.js";
 
@@ -61,23 +62,6 @@ const retryable = new Set([
 ]);
 const maxRuns = 5;
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  if (!ms) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`PostgreSQL did not answer within ${ms} ms.`)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
-}
-
 /** A short, stable hash of a text (FNV-1a, 32 bits, hex): no crypto needed for a statement name. */
 function fnv1a(text: string): string {
   let hash = 0x811c9dc5;
@@ -119,7 +103,7 @@ export async function migrate(client: Queryable, options: { table?: string } = {
 export function postgresStorage(options: PostgresStorageOptions) {
   const { client } = options;
   const names = tableNames(options.table ?? defaultTable);
-  const timeoutMs = options.timeoutMs ?? 5000;
+  const bounded = deadline(options.timeoutMs ?? 5000, "PostgreSQL");
   const prepared =
     options.preparedStatements ?? typeof (client as { connect?: unknown }).connect === "function";
   const statement = (operation: string, text: string) => ({
@@ -145,7 +129,7 @@ export function postgresStorage(options: PostgresStorageOptions) {
 
   /** Runs one statement; re-runs it when a concurrent statement won a race (it rolled back whole). */
   const run = (query: { name: string; text: string }, params: unknown[]) =>
-    withTimeout(
+    bounded(
       (async () => {
         for (let attempt = 1; ; attempt++) {
           try {
@@ -156,7 +140,6 @@ export function postgresStorage(options: PostgresStorageOptions) {
           }
         }
       })(),
-      timeoutMs,
     );
 
   return {

@@ -9,6 +9,7 @@ import type {
   Store,
 } from "@otpkit/otp-core";
 import { type RedisClientLike, runScript, type Script, script, scriptRunner } from "./client.js";
+import { deadline } from "./deadline.js";
 import { checkScript, deleteScript, hitScript, putScript } from "./scripts.js";
 
 export type { IoRedisLike, NodeRedisLike, RedisClientLike } from "./client.js";
@@ -83,23 +84,6 @@ const tenantOf = (key: string) => {
   return colon < 0 ? "" : key.slice(0, colon);
 };
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  if (!ms) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms.`)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
-}
-
 /**
  * A `Store` on Redis (standalone, Sentinel or Cluster). Each operation is one Lua script, sent with
  * EVALSHA: one round trip, and atomic because Redis runs a script without interleaving any other
@@ -112,7 +96,7 @@ export function redisStorage(options: RedisStorageOptions) {
   const runner = scriptRunner(options.client);
   const prefix = options.prefix ?? "otp:";
   if (/[{}]/.test(prefix)) throw new TypeError("redisStorage: `prefix` must not contain { or }.");
-  const timeoutMs = options.timeoutMs ?? 2000;
+  const bounded = deadline(options.timeoutMs ?? 2000, "Redis");
 
   /**
    * `tenant:rest` becomes `{<prefix>tenant}:<kind>:rest`; the kind (`r` record, `w` window) keeps
@@ -133,7 +117,7 @@ export function redisStorage(options: RedisStorageOptions) {
   };
 
   const run = (which: Script, keys: string[], args: string[]) =>
-    withTimeout(runScript(runner, which, keys, args), timeoutMs) as Promise<Reply>;
+    bounded(runScript(runner, which, keys, args)) as Promise<Reply>;
 
   return {
     name: "redis",
@@ -197,11 +181,12 @@ export function redisStorage(options: RedisStorageOptions) {
     },
 
     async delete(key: string, id?: string): Promise<boolean> {
-      const removed = (await withTimeout(
-        runScript(runner, scripts.delete, [redisKey("r", key)], [id === undefined ? "0" : "1", id ?? ""]),
-        timeoutMs,
-      )) as number;
-      return removed === 1;
+      const removed = await run(
+        scripts.delete,
+        [redisKey("r", key)],
+        [id === undefined ? "0" : "1", id ?? ""],
+      );
+      return (removed as unknown as number) === 1;
     },
   } satisfies Store;
 }
