@@ -187,6 +187,14 @@ function handlerOptionsFrom(env: Env, log: Log): OtpHandlerOptions & { apiKeys?:
     if (options.allowCustomTemplates && !options.apiKeys)
       log("warn", "custom templates are allowed without API keys: anyone can choose the text of your SMS.");
   }
+  const codeOptions = env.OTPKIT_ALLOW_CODE_OPTIONS;
+  if (codeOptions) {
+    if (codeOptions !== "true" && codeOptions !== "false")
+      throw new CliError("OTPKIT_ALLOW_CODE_OPTIONS must be true or false.");
+    options.allowCodeOptions = codeOptions === "true";
+    if (options.allowCodeOptions && !options.apiKeys)
+      log("warn", "code options are allowed without API keys: anyone can ask for short, long-lived codes.");
+  }
   return options;
 }
 

@@ -40,9 +40,13 @@ describe("createSendRoute (App Router)", () => {
   it("keeps code length, lifetime and purpose the server's decision", async () => {
     const { otp, sms } = setup();
     const { POST } = createSendRoute(otp, { purpose: "signup" });
-    const response = await POST(
-      post({ phone: "+14155550123", code_length: 4, expiry_minutes: 60, purpose: "password_reset" }),
-    );
+    for (const weakening of [{ code_length: 4 }, { expiry_minutes: 60 }]) {
+      const refused = await POST(post({ phone: "+14155550123", ...weakening }));
+      expect(refused.status).toBe(400);
+      expect((await refused.json()).error.field).toBe(Object.keys(weakening)[0]);
+    }
+    expect(sms.messages).toHaveLength(0);
+    const response = await POST(post({ phone: "+14155550123", purpose: "password_reset" }));
     const body = await response.json();
     expect(response.status).toBe(200);
     expect(Date.parse(body.expires_at) - Date.now()).toBeLessThanOrEqual(10 * 60_000);

@@ -47,14 +47,11 @@ function sendHandler(source: OtpSource, options: SendRouteOptions): Handler {
 }
 
 /**
- * Code length and lifetime are security policy: an anonymous caller choosing 4 digits or 60
- * minutes would make guessing someone else's code 100 times easier. The app's options decide.
+ * The purpose is the route's, not the caller's. (Code length and lifetime are security policy too:
+ * the core handler refuses `code_length` and `expiry_minutes` from callers without an API key.)
  */
 function pinPolicy(otp: Otp, purpose: Purpose): Otp {
-  return {
-    ...otp,
-    send: ({ codeLength: _, expiryMinutes: __, ...input }) => otp.send({ ...input, purpose }),
-  };
+  return { ...otp, send: (input) => otp.send({ ...input, purpose }) };
 }
 
 /**

@@ -18,6 +18,8 @@ const statusByCode = {
   rate_limited: 429,
   too_many_attempts: 429,
   invalid_config: 500,
+  /** A bug in otpkit or the app: the HTTP handler's answer to an unexpected exception. */
+  internal_error: 500,
   send_failed: 502,
   store_unavailable: 503,
 } as const;

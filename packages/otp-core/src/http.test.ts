@@ -235,6 +235,22 @@ describe("createOtpHandler: templates", () => {
     );
     expect(refused.status).toBe(400);
   });
+
+  it("refuses code_length and expiry_minutes from anonymous callers, sending nothing", async () => {
+    const anonymous = setup();
+    for (const body of [
+      { phone, code_length: 4 },
+      { phone, expiry_minutes: 60 },
+    ]) {
+      const answer = await anonymous.call(send, body);
+      expect(answer.status).toBe(400);
+      expect(answer.json.error.field).toBe(Object.keys(body)[1]);
+    }
+    expect(anonymous.sms.messages).toHaveLength(0);
+    const opened = setup({ allowCodeOptions: true });
+    expect((await opened.call(send, { phone, code_length: 4, expiry_minutes: 5 })).status).toBe(200);
+    expect(opened.sms.last(phone)!.body).toMatch(/\b\d{4}\b/);
+  });
 });
 
 describe("createOtpHandler: API keys and tenants", () => {

@@ -56,6 +56,13 @@ export interface OtpHandlerOptions {
    */
   allowCustomTemplates?: boolean;
   /**
+   * Whether callers may choose `code_length` and `expiry_minutes`. A 4-digit code that lives 60
+   * minutes is ~100x easier to guess in its lifetime than the default, so an anonymous caller must
+   * not be able to weaken someone else's code. Default: `true` only when `apiKeys` are configured;
+   * otherwise these fields are refused with 400.
+   */
+  allowCodeOptions?: boolean;
+  /**
    * The purpose of requests whose body names none. Default: `"phone_verification"` — seed 001's
    * verify API: the generic template ("Your verification code is: {code}. Valid for {minutes}
    * minutes.") and a 10-minute expiry.
@@ -93,6 +100,7 @@ export function createOtpHandler(otp: Otp, options: OtpHandlerOptions = {}): Otp
     throw new OtpError("invalid_config", "maxBodyBytes must be a whole number of at least 64.");
   const resolveTenant = apiKeyResolver(options.apiKeys);
   const allowCustomTemplates = options.allowCustomTemplates ?? resolveTenant !== undefined;
+  const allowCodeOptions = options.allowCodeOptions ?? resolveTenant !== undefined;
   const defaultPurpose = options.defaultPurpose ?? "phone_verification";
   const origins = options.cors ? new Set(options.cors.origins) : undefined;
   const onError = options.onError ?? ((error: unknown) => console.error("otpkit:", error));
@@ -133,7 +141,7 @@ export function createOtpHandler(otp: Otp, options: OtpHandlerOptions = {}): Otp
     const tenant = resolveTenant ? await authenticate(request, resolveTenant) : undefined;
     const body = await readJsonObject(request, maxBodyBytes);
     if (action === "send") {
-      const input = sendInput(body, allowCustomTemplates, defaultPurpose);
+      const input = sendInput(body, { allowCustomTemplates, allowCodeOptions }, defaultPurpose);
       const ip = clientIp(request, context, trustProxy, proxyHeader);
       const result = await otp.send({
         ...input,
@@ -320,17 +328,23 @@ function optionalNumber(body: Record<string, unknown>, name: string): number | u
 /** Shapes and types here; ranges (code_length 4–8, expiry 1–60, metadata size) in the core. */
 function sendInput(
   body: Record<string, unknown>,
-  allowCustomTemplates: boolean,
+  allowed: { allowCustomTemplates: boolean; allowCodeOptions: boolean },
   defaultPurpose: Purpose,
 ): SendInput {
   const template = optionalString(body, "template");
-  if (template !== undefined && !allowCustomTemplates)
+  if (template !== undefined && !allowed.allowCustomTemplates)
     throw invalid("template", "Custom templates are disabled on this endpoint.");
   const input: SendInput = { phone: field(body, "phone") as string };
   const purpose = optionalString(body, "purpose");
   const channel = optionalString(body, "channel");
   const codeLength = optionalNumber(body, "code_length");
   const expiryMinutes = optionalNumber(body, "expiry_minutes");
+  if (!allowed.allowCodeOptions) {
+    if (codeLength !== undefined)
+      throw invalid("code_length", "This endpoint does not let callers choose code_length.");
+    if (expiryMinutes !== undefined)
+      throw invalid("expiry_minutes", "This endpoint does not let callers choose expiry_minutes.");
+  }
   const metadata = field(body, "metadata");
   if (template !== undefined) input.template = template;
   input.purpose = (purpose ?? defaultPurpose) as Purpose;
