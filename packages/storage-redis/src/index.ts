@@ -74,10 +74,6 @@ function decodeRecord(value: string): OtpRecord {
   };
 }
 
-/** The rate rules as script arguments: a limit and a window per rule, in KEYS order. */
-const ruleArgs = (hits: readonly RateHit[]) =>
-  hits.flatMap((hit) => [String(hit.limit), String(hit.windowMs)]);
-
 /** The tenant of a core key is what precedes its first `:` (`tenant:l:digest`, `tenant:rl:…`). */
 const tenantOf = (key: string) => {
   const colon = key.indexOf(":");
@@ -107,12 +103,17 @@ export function redisStorage(options: RedisStorageOptions) {
     return `{${prefix}${tenant}}:${kind}${key.slice(tenant.length)}`;
   };
 
-  /** A script may only touch one slot: every key of one operation must belong to one tenant. */
-  const sameTenant = (tenant: string, hits: readonly RateHit[]) => {
+  /**
+   * Appends each rule's window key to `keys` and its limit and window to `args`, in the same order.
+   * A script may only touch one slot, so every window must belong to `tenant`, the operation's.
+   */
+  const addWindows = (tenant: string, hits: readonly RateHit[], keys: string[], args: string[]) => {
     for (const hit of hits) {
       if (tenantOf(hit.key) !== tenant) {
         throw new Error("redisStorage: all keys of one operation must share a tenant (one Cluster slot).");
       }
+      keys.push(`{${prefix}${tenant}}:w${hit.key.slice(tenant.length)}`);
+      args.push(String(hit.limit), String(hit.windowMs));
     }
   };
 
@@ -127,19 +128,16 @@ export function redisStorage(options: RedisStorageOptions) {
       record: OtpRecord,
       { now, retainUntil, hits = [], ifId }: PutOptions,
     ): Promise<PutResult> {
-      sameTenant(tenantOf(key), hits);
-      const reply = await run(
-        scripts.put,
-        [redisKey("r", key), ...hits.map((hit) => redisKey("w", hit.key))],
-        [
-          String(now),
-          String(retainUntil - now),
-          ifId === undefined ? "0" : "1",
-          ifId ?? "",
-          encodeRecord(record, retainUntil),
-          ...ruleArgs(hits),
-        ],
-      );
+      const keys = [redisKey("r", key)];
+      const args = [
+        String(now),
+        String(retainUntil - now),
+        ifId === undefined ? "0" : "1",
+        ifId ?? "",
+        encodeRecord(record, retainUntil),
+      ];
+      addWindows(tenantOf(key), hits, keys, args);
+      const reply = await run(scripts.put, keys, args);
       if (reply[0] === "limited") {
         return { ok: false, key: hits[Number(reply[1]) - 1]!.key, retryAfterMs: Number(reply[2]) };
       }
@@ -168,12 +166,10 @@ export function redisStorage(options: RedisStorageOptions) {
 
     async hit(hits: readonly RateHit[], now: number): Promise<HitResult> {
       if (!hits.length) return { ok: true };
-      sameTenant(tenantOf(hits[0]!.key), hits);
-      const reply = await run(
-        scripts.hit,
-        hits.map((hit) => redisKey("w", hit.key)),
-        [String(now), ...ruleArgs(hits)],
-      );
+      const keys: string[] = [];
+      const args = [String(now)];
+      addWindows(tenantOf(hits[0]!.key), hits, keys, args);
+      const reply = await run(scripts.hit, keys, args);
       if (reply[0] === "limited") {
         return { ok: false, key: hits[Number(reply[1]) - 1]!.key, retryAfterMs: Number(reply[2]) };
       }
