@@ -10,7 +10,7 @@ import type {
 } from "@otpkit/otp-core";
 import { deadline } from "./deadline.js";
 import { defaultTable, schemaSql, tableNames } from "./schema.js";
-import { checkSql, deleteExpiredSql, deleteSql, hitSql, putSql } from "./statements.js";
+import { checkSql, deleteExpiredSql, deleteSql, hitSql, putAloneSql, putSql } from "./statements.js";
 
 export { schemaSql } from "./schema.js";
 
@@ -113,6 +113,7 @@ export function postgresStorage(options: PostgresStorageOptions) {
   });
   const sql = {
     put: statement("put", putSql(names)),
+    putAlone: statement("put_alone", putAloneSql(names)),
     hit: statement("hit", hitSql(names)),
     check: statement("check", checkSql(names)),
     delete: statement("delete", deleteSql(names)),
@@ -150,7 +151,7 @@ export function postgresStorage(options: PostgresStorageOptions) {
       record: OtpRecord,
       { now, retainUntil, hits = [], ifId }: PutOptions,
     ): Promise<PutResult> {
-      const [row] = await run(sql.put, [
+      const params = [
         key,
         record.id,
         record.hash,
@@ -162,8 +163,11 @@ export function postgresStorage(options: PostgresStorageOptions) {
         retainUntil,
         now,
         ifId ?? null,
-        ...ruleParams(hits),
-      ]);
+      ];
+      // Without rules, a statement without the window machinery: the same outcome, less work.
+      const [row] = hits.length
+        ? await run(sql.put, [...params, ...ruleParams(hits)])
+        : await run(sql.putAlone, params);
       if (row.allowed && row.refused_rule !== null) {
         return {
           ok: false,

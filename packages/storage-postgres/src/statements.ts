@@ -78,15 +78,8 @@ function windowWrites(t: TableNames, keys: string) {
 
 const recordColumns = "id, hash, link_hash, expires_at, attempts, max_attempts, data";
 
-/**
- * put — $1 key, $2 id, $3 hash, $4 link_hash, $5 expires_at, $6 attempts, $7 max_attempts, $8 data,
- * $9 retain_until, $10 now, $11 ifId (null: unconditional), $12/$13/$14 the rules.
- * One row: `allowed` (false: ifId did not match, nothing written), `refused_rule` (1-based) and
- * `retry_after_ms` when a limit refused, then the previous record's columns (null when none).
- * The record and the windows are written together or not at all: every write waits on `go`.
- */
-export const putSql = (t: TableNames) => `
-WITH
+/** The record's current row, locked; `previous` is that row unless past its retention. */
+const recordReads = (t: TableNames) => `
   current AS MATERIALIZED (
     SELECT * FROM ${t.codes} WHERE key = $1::text FOR UPDATE
   ),
@@ -95,11 +88,10 @@ WITH
   ),
   allowed AS (
     SELECT $11::text IS NULL OR EXISTS (SELECT 1 FROM previous WHERE id = $11::text) AS yes
-  ),
-  ${windowReads(t, "$12", "$13", "$14", "$10")},
-  go AS (
-    SELECT (SELECT yes FROM allowed) AND NOT EXISTS (SELECT 1 FROM refused) AS yes
-  ),${windowWrites(t, "$12")},
+  )`;
+
+/** Replaces the locked row, or creates the row (unique_violation if someone else just did). */
+const recordWrites = (t: TableNames) => `
   replaced AS (
     UPDATE ${t.codes} AS c
     SET id = $2::text, hash = $3::text, link_hash = $4::text, expires_at = $5::bigint,
@@ -110,13 +102,37 @@ WITH
     INSERT INTO ${t.codes} (key, id, hash, link_hash, expires_at, attempts, max_attempts, data, retain_until)
     SELECT $1::text, $2::text, $3::text, $4::text, $5::bigint, $6::int, $7::int, $8::text, $9::bigint
     WHERE (SELECT yes FROM go) AND NOT EXISTS (SELECT 1 FROM current)
-  )
-SELECT (SELECT yes FROM allowed) AS allowed, refused.n AS refused_rule, refused.retry_after_ms,
-  ${recordColumns
-    .split(", ")
-    .map((column) => `previous.${column}`)
-    .join(", ")}
+  )`;
+
+const previousColumns = recordColumns
+  .split(", ")
+  .map((column) => `previous.${column}`)
+  .join(", ");
+
+/**
+ * put — $1 key, $2 id, $3 hash, $4 link_hash, $5 expires_at, $6 attempts, $7 max_attempts, $8 data,
+ * $9 retain_until, $10 now, $11 ifId (null: unconditional), $12/$13/$14 the rules.
+ * One row: `allowed` (false: ifId did not match, nothing written), `refused_rule` (1-based) and
+ * `retry_after_ms` when a limit refused, then the previous record's columns (null when none).
+ * The record and the windows are written together or not at all: every write waits on `go`.
+ */
+export const putSql = (t: TableNames) => `
+WITH${recordReads(t)},${windowReads(t, "$12", "$13", "$14", "$10")},
+  go AS (
+    SELECT (SELECT yes FROM allowed) AND NOT EXISTS (SELECT 1 FROM refused) AS yes
+  ),${windowWrites(t, "$12")},${recordWrites(t)}
+SELECT (SELECT yes FROM allowed) AS allowed, refused.n AS refused_rule, refused.retry_after_ms, ${previousColumns}
 FROM (SELECT) AS one LEFT JOIN refused ON true LEFT JOIN previous ON true`;
+
+/**
+ * put without rate limits — the same as `putSql` with $1…$11 only (no window machinery to plan or
+ * run: restoring a record after a failed send, or an app with every rule off).
+ */
+export const putAloneSql = (t: TableNames) => `
+WITH${recordReads(t)},
+  go AS (SELECT yes FROM allowed),${recordWrites(t)}
+SELECT (SELECT yes FROM allowed) AS allowed, null::int AS refused_rule, null::bigint AS retry_after_ms, ${previousColumns}
+FROM (SELECT) AS one LEFT JOIN previous ON true`;
 
 /**
  * hit — $1 now, $2/$3/$4 the rules. One row: `refused_rule` (1-based, null when every rule had
