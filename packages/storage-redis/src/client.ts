@@ -59,16 +59,13 @@ const isNoScript = (error: unknown) => error instanceof Error && error.message.s
  * `SCRIPT FLUSH` — Redis answers NOSCRIPT and we send the source once with EVAL, which also caches
  * it. EVALSHA never executed anything when it answered NOSCRIPT, so the retry cannot double-apply.
  */
-export async function runScript(
+export function runScript(
   runner: ScriptRunner,
   { sha, source }: Script,
   keys: string[],
   args: string[],
 ): Promise<unknown> {
-  try {
-    return await runner.evalsha(sha, keys, args);
-  } catch (error) {
-    if (!isNoScript(error)) throw error;
-    return runner.eval(source, keys, args);
-  }
+  return runner
+    .evalsha(sha, keys, args)
+    .catch((error: unknown) => (isNoScript(error) ? runner.eval(source, keys, args) : Promise.reject(error)));
 }
