@@ -50,11 +50,13 @@ export function parsePhone(input: unknown, policy: PhonePolicy = {}): ParsedPhon
     input,
     policy.defaultCountry ? { defaultCountry: policy.defaultCountry } : undefined,
   );
-  if (!parsed?.isValid()) {
+  // With the full ("max") metadata a number is valid exactly when it has a type, and isValid()
+  // computes the type itself: asking once halves the regex work, the dominant cost of a send.
+  const type = parsed?.getType();
+  if (!parsed || !type) {
     throw new OtpError("invalid_phone", "This phone number is not valid.", { field: "phone" });
   }
-  const type = parsed.getType();
-  if (!policy.allowNonMobileTypes && type && unreachableTypes.has(type)) {
+  if (!policy.allowNonMobileTypes && unreachableTypes.has(type)) {
     throw new OtpError("invalid_phone", "This phone number cannot receive text messages.", {
       field: "phone",
     });
