@@ -221,14 +221,18 @@ const checkMetadata = (metadata: unknown): Record<string, unknown> => {
 };
 
 /** Store failures are outages, never answers: fail closed with `store_unavailable`. */
-async function guard<T>(operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation();
-  } catch (cause) {
+function guard<T>(operation: () => Promise<T>): Promise<T> {
+  const unavailable = (cause: unknown): never => {
     if (cause instanceof OtpError) throw cause;
     throw new OtpError("store_unavailable", "Verification storage is unavailable. Try again shortly.", {
       cause,
     });
+  };
+  // Not an async function: on the hot path one promise is cheaper than an async frame around it.
+  try {
+    return operation().catch(unavailable);
+  } catch (cause) {
+    return Promise.reject(cause).catch(unavailable);
   }
 }
 
@@ -534,7 +538,7 @@ export function createOtp(options: OtpOptions): Otp {
     const hashes = await candidates(key, token === undefined ? "code" : "link", (token ?? code)!);
     const now = clock();
     const result: CheckResult = await guard(() =>
-      store.check(key, { hashes, now, ...(id !== undefined ? { id } : {}) }),
+      store.check(key, id === undefined ? { hashes, now } : { id, hashes, now }),
     );
     if (result.status === "approved") {
       const data = JSON.parse(result.record.data) as {
@@ -542,13 +546,15 @@ export function createOtp(options: OtpOptions): Otp {
         masked: string;
         metadata: Record<string, unknown>;
       };
-      emit({
-        type: "verified",
-        id: result.record.id,
-        purpose,
-        phone: data.masked,
-        tenant: tenant || undefined,
-      });
+      if (options.onEvent) {
+        emit({
+          type: "verified",
+          id: result.record.id,
+          purpose,
+          phone: data.masked,
+          tenant: tenant || undefined,
+        });
+      }
       return {
         id: result.record.id,
         phone: data.phone,
