@@ -315,6 +315,43 @@ export function storeConformance(
         expect(results.filter((result) => result.ok)).toHaveLength(3);
       });
 
+      it("overlapping windows under 300 concurrent puts and hits stay exact (all or nothing across keys)", async () => {
+        const s = await setup();
+        const limit = 7;
+        const keys = ["a", "b", "c", "d"].map((name) => `rl_${name}_${unique()}`);
+        const subsets = [
+          [0, 1],
+          [1, 2],
+          [2, 3],
+          [3, 0],
+          [0, 2],
+          [1, 3],
+          [0, 1, 2, 3],
+        ];
+        const now = Date.now();
+        // Random subsets: refusals happen while other windows of the same operation still have room.
+        const operations = Array.from(
+          { length: 300 },
+          () => subsets[Math.floor(Math.random() * subsets.length)]!,
+        );
+        const results = await Promise.all(
+          operations.map((subset, i) => {
+            const hits: RateHit[] = subset.map((k) => ({ key: keys[k]!, limit, windowMs: 60_000 }));
+            return i % 2
+              ? s.hit(hits, now)
+              : s.put(`k_${unique()}`, record(), { now, retainUntil: now + 60_000, hits });
+          }),
+        );
+        for (const [k, key] of keys.entries()) {
+          const accepted = operations.filter((subset, i) => subset.includes(k) && results[i]!.ok).length;
+          expect(accepted).toBeLessThanOrEqual(limit);
+          // The window holds exactly what was accepted: the rest of the limit is still free.
+          let free = 0;
+          while ((await s.hit([{ key, limit, windowMs: 60_000 }], now)).ok) free++;
+          expect(accepted + free).toBe(limit);
+        }
+      });
+
       it(`a limit of 10 lets exactly 10 of ${concurrency} concurrent hits through`, async () => {
         const s = await setup();
         const hit = rule(10);

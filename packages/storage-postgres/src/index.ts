@@ -8,7 +8,8 @@ import type {
   RateHit,
   Store,
 } from "@otpkit/otp-core";
-import { deadline } from "./deadline.js";
+import { deadline } from "@otpkit/otp-core";
+
 import { defaultTable, schemaSql, tableNames } from "./schema.js";
 import { checkSql, deleteExpiredSql, deleteSql, hitSql, putAloneSql, putSql } from "./statements.js";
 

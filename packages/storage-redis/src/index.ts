@@ -8,8 +8,9 @@ import type {
   RateHit,
   Store,
 } from "@otpkit/otp-core";
+import { deadline } from "@otpkit/otp-core";
 import { type RedisClientLike, runScript, type Script, script, scriptRunner } from "./client.js";
-import { deadline } from "./deadline.js";
+
 import { checkScript, deleteScript, hitScript, putScript } from "./scripts.js";
 
 export type { IoRedisLike, NodeRedisLike, RedisClientLike } from "./client.js";
