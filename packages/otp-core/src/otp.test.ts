@@ -384,6 +384,13 @@ describe("test numbers", () => {
     expect((await otp.verify({ id: sent.id, code: "123456" })).phone).toBe("+14255550123");
   });
 
+  it("match however the number is typed, so a test number never gets a real SMS", async () => {
+    const { otp, messages } = setup({ testNumbers: { "+14255550123": "123456" } });
+    const sent = await otp.send({ phone: "+1 (425) 555-0123" });
+    expect(messages.messages).toHaveLength(0);
+    expect((await otp.verify({ id: sent.id, code: "123456" })).status).toBe("approved");
+  });
+
   it("are refused in production", () => {
     expect(() =>
       createOtp({ secret, sender: outbox(), production: true, testNumbers: { "+14255550123": "123456" } }),

@@ -337,13 +337,16 @@ export function createOtp(options: OtpOptions): Otp {
       throw invalid("body", "Send needs an object with a phone.");
     const purpose = checkPurpose(input.purpose ?? "login");
     const tenant = checkTenant(input.tenant);
-    const testCode = typeof input.phone === "string" ? testNumbers.get(input.phone) : undefined;
+    // A test number matches as typed (it may be one libphonenumber calls invalid, like +1 555…)
+    // or once normalised, so "+1 425 555 0123" can never slip past its entry to a real SMS.
+    let testCode = typeof input.phone === "string" ? testNumbers.get(input.phone) : undefined;
     let phone: string;
     let maskedPhone: string;
     try {
       ({ e164: phone, masked: maskedPhone } = testCode
         ? { e164: input.phone as string, masked: maskPhone(input.phone as string) }
         : parsePhone(input.phone, phonePolicy));
+      testCode ??= testNumbers.get(phone);
     } catch (error) {
       if (error instanceof OtpError && error.code === "blocked") {
         emit({ type: "blocked", reason: "country", tenant: tenant || undefined, ip: input.ip });
