@@ -1,6 +1,6 @@
 const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-/** Unpadded base64url, without `btoa` string juggling or `Buffer`. */
+/** Unpadded base64url over plain bytes, the same on every runtime (no `btoa` string juggling). */
 export function base64url(bytes: Uint8Array): string {
   let out = "";
   let i = 0;
