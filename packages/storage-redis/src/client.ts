@@ -52,7 +52,7 @@ export const script = (source: string): Script => ({
   sha: createHash("sha1").update(source).digest("hex"),
 });
 
-const isNoScript = (error: unknown) => error instanceof Error && error.message.startsWith("NOSCRIPT");
+export const isNoScript = (error: unknown) => error instanceof Error && error.message.startsWith("NOSCRIPT");
 
 /**
  * Runs a script by SHA (one round trip). The first time a server sees it — or after a restart or a

@@ -66,10 +66,17 @@ end
 const header = String.raw`^(%d+)\n(%d+)\n(%d+)\n(%d+)\n([^\n]*)\n([^\n]*)\n([^\n]*)\n`;
 
 /**
+ * Replies are as small as the answer allows (a bulk string or an integer parses faster than an
+ * array of status strings), and an optional id travels as one argument: "" for none, else "=" and
+ * the id — ids are never empty, but the marker keeps "no id" and "empty id" apart regardless.
+ */
+
+/**
  * put — KEYS[1]: the record; KEYS[2..]: the rate windows counted with this write.
- * ARGV: now, ttlMs (retainUntil - now), hasIfId ("1"/"0"), ifId, the encoded record, then a limit
- * and windowMs per window.
- * Reply: {"ok"} | {"ok", previous encoded record} | {"limited", ruleIndex (1-based), retryAfterMs}.
+ * ARGV: now, ifId marker, the encoded record (its TTL is its retainUntil - now), then a limit and
+ * windowMs per window.
+ * Reply: 0 (written, nothing was pending) | the previous encoded record (still pending: written over,
+ * or kept when ifId did not match) | {ruleIndex (1-based), retryAfterMs} when a window refused.
  */
 export const putScript = `${windows}
 local now = tonumber(ARGV[1])
@@ -80,22 +87,26 @@ if previous then
   -- A record kept past its retention is gone, whatever the server's TTL says (the core's clock rules).
   if tonumber(retainUntil) <= now then previous = nil else previousId = id end
 end
-local reply = previous and {'ok', previous} or {'ok'}
-if ARGV[3] == '1' and previousId ~= ARGV[4] then return reply end
-local refused, retryAfter = countAll(2, 6, ARGV[1])
-if refused then return {'limited', refused, retryAfter} end
-if tonumber(ARGV[2]) > 0 then
-  redis.call('SET', KEYS[1], ARGV[5], 'PX', ARGV[2])
+local reply = previous or 0
+if ARGV[2] ~= '' and previousId ~= string.sub(ARGV[2], 2) then return reply end
+local refused, retryAfter = countAll(2, 4, ARGV[1])
+if refused then return {refused, retryAfter} end
+local ttl = tonumber(string.match(ARGV[3], '^%d+')) - now
+if ttl > 0 then
+  redis.call('SET', KEYS[1], ARGV[3], 'PX', ttl)
 else
   redis.call('DEL', KEYS[1]) -- replaced by a record that is already past its retention
 end
 return reply
 `;
 
+/** What `check` answers when it does not approve (an approval is the record itself, a string). */
+export const checkReply = { notFound: -1, expired: -2, tooManyAttempts: -3 } as const;
+
 /**
- * check — KEYS[1]: the record. ARGV: now, hasId ("1"/"0"), id, then the candidate hashes.
- * Reply: {"approved", encoded record} | {"invalid", attemptsLeft} | {"too_many_attempts"} |
- * {"expired"} | {"not_found"}.
+ * check — KEYS[1]: the record. ARGV: now, id marker, then the candidate hashes.
+ * Reply: the encoded record (approved, now consumed) | attemptsLeft > 0 (invalid) | -1 not found
+ * | -2 expired | -3 too many attempts.
  * The order of the tests is the contract's: gone or superseded, expired, exhausted, then compare.
  */
 export const checkScript = `
@@ -113,19 +124,19 @@ end
 
 local now = tonumber(ARGV[1])
 local value = redis.call('GET', KEYS[1])
-if not value then return {'not_found'} end
+if not value then return ${checkReply.notFound} end
 local _, _, retainUntil, expiresAt, attempts, maxAttempts, id, hash, linkHash =
   string.find(value, '${header}')
 if tonumber(retainUntil) <= now then
   redis.call('DEL', KEYS[1])
-  return {'not_found'}
+  return ${checkReply.notFound}
 end
-if ARGV[2] == '1' and id ~= ARGV[3] then return {'not_found'} end
-if now >= tonumber(expiresAt) then return {'expired'} end
+if ARGV[2] ~= '' and id ~= string.sub(ARGV[2], 2) then return ${checkReply.notFound} end
+if now >= tonumber(expiresAt) then return ${checkReply.expired} end
 attempts, maxAttempts = tonumber(attempts), tonumber(maxAttempts)
-if attempts >= maxAttempts then return {'too_many_attempts'} end
+if attempts >= maxAttempts then return ${checkReply.tooManyAttempts} end
 local match = false
-for i = 4, #ARGV do
+for i = 3, #ARGV do
   -- Both comparisons run for every candidate, matched or not.
   local codeMatches = equal(ARGV[i], hash)
   local linkMatches = linkHash ~= '' and equal(ARGV[i], linkHash)
@@ -133,33 +144,33 @@ for i = 4, #ARGV do
 end
 if match then
   redis.call('DEL', KEYS[1])
-  return {'approved', value}
+  return value
 end
 -- Count the attempt: the same record with attempts + 1, keeping its TTL.
 redis.call('SET', KEYS[1], retainUntil .. '\\n' .. expiresAt .. '\\n' .. (attempts + 1) .. '\\n' ..
   string.sub(value, #retainUntil + #expiresAt + #tostring(attempts) + 4), 'KEEPTTL')
 local left = maxAttempts - attempts - 1
-if left > 0 then return {'invalid', left} end
-return {'too_many_attempts'}
+if left > 0 then return left end
+return ${checkReply.tooManyAttempts}
 `;
 
 /**
  * hit — KEYS: the rate windows. ARGV: now, then a limit and windowMs per window.
- * Reply: {"ok"} | {"limited", ruleIndex (1-based), retryAfterMs}.
+ * Reply: 0 | {ruleIndex (1-based), retryAfterMs}.
  */
 export const hitScript = `${windows}
 local refused, retryAfter = countAll(1, 2, ARGV[1])
-if refused then return {'limited', refused, retryAfter} end
-return {'ok'}
+if refused then return {refused, retryAfter} end
+return 0
 `;
 
 /**
- * delete — KEYS[1]: the record. ARGV: hasId ("1"/"0"), id. Reply: 1 when a record was removed, else 0.
+ * delete — KEYS[1]: the record. ARGV: id marker. Reply: 1 when a record was removed, else 0.
  */
 export const deleteScript = `
-if ARGV[1] == '1' then
+if ARGV[1] ~= '' then
   local value = redis.call('GET', KEYS[1])
-  if not value or string.match(value, '^%d+\\n%d+\\n%d+\\n%d+\\n([^\\n]*)\\n') ~= ARGV[2] then return 0 end
+  if not value or string.match(value, '^%d+\\n%d+\\n%d+\\n%d+\\n([^\\n]*)\\n') ~= string.sub(ARGV[1], 2) then return 0 end
 end
 return redis.call('DEL', KEYS[1])
 `;
