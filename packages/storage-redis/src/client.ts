@@ -11,8 +11,8 @@ export interface ScriptRunner {
 
 /** The slice of an `ioredis` client (`Redis` or `Cluster`) that the store uses. */
 export interface IoRedisLike {
-  evalsha(sha: string, numKeys: number, ...keysAndArgs: string[]): Promise<unknown>;
-  eval(script: string, numKeys: number, ...keysAndArgs: string[]): Promise<unknown>;
+  evalsha(sha: string, numKeys: number, keysAndArgs: string[]): Promise<unknown>;
+  eval(script: string, numKeys: number, keysAndArgs: string[]): Promise<unknown>;
 }
 
 /** The slice of a `redis` (node-redis v5) client or cluster that the store uses. */
@@ -35,8 +35,9 @@ export function scriptRunner(client: RedisClientLike): ScriptRunner {
   if (typeof (client as IoRedisLike).evalsha === "function") {
     const ioredis = client as IoRedisLike;
     return {
-      evalsha: (sha, keys, args) => ioredis.evalsha(sha, keys.length, ...keys, ...args),
-      eval: (script, keys, args) => ioredis.eval(script, keys.length, ...keys, ...args),
+      // One array argument (ioredis flattens it): cheaper per call than spreading every argument.
+      evalsha: (sha, keys, args) => ioredis.evalsha(sha, keys.length, keys.concat(args)),
+      eval: (script, keys, args) => ioredis.eval(script, keys.length, keys.concat(args)),
     };
   }
   throw new TypeError("redisStorage: `client` must be an ioredis or node-redis (v5) client.");

@@ -67,24 +67,40 @@ function encodeRecord(record: OtpRecord, retainUntil: number): string {
 const isCount = (value: number) => Number.isSafeInteger(value) && value >= 0;
 
 function decodeRecord(value: string): OtpRecord {
-  const lines: string[] = [];
-  let start = 0;
-  for (let i = 0; i < 7; i++) {
-    const end = value.indexOf("\n", start);
-    lines.push(value.slice(start, end));
-    start = end + 1;
-  }
-  const [, expiresAt, attempts, maxAttempts, id, hash, linkHash] = lines as [string, ...string[]];
-  return {
-    id: id!,
-    hash: hash!,
-    ...(linkHash ? { linkHash } : {}),
-    expiresAt: Number(expiresAt),
-    attempts: Number(attempts),
-    maxAttempts: Number(maxAttempts),
-    data: value.slice(start),
+  // The seven header lines (a native split, limited so the data — which may hold newlines — is
+  // not split), then the data: everything after them.
+  const header = value.split("\n", 7);
+  let dataStart = 7;
+  for (let i = 0; i < 7; i++) dataStart += header[i]!.length;
+  const record: OtpRecord = {
+    id: header[4]!,
+    hash: header[5]!,
+    expiresAt: Number(header[1]),
+    attempts: Number(header[2]),
+    maxAttempts: Number(header[3]),
+    data: value.slice(dataStart),
   };
+  if (header[6]) record.linkHash = header[6];
+  return record;
 }
+
+/** The check script's reply as the contract's result (module level: no closure per call). */
+function checkResult(reply: Reply): CheckResult {
+  if (typeof reply === "string") return { status: "approved", record: decodeRecord(reply) };
+  if (typeof reply === "number" && reply > 0) return { status: "invalid", attemptsLeft: reply };
+  if (reply === checkReply.notFound) return { status: "not_found" };
+  if (reply === checkReply.expired) return { status: "expired" };
+  if (reply === checkReply.tooManyAttempts) return { status: "too_many_attempts" };
+  throw new Error(`redisStorage: unexpected reply ${String(reply)} from the check script.`);
+}
+
+const wasRemoved = (reply: Reply) => reply === 1;
+
+/** The put script's reply when no window could refuse. */
+const putResult = (reply: Reply): PutResult => ({
+  ok: true,
+  previous: typeof reply === "string" ? decodeRecord(reply) : null,
+});
 
 /** The tenant of a core key is what precedes its first `:` (`tenant:l:digest`, `tenant:rl:…`). */
 const tenantOf = (key: string) => {
@@ -161,26 +177,20 @@ export function redisStorage(options: RedisStorageOptions) {
       let args: string[];
       try {
         args = [String(now), idMarker(ifId), encodeRecord(record, retainUntil)];
-        addWindows(tenantOf(key), hits, keys, args);
+        if (hits.length) addWindows(tenantOf(key), hits, keys, args);
       } catch (error) {
         return Promise.reject(error); // a Store answers with a promise, even when refusing its input
       }
-      return run(scripts.put, keys, args, (reply): PutResult => {
-        if (Array.isArray(reply)) return limited(hits, reply);
-        return { ok: true, previous: typeof reply === "string" ? decodeRecord(reply) : null };
-      });
+      if (!hits.length) return run(scripts.put, keys, args, putResult);
+      return run(scripts.put, keys, args, (reply) =>
+        Array.isArray(reply) ? limited(hits, reply) : putResult(reply),
+      );
     },
 
     check(key: string, { id, hashes, now }: CheckInput): Promise<CheckResult> {
-      const args = [String(now), idMarker(id), ...hashes];
-      return run(scripts.check, [redisKey("r", key)], args, (reply): CheckResult => {
-        if (typeof reply === "string") return { status: "approved", record: decodeRecord(reply) };
-        if (typeof reply === "number" && reply > 0) return { status: "invalid", attemptsLeft: reply };
-        if (reply === checkReply.notFound) return { status: "not_found" };
-        if (reply === checkReply.expired) return { status: "expired" };
-        if (reply === checkReply.tooManyAttempts) return { status: "too_many_attempts" };
-        throw new Error(`redisStorage: unexpected reply ${String(reply)} from the check script.`);
-      });
+      const args = [String(now), idMarker(id)];
+      for (const hash of hashes) args.push(hash);
+      return run(scripts.check, [redisKey("r", key)], args, checkResult);
     },
 
     hit(hits: readonly RateHit[], now: number): Promise<HitResult> {
@@ -201,7 +211,7 @@ export function redisStorage(options: RedisStorageOptions) {
     },
 
     delete(key: string, id?: string): Promise<boolean> {
-      return run(scripts.delete, [redisKey("r", key)], [idMarker(id)], (removed) => removed === 1);
+      return run(scripts.delete, [redisKey("r", key)], [idMarker(id)], wasRemoved);
     },
   } satisfies Store;
 }

@@ -89,8 +89,10 @@ if previous then
 end
 local reply = previous or 0
 if ARGV[2] ~= '' and previousId ~= string.sub(ARGV[2], 2) then return reply end
-local refused, retryAfter = countAll(2, 4, ARGV[1])
-if refused then return {refused, retryAfter} end
+if #KEYS > 1 then
+  local refused, retryAfter = countAll(2, 4, ARGV[1])
+  if refused then return {refused, retryAfter} end
+end
 local ttl = tonumber(string.match(ARGV[3], '^%d+')) - now
 if ttl > 0 then
   redis.call('SET', KEYS[1], ARGV[3], 'PX', ttl)

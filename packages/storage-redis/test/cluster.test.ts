@@ -41,9 +41,9 @@ describe("Redis Cluster: every script touches one slot", () => {
       get(target, property, receiver) {
         const value = Reflect.get(target, property, receiver);
         if (property !== "evalsha" && property !== "eval") return value;
-        return (script: string, numKeys: number, ...rest: string[]) => {
-          slotsPerCall.push(rest.slice(0, numKeys).map(slot));
-          return value.call(target, script, numKeys, ...rest);
+        return (script: string, numKeys: number, keysAndArgs: string[]) => {
+          slotsPerCall.push(keysAndArgs.slice(0, numKeys).map(slot));
+          return value.call(target, script, numKeys, keysAndArgs);
         };
       },
     });
