@@ -1,5 +1,5 @@
 export { generateCode } from "./code.js";
-export { deadline } from "./deadline.js";
+export { type Bounded, deadline } from "./deadline.js";
 export { constantTimeEqual } from "./encoding.js";
 export { createOtpFromEnv, otpOptionsFromEnv } from "./env.js";
 export { isOtpError, OtpError, type OtpErrorCode, type OtpErrorOptions } from "./errors.js";

@@ -1,12 +1,14 @@
 import { createHash } from "node:crypto";
+import type { Bounded } from "@otpkit/otp-core";
 
 /**
  * The one thing the store asks of a Redis client: run a Lua script by its SHA-1, or by its source.
  * Each supported client gets a tiny adapter to this shape, so the store itself is client-agnostic.
  */
 export interface ScriptRunner {
-  evalsha(sha: string, keys: string[], args: string[]): Promise<unknown>;
-  eval(script: string, keys: string[], args: string[]): Promise<unknown>;
+  /** `keysAndArgs`: the `numKeys` keys, then the arguments, in one array (one allocation per call). */
+  evalsha(sha: string, numKeys: number, keysAndArgs: string[]): Promise<unknown>;
+  eval(script: string, numKeys: number, keysAndArgs: string[]): Promise<unknown>;
 }
 
 /** The slice of an `ioredis` client (`Redis` or `Cluster`) that the store uses. */
@@ -28,16 +30,24 @@ export function scriptRunner(client: RedisClientLike): ScriptRunner {
   if (typeof (client as NodeRedisLike).evalSha === "function") {
     const nodeRedis = client as NodeRedisLike;
     return {
-      evalsha: (sha, keys, args) => nodeRedis.evalSha(sha, { keys, arguments: args }),
-      eval: (script, keys, args) => nodeRedis.eval(script, { keys, arguments: args }),
+      evalsha: (sha, numKeys, keysAndArgs) =>
+        nodeRedis.evalSha(sha, {
+          keys: keysAndArgs.slice(0, numKeys),
+          arguments: keysAndArgs.slice(numKeys),
+        }),
+      eval: (script, numKeys, keysAndArgs) =>
+        nodeRedis.eval(script, {
+          keys: keysAndArgs.slice(0, numKeys),
+          arguments: keysAndArgs.slice(numKeys),
+        }),
     };
   }
   if (typeof (client as IoRedisLike).evalsha === "function") {
     const ioredis = client as IoRedisLike;
     return {
       // One array argument (ioredis flattens it): cheaper per call than spreading every argument.
-      evalsha: (sha, keys, args) => ioredis.evalsha(sha, keys.length, keys.concat(args)),
-      eval: (script, keys, args) => ioredis.eval(script, keys.length, keys.concat(args)),
+      evalsha: (sha, numKeys, keysAndArgs) => ioredis.evalsha(sha, numKeys, keysAndArgs),
+      eval: (script, numKeys, keysAndArgs) => ioredis.eval(script, numKeys, keysAndArgs),
     };
   }
   throw new TypeError("redisStorage: `client` must be an ioredis or node-redis (v5) client.");
@@ -53,20 +63,24 @@ export const script = (source: string): Script => ({
   sha: createHash("sha1").update(source).digest("hex"),
 });
 
-export const isNoScript = (error: unknown) => error instanceof Error && error.message.startsWith("NOSCRIPT");
+const isNoScript = (error: unknown) => error instanceof Error && error.message.startsWith("NOSCRIPT");
 
 /**
- * Runs a script by SHA (one round trip). The first time a server sees it — or after a restart or a
- * `SCRIPT FLUSH` — Redis answers NOSCRIPT and we send the source once with EVAL, which also caches
- * it. EVALSHA never executed anything when it answered NOSCRIPT, so the retry cannot double-apply.
+ * Runs a script by SHA (one round trip), within `bounded`'s deadline, mapping the reply with `map`.
+ * The first time a server sees a script — or after a restart or a `SCRIPT FLUSH` — Redis answers
+ * NOSCRIPT and the source goes once with EVAL, which also caches it. EVALSHA never executed anything
+ * when it answered NOSCRIPT, so the retry cannot double-apply. The retry happens inside the same
+ * bounded operation (no `.catch` promise per call: this is every operation's path).
  */
-export function runScript(
+export function runScript<R>(
   runner: ScriptRunner,
+  bounded: Bounded,
   { sha, source }: Script,
-  keys: string[],
-  args: string[],
-): Promise<unknown> {
-  return runner
-    .evalsha(sha, keys, args)
-    .catch((error: unknown) => (isNoScript(error) ? runner.eval(source, keys, args) : Promise.reject(error)));
+  numKeys: number,
+  keysAndArgs: string[],
+  map: (reply: unknown) => R,
+): Promise<R> {
+  return bounded(runner.evalsha(sha, numKeys, keysAndArgs), map, (error) =>
+    isNoScript(error) ? runner.eval(source, numKeys, keysAndArgs) : undefined,
+  );
 }

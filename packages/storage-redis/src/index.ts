@@ -9,7 +9,7 @@ import type {
   Store,
 } from "@otpkit/otp-core";
 import { deadline } from "@otpkit/otp-core";
-import { isNoScript, type RedisClientLike, type Script, script, scriptRunner } from "./client.js";
+import { type RedisClientLike, runScript, type Script, script, scriptRunner } from "./client.js";
 
 import { checkReply, checkScript, deleteScript, hitScript, putScript } from "./scripts.js";
 
@@ -132,29 +132,24 @@ export function redisStorage(options: RedisStorageOptions) {
   };
 
   /**
-   * Appends each rule's window key to `keys` and its limit and window to `args`, in the same order.
-   * A script may only touch one slot, so every window must belong to `tenant`, the operation's.
+   * The window keys and their (limit, window) arguments of `hits`, each list in rule order. A
+   * script may only touch one slot, so every window must belong to `tenant`, the operation's.
    */
-  const addWindows = (tenant: string, hits: readonly RateHit[], keys: string[], args: string[]) => {
-    for (const hit of hits) {
+  const windowKeys = (tenant: string, hits: readonly RateHit[]) =>
+    hits.map((hit) => {
       if (tenantOf(hit.key) !== tenant) {
         throw new Error("redisStorage: all keys of one operation must share a tenant (one Cluster slot).");
       }
-      keys.push(`{${prefix}${tenant}}:w${hit.key.slice(tenant.length)}`);
-      args.push(String(hit.limit), String(hit.windowMs));
-    }
+      return `{${prefix}${tenant}}:w${hit.key.slice(tenant.length)}`;
+    });
+  const windowArgs = (hits: readonly RateHit[], into: string[]) => {
+    for (const hit of hits) into.push(String(hit.limit), String(hit.windowMs));
+    return into;
   };
 
-  /**
-   * One script, one round trip, bounded; `map` turns the reply into the operation's result. The
-   * first time a server sees a script (or after a restart or `SCRIPT FLUSH`) EVALSHA answers
-   * NOSCRIPT without running anything, and the source goes once with EVAL, which also caches it
-   * (the same as `runScript`, inlined into the deadline to spare a promise per operation).
-   */
-  const run = <R>(which: Script, keys: string[], args: string[], map: (reply: Reply) => R) =>
-    bounded(runner.evalsha(which.sha, keys, args) as Promise<Reply>, map, (error) =>
-      isNoScript(error) ? (runner.eval(which.source, keys, args) as Promise<Reply>) : undefined,
-    );
+  /** One script, one round trip, bounded; `map` turns the reply into the operation's result. */
+  const run = <R>(which: Script, numKeys: number, keysAndArgs: string[], map: (reply: Reply) => R) =>
+    runScript(runner, bounded, which, numKeys, keysAndArgs, map as (reply: unknown) => R);
 
   /** The reply of a script whose windows refused: `{rule index (1-based), retry after ms}`. */
   const limited = (hits: readonly RateHit[], [index, retryAfterMs]: number[]) => ({
@@ -165,6 +160,7 @@ export function redisStorage(options: RedisStorageOptions) {
 
   // Plain functions returning the bounded promise (not `async`): an async wrapper would add a
   // promise and a hop per operation, which shows at tens of thousands of operations a second.
+  // Each builds one array — keys, then arguments — for the same reason.
   return {
     name: "redis",
 
@@ -173,45 +169,52 @@ export function redisStorage(options: RedisStorageOptions) {
       record: OtpRecord,
       { now, retainUntil, hits = [], ifId }: PutOptions,
     ): Promise<PutResult> {
-      const keys = [redisKey("r", key)];
-      let args: string[];
+      let encoded: string;
       try {
-        args = [String(now), idMarker(ifId), encodeRecord(record, retainUntil)];
-        if (hits.length) addWindows(tenantOf(key), hits, keys, args);
+        encoded = encodeRecord(record, retainUntil);
       } catch (error) {
         return Promise.reject(error); // a Store answers with a promise, even when refusing its input
       }
-      if (!hits.length) return run(scripts.put, keys, args, putResult);
-      return run(scripts.put, keys, args, (reply) =>
+      if (!hits.length) {
+        return run(scripts.put, 1, [redisKey("r", key), String(now), idMarker(ifId), encoded], putResult);
+      }
+      let keysAndArgs: string[];
+      try {
+        keysAndArgs = [redisKey("r", key), ...windowKeys(tenantOf(key), hits)];
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      keysAndArgs.push(String(now), idMarker(ifId), encoded);
+      return run(scripts.put, hits.length + 1, windowArgs(hits, keysAndArgs), (reply) =>
         Array.isArray(reply) ? limited(hits, reply) : putResult(reply),
       );
     },
 
     check(key: string, { id, hashes, now }: CheckInput): Promise<CheckResult> {
-      const args = [String(now), idMarker(id)];
-      for (const hash of hashes) args.push(hash);
-      return run(scripts.check, [redisKey("r", key)], args, checkResult);
+      const keysAndArgs = [redisKey("r", key), String(now), idMarker(id)];
+      for (const hash of hashes) keysAndArgs.push(hash);
+      return run(scripts.check, 1, keysAndArgs, checkResult);
     },
 
     hit(hits: readonly RateHit[], now: number): Promise<HitResult> {
       if (!hits.length) return Promise.resolve({ ok: true });
-      const keys: string[] = [];
-      const args = [String(now)];
+      let keysAndArgs: string[];
       try {
-        addWindows(tenantOf(hits[0]!.key), hits, keys, args);
+        keysAndArgs = windowKeys(tenantOf(hits[0]!.key), hits);
       } catch (error) {
         return Promise.reject(error);
       }
+      keysAndArgs.push(String(now));
       return run(
         scripts.hit,
-        keys,
-        args,
+        hits.length,
+        windowArgs(hits, keysAndArgs),
         (reply): HitResult => (Array.isArray(reply) ? limited(hits, reply) : { ok: true }),
       );
     },
 
     delete(key: string, id?: string): Promise<boolean> {
-      return run(scripts.delete, [redisKey("r", key)], [idMarker(id)], wasRemoved);
+      return run(scripts.delete, 1, [redisKey("r", key), idMarker(id)], wasRemoved);
     },
   } satisfies Store;
 }

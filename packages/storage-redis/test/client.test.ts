@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { deadline } from "@otpkit/otp-core";
 import { afterAll, describe, expect, it } from "vitest";
 import { runScript, type ScriptRunner, script, scriptRunner } from "../src/client.js";
 import { redisStorage } from "../src/index.js";
@@ -11,6 +12,9 @@ describe("running scripts", () => {
     ioredis.disconnect();
     await (await nodeRedis).close();
   });
+
+  const bounded = deadline(2000, "Redis");
+  const same = (reply: unknown) => reply;
 
   /** Records which command each call used. */
   const spy = (runner: ScriptRunner, calls: string[]): ScriptRunner => ({
@@ -33,16 +37,26 @@ describe("running scripts", () => {
       const fresh = script(`-- ${randomBytes(8).toString("hex")}\nreturn {KEYS[1], ARGV[1], ARGV[2]}`);
       const calls: string[] = [];
       const runner = spy(scriptRunner(await client()), calls);
-      expect(await runScript(runner, fresh, ["{t}:k"], ["a", "b"])).toEqual(["{t}:k", "a", "b"]);
+      expect(await runScript(runner, bounded, fresh, 1, ["{t}:k", "a", "b"], same)).toEqual([
+        "{t}:k",
+        "a",
+        "b",
+      ]);
       expect(calls).toEqual(["evalsha", "eval"]);
-      expect(await runScript(runner, fresh, ["{t}:k"], ["c", "d"])).toEqual(["{t}:k", "c", "d"]);
+      expect(await runScript(runner, bounded, fresh, 1, ["{t}:k", "c", "d"], same)).toEqual([
+        "{t}:k",
+        "c",
+        "d",
+      ]);
       expect(calls).toEqual(["evalsha", "eval", "evalsha"]);
     });
   }
 
   it("passes other script errors through", async () => {
     const failing = script(`-- ${randomBytes(8).toString("hex")}\nreturn redis.call('NOPE')`);
-    await expect(runScript(scriptRunner(ioredis), failing, [], [])).rejects.toThrow(/unknown redis command/i);
+    await expect(runScript(scriptRunner(ioredis), bounded, failing, 0, [], same)).rejects.toThrow(
+      /unknown redis command/i,
+    );
   });
 
   it("refuses what it cannot use", () => {
