@@ -236,7 +236,7 @@ function processCpuSeconds(name) {
   return ticks / 100; // USER_HZ
 }
 
-const slices = 5;
+const slices = 10;
 
 /**
  * Runs `pair(i)` from `inFlight` loops for `ms`, numbering pairs from `first` (so a variant's keys
