@@ -63,6 +63,13 @@ const ipAt = (i) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
  */
 const scattered = (i) => (Math.imul(i + 1, 0x9e3779b1) >>> 0).toString(36).padStart(7, "0") + i.toString(36);
 
+/** A verification id shaped like the core's (`ver_`, purpose, length, key digest, random part). */
+const idFor = (subject) => `ver_l6${subject.padStart(16, "0")}abcdefghijklmnop`;
+
+/** The record every pair carries: what the core keeps (phone, masked phone, metadata), an HMAC. */
+const rawData = JSON.stringify({ phone: "+14155552671", masked: "+1 415-***-**71", metadata: {} });
+const rawHash = randomBytes(32).toString("base64url");
+
 let tenants = 0;
 /** A fresh tenant per measurement keeps its windows and records apart from every other one. */
 const freshTenant = () => `b${run}${tenants++}`;
@@ -103,8 +110,6 @@ function otpkitPair(store, { limitsOff = false } = {}) {
  */
 function storeOnlyPair(store, { windows = true } = {}) {
   const tenant = freshTenant();
-  const hash = rawHash;
-  const data = rawData;
   const rules = [
     ["phone", 3, 3600],
     ["phone", 10, 86_400],
@@ -116,16 +121,23 @@ function storeOnlyPair(store, { windows = true } = {}) {
     const now = Date.now();
     const subject = scattered(i);
     const key = `${tenant}:l:${subject}`;
-    const id = `ver_l6${subject.padStart(16, "0")}abcdefghijklmnop`;
+    const id = idFor(subject);
     const hits = (windows ? rules : []).map(([name, limit, seconds]) => ({
       key: `${tenant}:rl:${name}:${seconds}:${name === "prefix" ? i % 800 : name === "ip" ? ipAt(i) : subject}`,
       limit,
       windowMs: seconds * 1000,
     }));
-    const record = { id, hash, expiresAt: now + 300_000, attempts: 0, maxAttempts: 3, data };
+    const record = {
+      id,
+      hash: rawHash,
+      expiresAt: now + 300_000,
+      attempts: 0,
+      maxAttempts: 3,
+      data: rawData,
+    };
     const put = await store.put(key, record, { now, retainUntil: now + 900_000, hits });
     if (!put.ok) throw new Error("store pair: refused");
-    const checked = await store.check(key, { id, hashes: [hash], now });
+    const checked = await store.check(key, { id, hashes: [rawHash], now });
     if (checked.status !== "approved") throw new Error(`store pair: ${checked.status}`);
   };
 }
@@ -149,10 +161,6 @@ if f[2] == ARGV[2] then redis.call('DEL', KEYS[1]) return f[6] end
 redis.call('HINCRBY', KEYS[1], 'attempts', 1)
 return false`;
 
-/** The record data both raw pairs carry: what the core keeps (phone, masked phone, metadata). */
-const rawData = JSON.stringify({ phone: "+14155552671", masked: "+1 415-***-**71", metadata: {} });
-const rawHash = randomBytes(32).toString("base64url");
-
 /** Raw Redis: an EVALSHA that writes the record hash with a TTL, an EVALSHA that checks and consumes it. */
 async function rawRedisPair(client, prefix) {
   const put = await client.script("LOAD", rawRedisPut);
@@ -161,7 +169,7 @@ async function rawRedisPair(client, prefix) {
   return async (i) => {
     const subject = scattered(i);
     const key = `{${prefix}}:raw:${tenant}:${subject}`;
-    const id = `ver_l6${subject.padStart(16, "0")}abcdefghijklmnop`;
+    const id = idFor(subject);
     const now = Date.now();
     await client.evalsha(put, 1, key, id, rawHash, String(now + 300_000), "3", rawData, "900000");
     if ((await client.evalsha(consume, 1, key, id, rawHash, String(now))) === null)
@@ -207,7 +215,7 @@ async function rawPostgresPair(pool, schema) {
     RETURNING data`;
   return async (i) => {
     const key = scattered(i);
-    const id = `ver_l6${key.padStart(16, "0")}abcdefghijklmnop`;
+    const id = idFor(key);
     const now = Date.now();
     await pool.query(upsert, [key, id, rawHash, now + 300_000, rawData]);
     if ((await pool.query(consume, [key, id, rawHash, now])).rows.length !== 1)

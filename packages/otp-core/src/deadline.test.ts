@@ -64,4 +64,12 @@ describe("deadline", () => {
     const quick = await Promise.all(Array.from({ length: 1000 }, (_, i) => bounded(Promise.resolve(i))));
     expect(quick[999]).toBe(999);
   });
+
+  it("rejects with what a throwing recover threw, without waiting for the budget", async () => {
+    const bounded = deadline(60_000, "Store");
+    const failing = bounded(Promise.reject(new Error("first")), undefined, () => {
+      throw new Error("recover broke");
+    });
+    await expect(failing).rejects.toThrow("recover broke");
+  });
 });

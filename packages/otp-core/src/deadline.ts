@@ -94,8 +94,14 @@ export function deadline(timeoutMs: number, what: string): Bounded {
         }
       };
       const onError = (error: Error) => {
-        if (!bucket[slot]) return;
-        const retry = recover?.(error);
+        if (!bucket[slot] || !recover) return onFinalError(error);
+        let retry: Promise<T> | undefined;
+        try {
+          retry = recover(error);
+        } catch (thrown) {
+          // A throwing recover must not leave the operation to hang until the deadline.
+          return onFinalError(thrown as Error);
+        }
         if (retry) return void retry.then(onValue, onFinalError);
         onFinalError(error);
       };

@@ -8,6 +8,9 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { randomToken } from "./code.js";
 import { randomBytes } from "./crypto.js";
+import { OtpError } from "./errors.js";
+import { createOtp } from "./otp.js";
+import { outbox } from "./senders.js";
 import type { OtpRecord, RateHit, Store } from "./store.js";
 
 export interface ConformanceOptions {
@@ -364,4 +367,72 @@ export function storeConformance(
       });
     });
   });
+}
+
+export interface StoreDumpOptions {
+  /** The store under test, on the real server. */
+  store: () => Store;
+  /**
+   * Everything the server holds for this store after the sends, as text: every key and every value
+   * (Redis), every row of every table (SQL). Entries may be in any order.
+   */
+  dump: () => Promise<string[]>;
+}
+
+/**
+ * The dump test every persistent store runs: send codes (eight digits, so one cannot turn up inside a
+ * 13-digit timestamp by chance) and magic links through `createOtp`, count a wrong guess, then read
+ * back everything the server holds. Every record must be there (its id appears), and no code and no
+ * link token may appear, in any form. Registers one test; call it inside a `describe`.
+ */
+export function storeDumpTest(name: string, options: StoreDumpOptions): void {
+  it(`${name}: holds no plaintext code or link token anywhere on the server`, async () => {
+    const phones = ["+14155552671", "+14155552672", "+447400123456", "+33612345678"];
+    const sender = outbox();
+    const otp = createOtp({
+      secret: "dump-test-secret-dump-test-secret-dump-test",
+      store: options.store(),
+      sender,
+      codeLength: 8,
+      magicLink: { url: "https://example.test/login?token={token}" },
+    });
+    const ids: string[] = [];
+    for (const [i, phone] of phones.entries()) {
+      ids.push((await otp.send({ phone, ip: `198.51.100.${i}`, tenant: "dump", metadata: { order: i } })).id);
+    }
+    ids.push((await otp.send({ phone: "+14155552673", purpose: "magic_link", tenant: "dump" })).id);
+    await otp.verify({ phone: phones[1]!, code: "12345678", tenant: "dump" }).catch(() => undefined);
+
+    const secrets = sender.messages.flatMap((message) => {
+      const found = [message.body.match(/\b\d{8}\b/)![0]];
+      const token = message.body.match(/token=([^\s]+)/)?.[1];
+      if (token) found.push(decodeURIComponent(token), token);
+      return found;
+    });
+    expect(secrets.length).toBeGreaterThanOrEqual(phones.length + 2);
+
+    const dump = await options.dump();
+    expect(dump.length).toBeGreaterThanOrEqual(ids.length);
+    const everything = dump.join("\n");
+    // The dump does hold the records (their ids are there), just never a code or a token.
+    for (const id of ids) expect(everything).toContain(id);
+    for (const secretValue of secrets) expect(everything).not.toContain(secretValue);
+  });
+}
+
+/**
+ * Expects `promise` to fail with `store_unavailable` within `withinMs` (a store that fails closed,
+ * promptly), and returns how long it took.
+ */
+export async function expectStoreUnavailable(promise: Promise<unknown>, withinMs: number): Promise<number> {
+  const started = performance.now();
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  const elapsed = performance.now() - started;
+  expect(error).toBeInstanceOf(OtpError);
+  expect((error as OtpError).code).toBe("store_unavailable");
+  expect(elapsed).toBeLessThan(withinMs);
+  return elapsed;
 }

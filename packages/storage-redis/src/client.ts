@@ -29,17 +29,13 @@ export type RedisClientLike = IoRedisLike | NodeRedisLike;
 export function scriptRunner(client: RedisClientLike): ScriptRunner {
   if (typeof (client as NodeRedisLike).evalSha === "function") {
     const nodeRedis = client as NodeRedisLike;
+    const split = (numKeys: number, keysAndArgs: string[]) => ({
+      keys: keysAndArgs.slice(0, numKeys),
+      arguments: keysAndArgs.slice(numKeys),
+    });
     return {
-      evalsha: (sha, numKeys, keysAndArgs) =>
-        nodeRedis.evalSha(sha, {
-          keys: keysAndArgs.slice(0, numKeys),
-          arguments: keysAndArgs.slice(numKeys),
-        }),
-      eval: (script, numKeys, keysAndArgs) =>
-        nodeRedis.eval(script, {
-          keys: keysAndArgs.slice(0, numKeys),
-          arguments: keysAndArgs.slice(numKeys),
-        }),
+      evalsha: (sha, numKeys, keysAndArgs) => nodeRedis.evalSha(sha, split(numKeys, keysAndArgs)),
+      eval: (script, numKeys, keysAndArgs) => nodeRedis.eval(script, split(numKeys, keysAndArgs)),
     };
   }
   if (typeof (client as IoRedisLike).evalsha === "function") {

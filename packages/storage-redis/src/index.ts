@@ -96,7 +96,7 @@ function checkResult(reply: Reply): CheckResult {
 
 const wasRemoved = (reply: Reply) => reply === 1;
 
-/** The put script's reply when no window could refuse. */
+/** The put script's reply when no window refused. */
 const putResult = (reply: Reply): PutResult => ({
   ok: true,
   previous: typeof reply === "string" ? decodeRecord(reply) : null,
@@ -169,22 +169,13 @@ export function redisStorage(options: RedisStorageOptions) {
       record: OtpRecord,
       { now, retainUntil, hits = [], ifId }: PutOptions,
     ): Promise<PutResult> {
-      let encoded: string;
-      try {
-        encoded = encodeRecord(record, retainUntil);
-      } catch (error) {
-        return Promise.reject(error); // a Store answers with a promise, even when refusing its input
-      }
-      if (!hits.length) {
-        return run(scripts.put, 1, [redisKey("r", key), String(now), idMarker(ifId), encoded], putResult);
-      }
       let keysAndArgs: string[];
       try {
         keysAndArgs = [redisKey("r", key), ...windowKeys(tenantOf(key), hits)];
+        keysAndArgs.push(String(now), idMarker(ifId), encodeRecord(record, retainUntil));
       } catch (error) {
-        return Promise.reject(error);
+        return Promise.reject(error); // a Store answers with a promise, even when refusing its input
       }
-      keysAndArgs.push(String(now), idMarker(ifId), encoded);
       return run(scripts.put, hits.length + 1, windowArgs(hits, keysAndArgs), (reply) =>
         Array.isArray(reply) ? limited(hits, reply) : putResult(reply),
       );

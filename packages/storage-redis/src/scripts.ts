@@ -65,11 +65,9 @@ end
  */
 const header = String.raw`^(%d+)\n(%d+)\n(%d+)\n(%d+)\n([^\n]*)\n([^\n]*)\n([^\n]*)\n`;
 
-/**
- * Replies are as small as the answer allows (a bulk string or an integer parses faster than an
- * array of status strings), and an optional id travels as one argument: "" for none, else "=" and
- * the id — ids are never empty, but the marker keeps "no id" and "empty id" apart regardless.
- */
+// Replies are as small as the answer allows (a bulk string or an integer parses faster than an
+// array of status strings), and an optional id travels as one argument: "" for none, else "=" and
+// the id — ids are never empty, but the marker keeps "no id" and "empty id" apart regardless.
 
 /**
  * put — KEYS[1]: the record; KEYS[2..]: the rate windows counted with this write.
