@@ -38,8 +38,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const packages = join(here, "../packages");
 // The node build of core: its `node` export condition picks node:crypto for the HMACs.
 const core = await import(join(packages, "otp-core/dist/node/index.js"));
-const { redisStorage } = await import(join(packages, "storage-redis/dist/index.js"));
-const { postgresStorage, migrate } = await import(join(packages, "storage-postgres/dist/index.js"));
+const { redisStore } = await import(join(packages, "storage-redis/dist/index.js"));
+const { postgresStore, migrate } = await import(join(packages, "storage-postgres/dist/index.js"));
 const importFrom = (pkg, name) =>
   import(pathToFileURL(createRequire(join(packages, pkg, "package.json")).resolve(name)).href);
 const { Redis } = await importFrom("storage-redis", "ioredis");
@@ -326,7 +326,7 @@ console.log(
 if (!only || only === "redis") {
   const client = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
   const prefix = `bench-${run}:`;
-  const store = redisStorage({ client, prefix });
+  const store = redisStore({ client, prefix });
   try {
     await compare({
       title:
@@ -360,7 +360,7 @@ if (!only || only === "postgres") {
   await pool.query(`CREATE SCHEMA ${schema}`);
   try {
     await migrate(pool, { table: `${schema}.otpkit_codes` });
-    const store = postgresStorage({ client: pool, table: `${schema}.otpkit_codes` });
+    const store = postgresStore({ client: pool, table: `${schema}.otpkit_codes` });
     await compare({
       title: `PostgreSQL, pg Pool of ${poolSize} — raw: INSERT … ON CONFLICT upsert + UPDATE … RETURNING (plain queries)`,
       target: 0.85,

@@ -1,10 +1,8 @@
-import { defineConfig } from "tsup";
+import { preset } from "../../tsup.preset";
 
-export default defineConfig({
+export default preset({
   entry: ["src/index.ts", "src/cli.ts"],
-  format: ["esm"],
   dts: { entry: "src/index.ts" },
-  clean: true,
   target: "node20",
   platform: "node",
 });

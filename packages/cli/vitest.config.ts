@@ -1,11 +1,4 @@
-import { defineConfig } from "vitest/config";
+import { vitestPreset } from "../../vitest.preset";
 
-export default defineConfig({
-  test: {
-    include: ["src/**/*.test.ts", "test/**/*.test.ts"],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
-    // Two cores: the files start real servers and child processes; two at a time is plenty.
-    maxWorkers: 2,
-  },
-});
+// Two cores: the files start real servers and child processes; two at a time is plenty.
+export default vitestPreset({ maxWorkers: 2 });

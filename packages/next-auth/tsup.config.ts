@@ -1,9 +1,3 @@
-import { defineConfig } from "tsup";
+import { preset } from "../../tsup.preset";
 
-export default defineConfig({
-  entry: ["src/index.ts"],
-  format: ["esm"],
-  dts: true,
-  clean: true,
-  target: "es2022",
-});
+export default preset({ entry: ["src/index.ts"], platform: "node", target: "node20" });

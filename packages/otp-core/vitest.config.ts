@@ -1,5 +1,3 @@
-import { defineConfig } from "vitest/config";
+import { vitestPreset } from "../../vitest.preset";
 
-export default defineConfig({
-  test: { include: ["src/**/*.test.ts", "test/**/*.test.ts"], testTimeout: 30_000 },
-});
+export default vitestPreset();

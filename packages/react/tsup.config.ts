@@ -1,11 +1,7 @@
-import { defineConfig } from "tsup";
+import { preset } from "../../tsup.preset";
 
-export default defineConfig({
+export default preset({
   entry: ["src/index.ts"],
-  format: ["esm"],
-  dts: true,
-  clean: true,
-  target: "es2022",
   external: ["react", "react-dom"],
   // Next.js App Router needs the client boundary on the bundle that holds hooks.
   banner: { js: '"use client";' },

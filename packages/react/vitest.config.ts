@@ -1,9 +1,3 @@
-import { defineConfig } from "vitest/config";
+import { vitestPreset } from "../../vitest.preset";
 
-export default defineConfig({
-  test: {
-    environment: "jsdom",
-    include: ["src/**/*.test.ts", "src/**/*.test.tsx"],
-    setupFiles: ["./vitest.setup.ts"],
-  },
-});
+export default vitestPreset({ environment: "jsdom", setupFiles: ["./vitest.setup.ts"] });

@@ -8,14 +8,14 @@ import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import {
   createOtp,
-  createOtpHandler,
   isOtpError,
   type Otp,
   type OtpHandlerOptions,
   otpOptionsFromEnv,
   unosend,
 } from "@otpkit/otp-core";
-import { CliError, listen, nodeListener } from "./node-http.js";
+import { createNodeOtpHandler } from "@otpkit/otp-core/node";
+import { CliError, listen } from "./node-http.js";
 import { type Sandbox, startSandbox } from "./sandbox.js";
 import { storeFromEnv } from "./store-from-env.js";
 
@@ -89,11 +89,10 @@ export async function startServer(options: ServerOptions = {}): Promise<OtpServe
     if (production && storeHandle.store.name === "memory")
       log("warn", "memory store in production: codes live in this one process and vanish on restart.");
     const otp = configure(() => createOtp({ ...otpOptions, store: storeHandle!.store }));
-    const handler = createOtpHandler(otp, {
+    const api = createNodeOtpHandler(otp, {
       ...handlerOptions,
       onError: (error) => log("error", `otpkit serve: ${describeFailure(error)}`),
     });
-    const api = nodeListener(handler, (error) => log("error", `otpkit serve: ${describeFailure(error)}`));
     const listener = (req: IncomingMessage, res: ServerResponse) => {
       if (req.url === "/healthz" && (req.method === "GET" || req.method === "HEAD")) {
         res.writeHead(200, {
@@ -161,8 +160,10 @@ function secretFrom(env: Env, log: Log): string {
   return randomBytes(32).toString("base64url");
 }
 
-function handlerOptionsFrom(env: Env, log: Log): OtpHandlerOptions & { apiKeys?: Record<string, string> } {
-  const options: OtpHandlerOptions & { apiKeys?: Record<string, string> } = {};
+type ServeHandlerOptions = OtpHandlerOptions<IncomingMessage> & { apiKeys?: Record<string, string> };
+
+function handlerOptionsFrom(env: Env, log: Log): ServeHandlerOptions {
+  const options: ServeHandlerOptions = {};
   if (env.OTPKIT_API_KEYS?.trim()) options.apiKeys = parseApiKeys(env.OTPKIT_API_KEYS);
   const trustProxy = wholeNumber(env, "TRUST_PROXY", 0);
   if (trustProxy !== undefined) options.trustProxy = trustProxy;

@@ -1,6 +1,8 @@
 /** Small helpers for tests that talk real HTTP on loopback. */
-import { createOtpHandler, type Otp, type OtpHandlerOptions } from "@otpkit/otp-core";
-import { type Listening, listen, nodeListener } from "../src/node-http.js";
+import type { IncomingMessage } from "node:http";
+import type { Otp, OtpHandlerOptions } from "@otpkit/otp-core";
+import { createNodeOtpHandler } from "@otpkit/otp-core/node";
+import { type Listening, listen } from "../src/node-http.js";
 
 export interface Answer {
   status: number;
@@ -28,9 +30,12 @@ export async function request(
   return { status: response.status, headers: response.headers, text, json };
 }
 
-/** createOtpHandler on node:http at an ephemeral loopback port. */
-export async function serveHandler(otp: Otp, options: OtpHandlerOptions = {}): Promise<Listening> {
-  return listen(nodeListener(createOtpHandler(otp, { onError: () => {}, ...options })), {
+/** The verify API's node:http front end (what `otpkit serve` runs) at an ephemeral loopback port. */
+export async function serveHandler(
+  otp: Otp,
+  options: OtpHandlerOptions<IncomingMessage> = {},
+): Promise<Listening> {
+  return listen(createNodeOtpHandler(otp, { onError: () => {}, ...options }), {
     port: 0,
     host: "127.0.0.1",
     what: "test",

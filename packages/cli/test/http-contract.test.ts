@@ -51,6 +51,7 @@ function switchableStore() {
     put: async (...args) => (down ? fail() : inner.put(...args)),
     check: async (...args) => (down ? fail() : inner.check(...args)),
     hit: async (...args) => (down ? fail() : inner.hit(...args)),
+    release: async (...args) => (down ? fail() : inner.release(...args)),
     delete: async (...args) => (down ? fail() : inner.delete(...args)),
   };
   const set = (value: boolean) => {

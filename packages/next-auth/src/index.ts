@@ -8,11 +8,11 @@ export {
   type OtpErrorCode,
   type OtpEvent,
   type OtpOptions,
+  type OtpSource,
   type Purpose,
   type SendResult,
   type Store,
   type VerifyResult,
 } from "@otpkit/otp-core";
-export type { OtpSource } from "./otp-source.js";
 export { SmsOtpProvider, type SmsOtpProviderOptions, type SmsOtpUser, userNotFound } from "./provider.js";
 export { createPagesSendHandler, createSendRoute, type SendRouteOptions } from "./routes.js";

@@ -135,7 +135,7 @@ describe("SmsOtpProvider", () => {
       });
       const code = await send();
       const error = await signIn({ phone, code }).catch((e: Error) => e);
-      expect((error as Error).message).toBe("server_error");
+      expect((error as Error).message).toBe("internal_error");
       expect(log).toHaveBeenCalled();
 
       const broken: Store = {
@@ -145,6 +145,7 @@ describe("SmsOtpProvider", () => {
           throw new Error("redis down");
         },
         hit: async () => ({ ok: true }),
+        release: async () => {},
         delete: async () => false,
       };
       const otp = createOtp({ secret, store: broken, sender: outbox() });

@@ -1,7 +1,6 @@
-import { isOtpError, type Purpose, type VerifyResult } from "@otpkit/otp-core";
+import { type OtpSource, type Purpose, publicError, resolveOtp, type VerifyResult } from "@otpkit/otp-core";
 import type { Awaitable, User } from "next-auth";
 import CredentialsImport, { type CredentialsConfig } from "next-auth/providers/credentials";
-import { lazyOtp, type OtpSource } from "./otp-source.js";
 
 // next-auth ships CommonJS with `exports.default`: bundlers unwrap it, Node's ESM loader does not.
 const Credentials = ((CredentialsImport as unknown as { default?: typeof CredentialsImport }).default ??
@@ -48,7 +47,7 @@ export const userNotFound = "user_not_found";
 export function SmsOtpProvider<U extends User = SmsOtpUser>(
   options: SmsOtpProviderOptions<U>,
 ): CredentialsConfig<{ phone: { label: string; type: string }; code: { label: string; type: string } }> {
-  const getOtp = lazyOtp(options.otp);
+  const getOtp = resolveOtp(options.otp);
   const purpose = options.purpose ?? "login";
   return Credentials({
     id: options.id ?? "sms-otp",
@@ -82,11 +81,11 @@ export function SmsOtpProvider<U extends User = SmsOtpUser>(
 
 /**
  * NextAuth puts the thrown message into the page's URL and `signIn` result, so only stable codes
- * may go there: an OtpError's code, or `server_error` for anything else (a database error's text
+ * may go there: an OtpError's code, or `internal_error` for anything else (a database error's text
  * could leak internals). The real error is logged for the operator.
  */
 function refusal(error: unknown): Error {
-  if (isOtpError(error) && error.status < 500) return new Error(error.code, { cause: error });
-  console.error("otpkit: SMS sign-in failed", error);
-  return new Error(isOtpError(error) ? error.code : "server_error", { cause: error });
+  const failure = publicError(error);
+  if (failure.status >= 500) console.error("otpkit: SMS sign-in failed", error);
+  return new Error(failure.code, { cause: error });
 }

@@ -1,5 +1,6 @@
+import type { OtpOptions } from "./config.js";
 import { OtpError } from "./errors.js";
-import { createOtp, type Otp, type OtpOptions } from "./otp.js";
+import { createOtp, type Otp } from "./otp.js";
 import { unosend } from "./senders.js";
 
 type Env = Record<string, string | undefined>;

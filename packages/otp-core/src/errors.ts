@@ -3,28 +3,9 @@
  * Wrong codes, expired codes and rate limits are ordinary outcomes, not crashes: each maps to a
  * 4xx status so that no input a client can send ever becomes a 500.
  */
-const statusByCode = {
-  invalid_request: 400,
-  invalid_phone: 400,
-  unauthorized: 401,
-  quota_exceeded: 402,
-  blocked: 403,
-  not_found: 404,
-  method_not_allowed: 405,
-  expired: 410,
-  payload_too_large: 413,
-  unsupported_media_type: 415,
-  invalid_code: 422,
-  rate_limited: 429,
-  too_many_attempts: 429,
-  invalid_config: 500,
-  /** A bug in otpkit or the app: the HTTP handler's answer to an unexpected exception. */
-  internal_error: 500,
-  send_failed: 502,
-  store_unavailable: 503,
-} as const;
+import { errorStatus, type OtpErrorCode, type WireError } from "./protocol.js";
 
-export type OtpErrorCode = keyof typeof statusByCode;
+export type { OtpErrorCode } from "./protocol.js";
 
 export interface OtpErrorOptions {
   /** The underlying error (a store or sender failure). Never shown to clients. */
@@ -35,7 +16,20 @@ export interface OtpErrorOptions {
   attemptsLeft?: number;
   /** The request field that was rejected (`invalid_request`, `invalid_phone`). */
   field?: string;
+  /**
+   * Set by senders when the provider definitely did not take the message (it answered with a
+   * refusal, or could not be connected to): the core then gives back the per-phone budget that
+   * send spent. Absent means "unknown" (a timeout may still deliver): only the cooldown is given
+   * back. Never sent to clients.
+   */
+  notDelivered?: boolean;
 }
+
+/**
+ * Marks OtpErrors across copies of this package (an app and an adapter may each install one):
+ * `instanceof` fails across copies, a registered symbol does not.
+ */
+const brand = Symbol.for("otpkit.OtpError");
 
 export class OtpError extends Error {
   override readonly name = "OtpError";
@@ -44,34 +38,46 @@ export class OtpError extends Error {
   readonly retryAfter?: number;
   readonly attemptsLeft?: number;
   readonly field?: string;
+  readonly notDelivered?: boolean;
 
   constructor(code: OtpErrorCode, message: string, { cause, ...details }: OtpErrorOptions = {}) {
     super(message, cause === undefined ? undefined : { cause });
     this.code = code;
-    this.status = statusByCode[code];
-    Object.assign(this, details);
+    this.status = errorStatus[code];
+    for (const [name, value] of Object.entries(details)) {
+      if (value !== undefined) (this as Record<string, unknown>)[name] = value;
+    }
+    Object.defineProperty(this, brand, { value: true });
   }
 
-  /** The public shape of the error: safe to send to a client (no cause, no stack). Absent details are undefined. */
-  toJSON(): {
-    code: OtpErrorCode;
-    message: string;
-    retry_after?: number;
-    attempts_left?: number;
-    field?: string;
-  } {
-    return {
-      code: this.code,
-      message: this.message,
-      retry_after: this.retryAfter,
-      attempts_left: this.attemptsLeft,
-      field: this.field,
-    };
+  /** The public shape of the error: safe to send to a client (no cause, no stack). */
+  toJSON(): WireError {
+    const json: WireError = { code: this.code, message: this.message };
+    if (this.retryAfter !== undefined) json.retry_after = this.retryAfter;
+    if (this.attemptsLeft !== undefined) json.attempts_left = this.attemptsLeft;
+    if (this.field !== undefined) json.field = this.field;
+    return json;
   }
 }
 
-export const isOtpError = (error: unknown): error is OtpError => error instanceof OtpError;
+/** Whether `error` is an OtpError, also one made by another installed copy of otp-core. */
+export const isOtpError = (error: unknown): error is OtpError =>
+  error instanceof OtpError ||
+  (typeof error === "object" && error !== null && (error as Record<symbol, unknown>)[brand] === true);
+
+/**
+ * What an adapter may tell its platform about any failure: an OtpError as it is, anything else
+ * (a bug, a database driver's error) as `internal_error` with the original as its `cause` — so
+ * its text, which may hold internals, never reaches a client, while the operator can still log it.
+ */
+export function publicError(error: unknown): OtpError {
+  if (isOtpError(error)) return error;
+  return new OtpError("internal_error", "Something went wrong.", { cause: error });
+}
 
 /** Shorthand for the most common refusal: a request field that fails validation. */
 export const invalid = (field: string, message: string): OtpError =>
   new OtpError("invalid_request", message, { field });
+
+/** A configuration mistake, reported at startup. */
+export const configError = (message: string): OtpError => new OtpError("invalid_config", message);

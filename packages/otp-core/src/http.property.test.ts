@@ -231,6 +231,10 @@ function recording(inner: ReturnType<typeof memoryStore>) {
       calls.push("hit");
       return inner.hit(...args);
     },
+    release: async (...args) => {
+      calls.push("release");
+      return inner.release(...args);
+    },
     delete: async (...args) => {
       calls.push("delete");
       return inner.delete(...args);

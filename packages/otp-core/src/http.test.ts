@@ -4,10 +4,13 @@
  * packages/cli/test/http-contract.test.ts.
  */
 import { describe, expect, it, vi } from "vitest";
+import type { OtpOptions } from "./config.js";
 import { OtpError } from "./errors.js";
-import { createOtpHandler, normalizeIp, type OtpHandlerOptions } from "./http.js";
+import type { OtpEvent } from "./events.js";
+import { createOtpHandler, type OtpHandlerOptions } from "./http.js";
+import { normalizeIp } from "./ip.js";
 import { memoryStore } from "./memory-store.js";
-import { createOtp, type OtpEvent, type OtpOptions } from "./otp.js";
+import { createOtp } from "./otp.js";
 import { outbox } from "./senders.js";
 
 const secret = "test-secret-test-secret-test-secret!";

@@ -1,15 +1,39 @@
+/**
+ * `@otpkit/otp-core`: the app developer's API. Store authors import `@otpkit/otp-core/store`,
+ * tests `@otpkit/otp-core/testing`, browsers `@otpkit/otp-core/protocol`, node:http servers
+ * `@otpkit/otp-core/node`.
+ */
 export { generateCode } from "./code.js";
-export { type Bounded, deadline } from "./deadline.js";
-export { constantTimeEqual } from "./encoding.js";
+export type { LimitOptions, OtpConfig, OtpOptions } from "./config.js";
+export type { DeliverInput, DeliverResult } from "./deliver.js";
 export { createOtpFromEnv, otpOptionsFromEnv } from "./env.js";
-export { isOtpError, OtpError, type OtpErrorCode, type OtpErrorOptions } from "./errors.js";
+export {
+  isOtpError,
+  OtpError,
+  type OtpErrorCode,
+  type OtpErrorOptions,
+  publicError,
+} from "./errors.js";
+export type { BlockReason, OtpEvent } from "./events.js";
 export {
   type ApiKeyResolver,
   createOtpHandler,
+  type Identity,
   type OtpHandler,
   type OtpHandlerContext,
   type OtpHandlerOptions,
+  type OtpRequestHandler,
+  toResponse,
 } from "./http.js";
+export {
+  createOtpHttp,
+  type HttpAnswer,
+  type HttpExchange,
+  type OtpAction,
+  type OtpHttp,
+} from "./http-core.js";
+export { forwardedIp, normalizeIp } from "./ip.js";
+export type { RateRuleName } from "./keys.js";
 export { type MemoryStoreOptions, memoryStore } from "./memory-store.js";
 export {
   composeMessage,
@@ -20,19 +44,9 @@ export {
   type Purpose,
   purposes,
 } from "./message.js";
-export {
-  createOtp,
-  type LimitOptions,
-  type Otp,
-  type OtpEvent,
-  type OtpOptions,
-  type RateRule,
-  type SendInput,
-  type SendResult,
-  type VerifyInput,
-  type VerifyResult,
-} from "./otp.js";
+export { createOtp, type Otp } from "./otp.js";
 export { type CountryCode, maskPhone, type ParsedPhone, type PhonePolicy, parsePhone } from "./phone.js";
+export type { SendInput, SendResult } from "./send.js";
 export {
   type Channel,
   type FailoverOptions,
@@ -49,13 +63,7 @@ export {
   type UnosendOptions,
   unosend,
 } from "./senders.js";
-export type {
-  CheckInput,
-  CheckResult,
-  HitResult,
-  OtpRecord,
-  PutOptions,
-  PutResult,
-  RateHit,
-  Store,
-} from "./store.js";
+export { type OtpSource, resolveOtp } from "./source.js";
+export type { Store } from "./store.js";
+export type { RateRule } from "./validate.js";
+export type { VerifyInput, VerifyResult } from "./verify.js";

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { memoryStore } from "./memory-store.js";
 import { storeConformance } from "./testing.js";
 
-storeConformance("memory", () => memoryStore());
+storeConformance("memory", { create: () => memoryStore() });
 
 describe("memoryStore housekeeping", () => {
   it("sweeps records and windows that can no longer matter", async () => {

@@ -43,8 +43,10 @@ export function memoryStore(options: MemoryStoreOptions = {}) {
 
   const sweep = (now: number) => {
     for (const [key, entry] of records) if (entry.retainUntil <= now) records.delete(key);
-    for (const [key, window] of windows)
-      if (window.times[window.times.length - 1]! + window.windowMs <= now) windows.delete(key);
+    for (const [key, window] of windows) {
+      const newest = window.times[window.times.length - 1];
+      if (newest === undefined || newest + window.windowMs <= now) windows.delete(key);
+    }
   };
 
   /** Drops events that left the window; returns the live ones. */
@@ -141,6 +143,15 @@ export function memoryStore(options: MemoryStoreOptions = {}) {
 
     async hit(hits: readonly RateHit[], now: number): Promise<HitResult> {
       return hitAll(hits, now);
+    },
+
+    async release(hits: readonly RateHit[], at: number): Promise<void> {
+      for (const hit of hits) {
+        const times = windows.get(hit.key)?.times;
+        // The newest matching event: the one this operation counted, or one indistinguishable from it.
+        const index = times ? times.lastIndexOf(at) : -1;
+        if (index >= 0) times!.splice(index, 1);
+      }
     },
 
     async delete(key: string, id?: string): Promise<boolean> {

@@ -78,9 +78,26 @@ export function composeMessage({
   if (link !== undefined)
     body = body.includes("{link}") ? body.replaceAll("{link}", link) : `${body}\n${link}`;
   else body = body.replaceAll("{link}", "");
-  if (androidAppHash) body += `\n${androidAppHash}`;
-  if (domain) body += `\n\n@${domain} #${code}`;
-  return body;
+  return withOriginLines(body, { code, domain, androidAppHash });
+}
+
+/**
+ * Appends the Android SMS Retriever hash and the origin-bound line (`@example.com #123456`, which
+ * must be the message's last line) to a finished text, unless it already ends with that line.
+ */
+export function withOriginLines(
+  body: string,
+  {
+    code,
+    domain,
+    androidAppHash,
+  }: { code: string; domain?: string | undefined; androidAppHash?: string | undefined },
+): string {
+  if (domain && body.trimEnd().endsWith(`@${domain} #${code}`)) return body;
+  let text = body;
+  if (androidAppHash) text += `\n${androidAppHash}`;
+  if (domain) text += `\n\n@${domain} #${code}`;
+  return text;
 }
 
 /**

@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import type { OtpOptions } from "./config.js";
 import { OtpError } from "./errors.js";
+import type { OtpEvent } from "./events.js";
 import { memoryStore } from "./memory-store.js";
-import { createOtp, type OtpEvent, type OtpOptions } from "./otp.js";
+import { createOtp } from "./otp.js";
 import { outbox, type Sender } from "./senders.js";
 import type { Store } from "./store.js";
 
@@ -492,6 +494,7 @@ describe("store outages fail closed", () => {
       put: () => Promise.reject(new Error("ECONNREFUSED")),
       check: () => Promise.reject(new Error("ECONNREFUSED")),
       hit: () => Promise.reject(new Error("ECONNREFUSED")),
+      release: () => Promise.reject(new Error("ECONNREFUSED")),
       delete: () => Promise.reject(new Error("ECONNREFUSED")),
     };
     const messages = outbox();
@@ -515,7 +518,7 @@ describe("events", () => {
     await failure(otp.send({ phone: "+33612345678" }));
     expect(events.map((event) => event.type)).toEqual(["sent", "failed", "verified", "limited", "blocked"]);
     expect(events[0]).toMatchObject({ phone: "+1 ***-***-1234", ip: "198.51.100.4", purpose: "login" });
-    expect(events[1]).toMatchObject({ reason: "invalid", id: sent.id });
+    expect(events[1]).toMatchObject({ reason: "invalid_code", id: sent.id });
     expect(events[3]).toMatchObject({ rule: "cooldown", retryAfter: 60 });
     for (const event of events) expect(JSON.stringify(event)).not.toContain("4155551234");
   });

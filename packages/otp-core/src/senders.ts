@@ -1,5 +1,5 @@
 import { randomToken } from "./code.js";
-import { OtpError } from "./errors.js";
+import { isOtpError, OtpError } from "./errors.js";
 import { extractCode } from "./message.js";
 
 export type Channel = "sms" | "whatsapp";
@@ -52,21 +52,42 @@ async function callProvider(provider: string, request: () => Promise<Response>):
   try {
     response = await request();
   } catch (cause) {
-    throw new OtpError("send_failed", `${provider} could not be reached.`, { cause });
+    // Refused before a byte was sent (nothing listening, no such host): certainly not delivered.
+    // A timeout or a connection lost mid-request may still have delivered: outcome unknown.
+    throw new OtpError("send_failed", `${provider} could not be reached.`, {
+      cause,
+      ...(neverConnected(cause) ? { notDelivered: true } : {}),
+    });
   }
+  // An error answer is the provider saying it did not take the message.
   if (response.status === 429) {
     const retryAfter = Number(response.headers.get("retry-after"));
-    throw new OtpError(
-      "rate_limited",
-      `${provider} is rate limiting messages.`,
-      retryAfter > 0 ? { retryAfter } : {},
-    );
+    throw new OtpError("rate_limited", `${provider} is rate limiting messages.`, {
+      notDelivered: true,
+      ...(retryAfter > 0 ? { retryAfter } : {}),
+    });
   }
   if (response.status === 402)
-    throw new OtpError("quota_exceeded", `${provider} reports the SMS quota is exhausted.`);
+    throw new OtpError("quota_exceeded", `${provider} reports the SMS quota is exhausted.`, {
+      notDelivered: true,
+    });
   if (!response.ok)
-    throw new OtpError("send_failed", `${provider} refused the message (HTTP ${response.status}).`);
+    throw new OtpError("send_failed", `${provider} refused the message (HTTP ${response.status}).`, {
+      notDelivered: true,
+    });
   return response.json().catch(() => ({}));
+}
+
+/** Error codes of a connection that was never made (fetch wraps them as `cause`). */
+const connectFailures = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
+
+function neverConnected(error: unknown): boolean {
+  for (let current = error, depth = 0; current && depth < 4; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string" && connectFailures.has(code)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 export interface UnosendOptions extends HttpOptions {
@@ -197,31 +218,58 @@ export function failover(senders: readonly Sender[], { timeoutMs = 10_000 }: Fai
     channels: [...new Set<Channel>(senders.flatMap((sender) => sender.channels ?? (["sms"] as const)))],
     async send(message, options) {
       let lastError: unknown;
+      // Undelivered only if every sender tried said so: one that timed out may still deliver.
+      let notDelivered = true;
       for (const sender of senders) {
         if (!(sender.channels ?? ["sms"]).includes(message.channel)) continue;
-        const signal = withTimeout(timeoutMs, options?.signal);
         try {
-          // Racing the abort as well covers senders that ignore the signal.
-          return await Promise.race([
-            sender.send(message, { signal }),
-            new Promise<never>((_, reject) =>
-              signal.addEventListener(
-                "abort",
-                () => reject(new OtpError("send_failed", `${sender.name} timed out.`)),
-                { once: true },
-              ),
-            ),
-          ]);
+          return await bounded(sender.send.bind(sender), message, timeoutMs, options?.signal, sender.name);
         } catch (error) {
           lastError = error;
+          notDelivered &&= isOtpError(error) && error.notDelivered === true;
           if (options?.signal?.aborted) break;
         }
       }
-      throw lastError instanceof OtpError
+      const failure = isOtpError(lastError)
         ? lastError
         : new OtpError("send_failed", "Every sender failed.", { cause: lastError });
+      if ((failure.notDelivered === true) === notDelivered) throw failure;
+      throw new OtpError(failure.code, failure.message, {
+        cause: failure,
+        ...(failure.retryAfter !== undefined ? { retryAfter: failure.retryAfter } : {}),
+        ...(notDelivered ? { notDelivered } : {}),
+      });
     },
   };
+}
+
+/**
+ * Runs one sender call under a time budget (and the caller's signal): the sender gets an abort
+ * signal, and the race also ends calls to senders that ignore it. A timeout is reported as
+ * `send_failed` with an unknown outcome (the provider may still deliver).
+ */
+export async function bounded(
+  send: (message: SmsMessage, options?: SendOptions) => Promise<{ id: string }>,
+  message: SmsMessage,
+  timeoutMs: number | undefined,
+  outer: AbortSignal | undefined,
+  name: string,
+): Promise<{ id: string }> {
+  if (timeoutMs === undefined && !outer) return send(message);
+  const signal = timeoutMs === undefined ? outer! : withTimeout(timeoutMs, outer);
+  if (signal.aborted) throw new OtpError("send_failed", `${name} timed out.`);
+  let onAbort: (() => void) | undefined;
+  try {
+    return await Promise.race([
+      send(message, { signal }),
+      new Promise<never>((_, reject) => {
+        onAbort = () => reject(new OtpError("send_failed", `${name} timed out.`));
+        signal.addEventListener("abort", onAbort, { once: true });
+      }),
+    ]);
+  } finally {
+    if (onAbort) signal.removeEventListener("abort", onAbort);
+  }
 }
 
 export interface OutboxMessage extends SmsMessage {

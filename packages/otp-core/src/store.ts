@@ -1,8 +1,14 @@
 /**
- * The store contract. Every operation is atomic and one round trip: the core computes keys and
- * hashes, the store only keeps records, compares hashes and counts. A store that cannot do an
- * operation atomically must throw, never degrade into a read-then-write.
+ * `@otpkit/otp-core/store`: the store contract, for store authors. Every operation is atomic and
+ * one round trip: the core computes keys and hashes, the store only keeps records, compares hashes
+ * and counts. A store that cannot do an operation atomically must throw, never degrade into a
+ * read-then-write. Keys are opaque text except that everything before the first `:` is the tenant
+ * (`keyTenant`). Run `storeConformance` from `@otpkit/otp-core/testing` against every store.
  */
+export { type Bounded, deadline } from "./deadline.js";
+export { describeUrl } from "./describe-url.js";
+export { constantTimeEqual } from "./encoding.js";
+export { keyTenant } from "./keys.js";
 
 /** One pending code. The store treats every field as opaque except where documented. */
 export interface OtpRecord {
@@ -75,6 +81,13 @@ export interface Store {
   check(key: string, input: CheckInput): Promise<CheckResult>;
   /** Count one event against each rule, all or nothing. */
   hit(hits: readonly RateHit[], now: number): Promise<HitResult>;
+  /**
+   * Give back events counted earlier: for each hit, remove one event recorded at exactly `at` (the
+   * `now` of the `put` or `hit` that counted it) from its window, all in one atomic step. A window
+   * without such an event is left as it is. The core calls it when a send failed before anything
+   * reached the person, so the failure costs them no budget.
+   */
+  release(hits: readonly RateHit[], at: number): Promise<void>;
   /** Remove the record at `key` (only if its id is `id`, when given). Returns whether one was removed. */
   delete(key: string, id?: string): Promise<boolean>;
 }

@@ -1,19 +1,41 @@
 /**
- * The store conformance suite. Every store — memory, Redis, PostgreSQL, Firestore — runs exactly
- * these tests, races included. Usage, in a vitest file:
+ * `@otpkit/otp-core/testing`: the store conformance suite, and the faults every adapter's tests
+ * need. Every store — memory, Redis, PostgreSQL, Firestore — runs exactly these tests, races
+ * included. Usage, in a vitest file:
  *
  *   import { storeConformance } from "@otpkit/otp-core/testing";
- *   storeConformance("redis", () => redisStorage({ client, prefix: `test-${run}:` }));
+ *   storeConformance("redis", {
+ *     create: () => redisStore({ client, prefix: `test-${run}:` }),
+ *     dump: async () => everythingOnTheServer(),      // optional: no code at rest
+ *     unreachable: () => redisStore({ client: dead }), // optional: fails closed, promptly
+ *   });
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { randomToken } from "./code.js";
 import { randomBytes } from "./crypto.js";
 import { OtpError } from "./errors.js";
+import { memoryStore } from "./memory-store.js";
 import { createOtp } from "./otp.js";
-import { outbox } from "./senders.js";
+import { outbox, type Sender, type SendOptions, type SmsMessage } from "./senders.js";
 import type { OtpRecord, RateHit, Store } from "./store.js";
 
 export interface ConformanceOptions {
+  /** Makes the store under test (once per suite), on the real server. */
+  create: () => Store | Promise<Store>;
+  /**
+   * Everything the server holds, as text: every key and value (Redis), every row of every table
+   * (SQL), every document (Firestore). When given, the suite checks that no code or link token is
+   * at rest (see `storeDumpTest`). Default: none.
+   */
+  dump?: () => Promise<string[]>;
+  /**
+   * Makes a store whose server cannot be reached (a closed port, a client that never answers).
+   * When given, the suite checks that every operation fails closed — `store_unavailable` through
+   * `createOtp` — within `unreachableWithinMs`. Default: none.
+   */
+  unreachable?: () => Store | Promise<Store>;
+  /** The bound for `unreachable`, in milliseconds. Default: 3000. */
+  unreachableWithinMs?: number;
   /** How many operations race at once in the concurrency tests. Default: 200. */
   concurrency?: number;
   /** Called once after the suite (close clients, drop schemas). */
@@ -31,18 +53,23 @@ const record = (overrides: Partial<OtpRecord> = {}): OtpRecord => ({
   ...overrides,
 });
 
-export function storeConformance(
-  name: string,
-  factory: () => Store | Promise<Store>,
-  options: ConformanceOptions = {},
-): void {
+/** A fresh valid US mobile-capable number (+1 415 [2-9]xx xxxx) for the suite's sends through `createOtp`. */
+const suitePhone = () => {
+  const bytes = randomBytes(7);
+  let national = `415${2 + (bytes[0]! % 8)}`;
+  for (let i = 1; i < 7; i++) national += bytes[i]! % 10;
+  return `+1${national}`;
+};
+const suiteSecret = "conformance-secret-conformance-secret-0123";
+
+export function storeConformance(name: string, options: ConformanceOptions): void {
   const concurrency = options.concurrency ?? 200;
   const retain = () => Date.now() + 120_000;
 
   describe(`store conformance: ${name}`, () => {
     let store: Store;
     const setup = async () => {
-      store ??= await factory();
+      store ??= await options.create();
       return store;
     };
     if (options.teardown) afterAll(() => options.teardown!());
@@ -249,6 +276,123 @@ export function storeConformance(
       });
     });
 
+    describe("release", () => {
+      it("gives back exactly one counted event per window, at the time it was counted", async () => {
+        const s = await setup();
+        const narrow = rule(1);
+        const wide = rule(3);
+        const now = Date.now();
+        expect(await s.hit([narrow, wide], now)).toEqual({ ok: true });
+        expect((await s.hit([narrow], now + 1)).ok).toBe(false);
+        await s.release([narrow, wide], now);
+        expect(await s.hit([narrow], now + 2)).toEqual({ ok: true });
+        // The wide window holds nothing from `now` any more: three fit again from an empty window.
+        for (let i = 0; i < 3; i++) expect(await s.hit([wide], now + 3)).toEqual({ ok: true });
+        expect((await s.hit([wide], now + 4)).ok).toBe(false);
+      });
+
+      it("removes one event of several at the same instant, and leaves other instants alone", async () => {
+        const s = await setup();
+        const hit = rule(3);
+        const now = Date.now();
+        await s.hit([hit], now);
+        await s.hit([hit], now);
+        await s.hit([hit], now + 5);
+        await s.release([hit], now);
+        await s.release([hit], now + 1); // nothing was counted at now + 1: no change
+        expect(await s.hit([hit], now + 6)).toEqual({ ok: true });
+        expect((await s.hit([hit], now + 7)).ok).toBe(false);
+      });
+
+      it("gives back what a put counted, and does nothing for windows never counted", async () => {
+        const s = await setup();
+        const hit = rule(1);
+        const never = rule(1);
+        const now = Date.now();
+        expect((await s.put(`k_${unique()}`, record(), { now, retainUntil: retain(), hits: [hit] })).ok).toBe(
+          true,
+        );
+        await s.release([hit, never], now);
+        expect((await s.put(`k_${unique()}`, record(), { now, retainUntil: retain(), hits: [hit] })).ok).toBe(
+          true,
+        );
+        expect((await s.hit([never], now)).ok).toBe(true);
+      });
+
+      it(`concurrent releases never give back more than was counted`, async () => {
+        const s = await setup();
+        const hit = rule(5);
+        const now = Date.now();
+        for (let i = 0; i < 5; i++) await s.hit([hit], now);
+        await Promise.all(Array.from({ length: Math.min(50, concurrency) }, () => s.release([hit], now)));
+        const results = await Promise.all(Array.from({ length: 20 }, () => s.hit([hit], now + 1)));
+        expect(results.filter((result) => result.ok)).toHaveLength(5);
+      });
+    });
+
+    describe("through createOtp", () => {
+      const engine = async (sender: Sender) => {
+        const otp = createOtp({ secret: suiteSecret, store: await setup(), sender });
+        return { otp };
+      };
+
+      it("a provider's refusal costs the phone nothing: an immediate retry sends, and failures never exhaust the hourly budget", async () => {
+        const failing = faultySender("refused");
+        const { otp } = await engine(failing);
+        const phone = suitePhone();
+        for (let i = 0; i < 5; i++)
+          await expect(otp.send({ phone })).rejects.toMatchObject({ code: "send_failed" });
+        expect(failing.attempts).toHaveLength(5);
+        const working = outbox();
+        const { otp: healthy } = await engine(working);
+        // Three per hour by default: all three still available after five failures.
+        await healthy.send({ phone });
+        expect(working.lastCode(phone)).toMatch(/^\d{6}$/);
+        await expect(healthy.send({ phone })).rejects.toMatchObject({ code: "rate_limited" }); // the cooldown
+      });
+
+      it("a timeout (outcome unknown) gives back only the cooldown", async () => {
+        const { otp } = await engine(faultySender("timeout"));
+        const phone = suitePhone();
+        await expect(otp.send({ phone, purpose: "signup" })).rejects.toMatchObject({ code: "send_failed" });
+        await expect(otp.send({ phone, purpose: "signup" })).rejects.toMatchObject({ code: "send_failed" });
+        await expect(otp.send({ phone, purpose: "signup" })).rejects.toMatchObject({ code: "send_failed" });
+        // Three sends counted against 3/hour; the cooldown was given back each time.
+        const { otp: healthy } = await engine(outbox());
+        await expect(healthy.send({ phone, purpose: "signup" })).rejects.toMatchObject({
+          code: "rate_limited",
+        });
+      });
+
+      it("deliver: a repeated idempotency key sends once, concurrent repeats too; a failed delivery frees its key", async () => {
+        const sms = outbox();
+        const { otp } = await engine(sms);
+        const phone = suitePhone();
+        const first = await otp.deliver({ phone, code: "482913", idempotencyKey: `k-${unique()}` });
+        expect(first.status).toBe("sent");
+        const key = `k-${unique()}`;
+        const other = suitePhone();
+        const results = await Promise.all(
+          Array.from({ length: Math.min(20, concurrency) }, () =>
+            otp.deliver({ phone: other, code: "771204", idempotencyKey: key, purpose: "signup" }),
+          ),
+        );
+        expect(results.filter((result) => result.status === "sent")).toHaveLength(1);
+        expect(results.filter((result) => result.status === "duplicate")).toHaveLength(results.length - 1);
+        expect(sms.messages.filter((message) => message.to === other)).toHaveLength(1);
+
+        const retried = suitePhone();
+        const retryKey = `k-${unique()}`;
+        const { otp: broken } = await engine(faultySender("refused"));
+        await expect(
+          broken.deliver({ phone: retried, code: "550123", idempotencyKey: retryKey }),
+        ).rejects.toMatchObject({ code: "send_failed" });
+        const again = await otp.deliver({ phone: retried, code: "550123", idempotencyKey: retryKey });
+        expect(again.status).toBe("sent");
+        expect(sms.lastCode(retried)).toBe("550123");
+      });
+    });
+
     describe(`races at concurrency ${concurrency}`, () => {
       it(`${concurrency} concurrent checks with the right code: exactly one success`, async () => {
         const s = await setup();
@@ -366,6 +510,42 @@ export function storeConformance(
         expect(results.filter((result) => result.ok)).toHaveLength(10);
       });
     });
+
+    if (options.dump) {
+      const dump = options.dump;
+      describe("at rest", () => {
+        storeDumpTest(name, { store: () => store, dump });
+      });
+    }
+
+    if (options.unreachable) {
+      const unreachable = options.unreachable;
+      const within = options.unreachableWithinMs ?? 3000;
+      describe("server unreachable", () => {
+        it(`fails closed: every operation is store_unavailable through createOtp within ${within} ms`, async () => {
+          const dead = await unreachable();
+          const otp = createOtp({ secret: suiteSecret, store: dead, sender: outbox() });
+          const phone = suitePhone();
+          await expectStoreUnavailable(otp.send({ phone }), within);
+          await expectStoreUnavailable(otp.verify({ phone, code: "123456" }), within);
+          await expectStoreUnavailable(otp.deliver({ phone, code: "123456", idempotencyKey: "k" }), within);
+          await expectStoreUnavailable(otp.limit("subject", [{ limit: 1, windowSeconds: 60 }]), within);
+          // Raw operations reject (never resolve to an answer) too.
+          const now = Date.now();
+          for (const operation of [
+            () => dead.put("k", record(), { now, retainUntil: now + 1000 }),
+            () => dead.check("k", { hashes: ["h"], now }),
+            () => dead.hit([rule(1)], now),
+            () => dead.release([rule(1)], now),
+            () => dead.delete("k"),
+          ]) {
+            const started = performance.now();
+            await expect(operation()).rejects.toBeDefined();
+            expect(performance.now() - started).toBeLessThan(within);
+          }
+        });
+      });
+    }
   });
 }
 
@@ -435,4 +615,114 @@ export async function expectStoreUnavailable(promise: Promise<unknown>, withinMs
   expect((error as OtpError).code).toBe("store_unavailable");
   expect(elapsed).toBeLessThan(withinMs);
   return elapsed;
+}
+
+export type StoreOperation = "put" | "check" | "hit" | "release" | "delete";
+
+export interface FaultyStoreOptions {
+  /** Which operations fail. Default: all of them. */
+  operations?: readonly StoreOperation[];
+  /** `"reject"` answers with an error at once; `"hang"` never answers (a stalled server). Default: `"reject"`. */
+  fault?: "reject" | "hang";
+  /** The store the other operations go to. Default: a fresh `memoryStore()`. */
+  base?: Store;
+}
+
+/**
+ * A store that is down: for "the store is down" tests in adapters (`store_unavailable`, a 503, an
+ * `unavailable` HttpsError…). The failing operations reject with a plain Error, as a driver would.
+ */
+export function faultyStore(options: FaultyStoreOptions = {}): Store & { calls: StoreOperation[] } {
+  const base = options.base ?? memoryStore();
+  const failing = new Set<StoreOperation>(options.operations ?? ["put", "check", "hit", "release", "delete"]);
+  const calls: StoreOperation[] = [];
+  const fault = <T>(operation: StoreOperation, run: () => Promise<T>): Promise<T> => {
+    calls.push(operation);
+    if (!failing.has(operation)) return run();
+    if (options.fault === "hang") return new Promise<T>(() => {});
+    return Promise.reject(new Error(`connect ECONNREFUSED 127.0.0.1:1 (faultyStore: ${operation})`));
+  };
+  return {
+    name: "faulty",
+    calls,
+    put: (key, value, putOptions) => fault("put", () => base.put(key, value, putOptions)),
+    check: (key, input) => fault("check", () => base.check(key, input)),
+    hit: (hits, now) => fault("hit", () => base.hit(hits, now)),
+    release: (hits, at) => fault("release", () => base.release(hits, at)),
+    delete: (key, id) => fault("delete", () => base.delete(key, id)),
+  };
+}
+
+/**
+ * How a `faultySender` fails, as real providers do:
+ * - `refused`: the provider answered with an error (HTTP 500): `send_failed`, certainly not delivered;
+ * - `unreachable`: nothing listens (connection refused): `send_failed`, certainly not delivered;
+ * - `quota`: HTTP 402: `quota_exceeded`; `rate_limited`: HTTP 429 with `Retry-After: 30`;
+ * - `timeout`: no answer in time: `send_failed`, outcome unknown (it may still arrive);
+ * - `hang`: never answers until the caller's abort signal fires;
+ * - `throws`: a plain `Error` whose message quotes the SMS text, as careless SDKs do (the code
+ *   included): for tests that nothing logs it.
+ */
+export type SenderFault =
+  | "refused"
+  | "unreachable"
+  | "quota"
+  | "rate_limited"
+  | "timeout"
+  | "hang"
+  | "throws";
+
+/** A sender that always fails in one way; `attempts` records every message it was given. */
+export function faultySender(fault: SenderFault = "refused") {
+  const attempts: SmsMessage[] = [];
+  return {
+    name: `faulty(${fault})`,
+    channels: ["sms", "whatsapp"] as const,
+    attempts,
+    send(message: SmsMessage, options?: SendOptions): Promise<{ id: string }> {
+      attempts.push(message);
+      switch (fault) {
+        case "refused":
+          return Promise.reject(
+            new OtpError("send_failed", "The provider refused the message (HTTP 500).", {
+              notDelivered: true,
+            }),
+          );
+        case "unreachable":
+          return Promise.reject(
+            new OtpError("send_failed", "The provider could not be reached.", {
+              notDelivered: true,
+              cause: Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9"), { code: "ECONNREFUSED" }),
+            }),
+          );
+        case "quota":
+          return Promise.reject(
+            new OtpError("quota_exceeded", "The provider reports the SMS quota is exhausted.", {
+              notDelivered: true,
+            }),
+          );
+        case "rate_limited":
+          return Promise.reject(
+            new OtpError("rate_limited", "The provider is rate limiting messages.", {
+              notDelivered: true,
+              retryAfter: 30,
+            }),
+          );
+        case "timeout":
+          return Promise.reject(new OtpError("send_failed", "The provider timed out."));
+        case "hang":
+          return new Promise((_, reject) => {
+            options?.signal?.addEventListener(
+              "abort",
+              () => reject(new OtpError("send_failed", "Aborted.")),
+              {
+                once: true,
+              },
+            );
+          });
+        default:
+          return Promise.reject(new Error(`gateway said 500 for message "${message.body}" to ${message.to}`));
+      }
+    },
+  } satisfies Sender & Record<string, unknown>;
 }

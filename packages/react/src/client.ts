@@ -1,3 +1,4 @@
+import { isOtpErrorCode, parseError, parseSendReply } from "@otpkit/otp-core/protocol";
 import type { OtpErrorInfo } from "./messages.js";
 
 /** A failure with a stable error code, thrown by `requestCode` and understood by `useOtpFlow`. */
@@ -36,8 +37,6 @@ export interface RequestCodeOptions {
   signal?: AbortSignal;
 }
 
-const number = (value: unknown) => (typeof value === "number" && Number.isFinite(value) ? value : undefined);
-
 /**
  * POSTs `{ phone, ...body }` to an otpkit send endpoint and returns the sent code's details.
  * Failures become an `OtpClientError` carrying the server's stable code (`network_error` when the
@@ -60,28 +59,27 @@ export async function requestCode(
     if (signal?.aborted) throw cause;
     throw new OtpClientError({ code: "network_error" });
   }
-  const json = (await response.json().catch(() => null)) as Record<string, any> | null;
+  const json: unknown = await response.json().catch(() => null);
   if (!response.ok) {
-    const error = json?.error;
-    const retryAfter =
-      number(error?.retry_after) ?? (Number(response.headers.get("retry-after")) || undefined);
-    const attemptsLeft = number(error?.attempts_left);
+    const error = parseError(json, response.status, response.headers.get("retry-after"));
+    // Not otpkit's JSON (a proxy's error page): say so rather than guess a cause from the status.
+    const ours = isOtpErrorCode((json as { error?: { code?: unknown } } | null)?.error?.code);
     throw new OtpClientError({
-      code: typeof error?.code === "string" ? error.code : "unknown",
-      ...(typeof error?.message === "string" ? { message: error.message } : {}),
-      ...(retryAfter !== undefined ? { retryAfter } : {}),
-      ...(attemptsLeft !== undefined ? { attemptsLeft } : {}),
+      code: ours || response.status === 429 ? error.code : "unknown",
+      ...(ours ? { message: error.message } : {}),
+      ...(error.retry_after !== undefined ? { retryAfter: error.retry_after } : {}),
+      ...(error.attempts_left !== undefined ? { attemptsLeft: error.attempts_left } : {}),
     });
   }
-  if (typeof json?.id !== "string" || typeof json.phone !== "string")
-    throw new OtpClientError({ code: "unknown" });
+  const reply = parseSendReply(json);
+  if (!reply) throw new OtpClientError({ code: "unknown" });
   return {
-    id: json.id,
-    phone: json.phone,
-    maskedPhone: typeof json.masked_phone === "string" ? json.masked_phone : json.phone,
-    expiresAt: new Date(json.expires_at),
+    id: reply.id,
+    phone: reply.phone,
+    maskedPhone: reply.masked_phone,
+    expiresAt: new Date(reply.expires_at),
     // Without the field the server has no cooldown to tell: the button is ready at once.
-    resendAvailableAt: new Date(json.resend_available_at ?? Date.now()),
+    resendAvailableAt: new Date(reply.resend_available_at),
   };
 }
 

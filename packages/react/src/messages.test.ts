@@ -1,22 +1,14 @@
+import { errorCodes } from "@otpkit/otp-core/protocol";
 import { describe, expect, it } from "vitest";
 import { defaultMessages, errorMessage, formatWait } from "./messages.js";
 
 describe("errorMessage", () => {
-  it("has an English message for every stable error code otp-core reports", () => {
-    const codes = [
-      "invalid_request",
-      "invalid_phone",
-      "blocked",
-      "not_found",
-      "expired",
-      "invalid_code",
-      "rate_limited",
-      "too_many_attempts",
-      "quota_exceeded",
-      "send_failed",
-      "store_unavailable",
-    ];
-    for (const code of codes) expect(defaultMessages[code], code).toBeDefined();
+  it("has an English message for every stable error code otp-core reports, and the client's own", () => {
+    for (const code of [...errorCodes, "user_not_found", "network_error", "CredentialsSignin", "unknown"]) {
+      const message = errorMessage({ code, retryAfter: 5, attemptsLeft: 1 });
+      expect(message, code).toMatch(/\w/);
+      expect(defaultMessages[code as keyof typeof defaultMessages], code).toBeDefined();
+    }
   });
 
   it("uses the details of the error", () => {

@@ -14,7 +14,7 @@ export interface TableNames {
 export function tableNames(table: string = defaultTable): TableNames {
   if (!tableName.test(table)) {
     throw new TypeError(
-      "postgresStorage: `table` must be a plain identifier, optionally schema-qualified (letters, digits, _).",
+      "postgresStore: `table` must be a plain identifier, optionally schema-qualified (letters, digits, _).",
     );
   }
   const quote = (name: string) =>

@@ -184,6 +184,20 @@ SELECT verdict.status, ${recordColumns
   (SELECT max_attempts - attempts FROM counted) AS attempts_left
 FROM verdict`;
 
+/**
+ * release — $1 the instant whose events to give back, $2 the window keys. Removes one event at
+ * exactly $1 from each window that has one (locked in key order, like every window write, so the
+ * removal is computed on the latest committed log). No rows returned.
+ */
+export const releaseSql = (t: TableNames) => `
+WITH
+  locked AS MATERIALIZED (
+    SELECT key, array_position(times, $1::bigint) AS i
+    FROM ${t.windows} WHERE key = ANY($2::text[]) ORDER BY key FOR UPDATE
+  )
+UPDATE ${t.windows} AS w SET times = w.times[:locked.i - 1] || w.times[locked.i + 1:]
+FROM locked WHERE w.key = locked.key AND w.key = ANY($2::text[]) AND locked.i IS NOT NULL`;
+
 /** delete — $1 key, $2 id (null: any). One row per removed record. */
 export const deleteSql = (t: TableNames) =>
   `DELETE FROM ${t.codes} WHERE key = $1::text AND ($2::text IS NULL OR id = $2::text) RETURNING 1`;

@@ -1,9 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { createOtp, createOtpHandler, outbox } from "@otpkit/otp-core";
-import { expectStoreUnavailable, storeDumpTest } from "@otpkit/otp-core/testing";
+import { expectStoreUnavailable } from "@otpkit/otp-core/testing";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { migrate, postgresStorage, schemaSql } from "../src/index.js";
+import { migrate, postgresStore, schemaSql } from "../src/index.js";
 import { closedPort, dropSchema, pool, runSchema } from "./helpers.js";
 
 const secret = "postgres-test-secret-postgres-test-secret";
@@ -30,13 +30,13 @@ describe("through createOtp on real PostgreSQL", () => {
 
   it("refuses table names that are not plain identifiers", () => {
     for (const bad of ['codes"; DROP TABLE x; --', "a.b.c", "1codes", ""]) {
-      expect(() => postgresStorage({ client, table: bad })).toThrow(/plain identifier/);
+      expect(() => postgresStore({ client, table: bad })).toThrow(/plain identifier/);
     }
   });
 
   it("sends, verifies, limits; one row per pending code", async () => {
     const sender = outbox();
-    const otp = createOtp({ secret, store: postgresStorage({ client, table }), sender });
+    const otp = createOtp({ secret, store: postgresStore({ client, table }), sender });
     const first = await otp.send({ phone: phones[0]!, ip: "203.0.113.9", tenant: "acme", purpose: "signup" });
     const code = sender.lastCode(phones[0]!)!;
     await expect(
@@ -64,18 +64,8 @@ describe("through createOtp on real PostgreSQL", () => {
     ]);
   });
 
-  storeDumpTest("every row of either table", {
-    store: () => postgresStorage({ client, table }),
-    async dump() {
-      const codes = await client.query(`SELECT * FROM ${table}`);
-      const windows = await client.query(`SELECT * FROM ${table}_windows`);
-      expect(codes.rows.length).toBeGreaterThanOrEqual(5); // four codes and a magic link
-      return [...codes.rows, ...windows.rows].map((row) => JSON.stringify(row));
-    },
-  });
-
   it("deleteExpired sweeps records past retention and windows past their last event", async () => {
-    const store = postgresStorage({ client, table: `${schema}.sweep` });
+    const store = postgresStore({ client, table: `${schema}.sweep` });
     await migrate(client, { table: `${schema}.sweep` });
     const now = Date.now();
     const record = { id: "ver_a", hash: "h", expiresAt: now + 1000, attempts: 0, maxAttempts: 3, data: "{}" };
@@ -107,7 +97,7 @@ describe("fails closed when PostgreSQL is unreachable", () => {
 
   it("a pg Pool on a closed port: send and verify throw store_unavailable at once", async () => {
     const client = await deadPool();
-    const otp = createOtp({ secret, store: postgresStorage({ client }), sender: outbox() });
+    const otp = createOtp({ secret, store: postgresStore({ client }), sender: outbox() });
     await expectStoreUnavailable(send(otp), 1000);
     await expectStoreUnavailable(verify(otp), 1000);
     await client.end();
@@ -117,7 +107,7 @@ describe("fails closed when PostgreSQL is unreachable", () => {
     const never = { query: () => new Promise<never>(() => {}) };
     const otp = createOtp({
       secret,
-      store: postgresStorage({ client: never, timeoutMs: 300 }),
+      store: postgresStore({ client: never, timeoutMs: 300 }),
       sender: outbox(),
     });
     expect(await expectStoreUnavailable(send(otp), 1500)).toBeGreaterThanOrEqual(250);
@@ -126,7 +116,7 @@ describe("fails closed when PostgreSQL is unreachable", () => {
 
   it("the HTTP handler answers 503 store_unavailable, never a verification", async () => {
     const client = await deadPool();
-    const otp = createOtp({ secret, store: postgresStorage({ client }), sender: outbox() });
+    const otp = createOtp({ secret, store: postgresStore({ client }), sender: outbox() });
     const errors: unknown[] = [];
     const handler = createOtpHandler(otp, { onError: (error) => errors.push(error) });
     const post = (path: string, body: unknown) =>
@@ -148,5 +138,38 @@ describe("fails closed when PostgreSQL is unreachable", () => {
     }
     expect(errors).toHaveLength(3);
     await client.end();
+  });
+});
+
+describe("postgresStore.fromUrl", () => {
+  it("makes its own pool, creates the tables, and closes it", async () => {
+    const admin = pool(1);
+    const schema = await runSchema(admin, "from_url");
+    try {
+      const url = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+      const store = await postgresStore.fromUrl(url, { table: `${schema}.codes`, max: 2 });
+      const sender = outbox();
+      const otp = createOtp({ secret, store, sender });
+      const sent = await otp.send({ phone: phones[2]! });
+      await expect(otp.verify({ id: sent.id, code: sender.lastCode(phones[2]!)! })).resolves.toMatchObject({
+        status: "approved",
+      });
+      await store.close();
+      await expect(store.client.query("SELECT 1")).rejects.toThrow();
+    } finally {
+      await dropSchema(admin, schema);
+      await admin.end();
+    }
+  });
+
+  it("refuses an unreachable server promptly, naming it without its password", async () => {
+    const url = `postgres://postgres:hunter2@127.0.0.1:${await closedPort()}/test`;
+    const error = await postgresStore
+      .fromUrl(url, { connectTimeoutMs: 500 })
+      .catch((caught: Error) => caught);
+    expect((error as Error).message).toMatch(
+      /^PostgreSQL at postgres:\/\/127\.0\.0\.1:\d+\/test is unavailable/,
+    );
+    expect((error as Error).message).not.toContain("hunter2");
   });
 });

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Bounded } from "@otpkit/otp-core";
+import type { Bounded } from "@otpkit/otp-core/store";
 
 /**
  * The one thing the store asks of a Redis client: run a Lua script by its SHA-1, or by its source.
@@ -46,7 +46,7 @@ export function scriptRunner(client: RedisClientLike): ScriptRunner {
       eval: (script, numKeys, keysAndArgs) => ioredis.eval(script, numKeys, keysAndArgs),
     };
   }
-  throw new TypeError("redisStorage: `client` must be an ioredis or node-redis (v5) client.");
+  throw new TypeError("redisStore: `client` must be an ioredis or node-redis (v5) client.");
 }
 
 export interface Script {

@@ -174,3 +174,13 @@ if ARGV[1] ~= '' then
 end
 return redis.call('DEL', KEYS[1])
 `;
+
+/**
+ * release — KEYS: the rate windows. ARGV[1]: the instant whose events to give back.
+ * Removes one event recorded at exactly that instant from each window (the newest such: LREM with
+ * a negative count searches from the tail). An emptied list disappears, as Redis does. Reply: 0.
+ */
+export const releaseScript = `
+for i = 1, #KEYS do redis.call('LREM', KEYS[i], -1, ARGV[1]) end
+return 0
+`;

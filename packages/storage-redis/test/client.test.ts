@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { deadline } from "@otpkit/otp-core";
+import { deadline } from "@otpkit/otp-core/store";
 import { afterAll, describe, expect, it } from "vitest";
 import { runScript, type ScriptRunner, script, scriptRunner } from "../src/client.js";
-import { redisStorage } from "../src/index.js";
+import { redisStore } from "../src/index.js";
 import { ioredisClient, nodeRedisClient } from "./helpers.js";
 
 describe("running scripts", () => {
@@ -60,12 +60,12 @@ describe("running scripts", () => {
   });
 
   it("refuses what it cannot use", () => {
-    expect(() => redisStorage({ client: {} as never })).toThrow(/ioredis or node-redis/);
-    expect(() => redisStorage({ client: ioredis, prefix: "a{b" })).toThrow(/must not contain/);
+    expect(() => redisStore({ client: {} as never })).toThrow(/ioredis or node-redis/);
+    expect(() => redisStore({ client: ioredis, prefix: "a{b" })).toThrow(/must not contain/);
   });
 
   it("keeps every key of one operation in one slot: keys of two tenants in one operation are refused", async () => {
-    const store = redisStorage({ client: ioredis, prefix: `otp-test-${randomBytes(4).toString("hex")}:` });
+    const store = redisStore({ client: ioredis, prefix: `otp-test-${randomBytes(4).toString("hex")}:` });
     const hits = [
       { key: "acme:rl:ip:60:x", limit: 1, windowMs: 1000 },
       { key: "other:rl:ip:60:x", limit: 1, windowMs: 1000 },

@@ -2,7 +2,7 @@ import { createOtp, outbox } from "@otpkit/otp-core";
 import type { Cluster, Redis } from "ioredis";
 import type { createClient, createCluster } from "redis";
 import { afterAll, describe, expect, it } from "vitest";
-import { redisStorage } from "../src/index.js";
+import { redisStore } from "../src/index.js";
 import { dropKeys, ioredisClient, runPrefix } from "./helpers.js";
 
 /** Redis Cluster's key slot: CRC16 (XMODEM) of the hash tag when there is one, else of the key. */
@@ -50,7 +50,7 @@ describe("Redis Cluster: every script touches one slot", () => {
     const sender = outbox();
     const otp = createOtp({
       secret: "cluster-test-secret-cluster-test-secret!",
-      store: redisStorage({ client: watched, prefix }),
+      store: redisStore({ client: watched, prefix }),
       sender,
     });
     for (const tenant of ["", "acme", "globex"]) {
@@ -78,4 +78,4 @@ export const acceptsEveryClient = (
   ioCluster: Cluster,
   nodeRedis: ReturnType<typeof createClient>,
   nodeRedisCluster: ReturnType<typeof createCluster>,
-) => [io, ioCluster, nodeRedis, nodeRedisCluster].map((client) => redisStorage({ client }));
+) => [io, ioCluster, nodeRedis, nodeRedisCluster].map((client) => redisStore({ client }));

@@ -29,6 +29,22 @@ export async function keysOf(client: Redis, prefix: string): Promise<string[]> {
   return keys;
 }
 
+/** Every key of a run and every value under it, as text (what someone reading the server sees). */
+export async function dumpKeys(client: Redis, prefix: string): Promise<string[]> {
+  const dump: string[] = [];
+  for (const key of await keysOf(client, prefix)) {
+    dump.push(key);
+    const type = await client.type(key);
+    if (type === "hash") dump.push(...Object.entries(await client.hgetall(key)).flat());
+    else if (type === "list") dump.push(...(await client.lrange(key, 0, -1)));
+    else if (type === "string") dump.push((await client.get(key)) ?? "");
+    else if (type === "set") dump.push(...(await client.smembers(key)));
+    else if (type === "zset") dump.push(...(await client.zrange(key, 0, -1)));
+    else if (type !== "none") throw new Error(`unexpected ${type} at ${key}`);
+  }
+  return dump;
+}
+
 export async function dropKeys(client: Redis, prefix: string) {
   const keys = await keysOf(client, prefix);
   for (let i = 0; i < keys.length; i += 500) await client.del(...keys.slice(i, i + 500));

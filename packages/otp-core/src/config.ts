@@ -1,0 +1,215 @@
+/**
+ * `createOtp`'s options, checked once at startup, and the resolved, secret-free `OtpConfig` an
+ * instance exposes (`otp.config`): what the HTTP handler and adapters need to know (cooldown,
+ * expiries, code length), never the secret itself.
+ */
+import { configError } from "./errors.js";
+import type { EventListener } from "./events.js";
+import { checkTemplate, defaultExpiryMinutes, defaultTemplates, type Purpose, purposes } from "./message.js";
+import type { PhonePolicy } from "./phone.js";
+import type { Sender } from "./senders.js";
+import type { Store } from "./store.js";
+import {
+  checkCodeLength,
+  checkMinutes,
+  checkRules,
+  codePattern,
+  configured,
+  isWholeIn,
+  type RateRule,
+} from "./validate.js";
+
+export interface LimitOptions {
+  /** Sends per phone number, across purposes. Default: 3 per hour and 10 per day (`SMS_RATE_LIMIT_HOUR`/`_DAY`). */
+  perPhone?: readonly RateRule[];
+  /** Sends per client IP (IPv6 per /64). Default: 10 per 10 minutes (`SMS_RATE_LIMIT_IP`). */
+  perIp?: readonly RateRule[];
+  /**
+   * Sends that come without a usable client IP (none given, or one that does not parse), counted
+   * together per tenant: the fallback budget, so that an unknown IP is never a way around `perIp`
+   * and never charged to somebody else's address. Default: none (server-side callers that have
+   * no client IP are not limited by it; the HTTP handler's adapters set their own).
+   */
+  withoutIp?: readonly RateRule[];
+  /** Seconds before the same phone can get another code for the same purpose. Default: 60 (`SMS_RESEND_COOLDOWN_SECONDS`). */
+  resendCooldownSeconds?: number;
+  /**
+   * Sends per number range (the E.164 number without its last `hiddenDigits` digits), against
+   * SMS-pumping fraud that walks sequential numbers. Default: 20 per hour, 4 hidden digits; `false` turns it off.
+   */
+  perPrefix?: { rules: readonly RateRule[]; hiddenDigits?: number } | false;
+  /** A budget for the whole app (per tenant). Default: none. */
+  global?: readonly RateRule[];
+}
+
+export interface OtpOptions {
+  /**
+   * Key for every HMAC, at least 32 bytes. A list enables rotation: the first signs, all verify.
+   * Required; `OTP_SECRET` (comma-separated for rotation) with `createOtpFromEnv`.
+   */
+  secret: string | readonly string[];
+  /** Where pending codes and rate windows live. Default: `memoryStore()` (one process only). */
+  store?: Store;
+  /** The send API. Required unless every number is a test number. Default: none. */
+  sender?: Sender;
+  /** Replaces `{app}` in templates. Default: `""`. */
+  appName?: string;
+  /** Digits per code, 4–8. Default: 6. */
+  codeLength?: number;
+  /** Wrong guesses allowed per code before it dies, 1–10. Default: 3. */
+  maxAttempts?: number;
+  /**
+   * Minutes a code lives, per purpose, 1–60. Defaults: login/two_factor/transaction 5,
+   * signup/phone_verification/magic_link 10, password_reset 15.
+   */
+  expiryMinutes?: Partial<Record<Purpose, number>>;
+  /** Message templates per purpose with `{code}`, `{minutes}`, `{app}` (and `{link}`). Default: `defaultTemplates`. */
+  templates?: Partial<Record<Purpose, string>>;
+  /** Rate limits; see each field for its default. */
+  limits?: LimitOptions;
+  /** Phone parsing and country policy. Default: E.164 input, every country, mobile-capable numbers only. */
+  phone?: PhonePolicy;
+  /**
+   * Numbers with fixed codes that never reach the sender (app review, end-to-end tests), e.g.
+   * `{ "+14255550123": "123456" }`. Refused when `production` is true. Default: none.
+   */
+  testNumbers?: Record<string, string>;
+  /**
+   * Refuse development-only settings (test numbers). Default: `process.env.NODE_ENV === "production"`
+   * where a `process` exists, else `false` — set it explicitly on runtimes where `NODE_ENV` means
+   * nothing (Deno Deploy / Supabase Edge Functions, Auth0 Actions, Cloudflare Workers).
+   */
+  production?: boolean;
+  /** Adds the WebOTP / iOS one-time-code origin line `@domain #code` as the last line. Default: none. */
+  webOtpDomain?: string;
+  /** Android SMS Retriever app hash appended to messages. Default: none. */
+  androidAppHash?: string;
+  /** Magic links: `url` gets `{token}` replaced by a one-time token; verify accepts the token once. Default: off. */
+  magicLink?: { url: string };
+  /** Milliseconds since the epoch. Default: `Date.now`. Inject for tests. */
+  clock?: () => number;
+  /** Audit hook: phones are masked, codes never appear. Errors thrown here are swallowed. Default: none. */
+  onEvent?: EventListener;
+}
+
+/** The resolved configuration of an instance: every default filled in, no secret. */
+export interface OtpConfig {
+  readonly production: boolean;
+  readonly appName: string;
+  readonly codeLength: number;
+  readonly maxAttempts: number;
+  readonly expiryMinutes: Readonly<Record<Purpose, number>>;
+  readonly limits: {
+    readonly perPhone: readonly RateRule[];
+    readonly perIp: readonly RateRule[];
+    readonly withoutIp: readonly RateRule[];
+    readonly resendCooldownSeconds: number;
+    readonly perPrefix: { readonly rules: readonly RateRule[]; readonly hiddenDigits: number } | false;
+    readonly global: readonly RateRule[];
+  };
+  /** How many secrets verify (the first one signs). */
+  readonly secretCount: number;
+  readonly magicLinks: boolean;
+  readonly webOtpDomain?: string;
+  readonly testNumberCount: number;
+}
+
+const encoder = new TextEncoder();
+
+/** What the stages need besides the public config: never exposed on the instance. */
+export interface Resolved {
+  config: OtpConfig;
+  secrets: string[];
+  templates: Record<Purpose, string>;
+  testNumbers: Map<string, string>;
+  phonePolicy: PhonePolicy;
+  magicLinkUrl: string | undefined;
+  androidAppHash: string | undefined;
+}
+
+export function resolveOptions(options: OtpOptions): Resolved {
+  if (typeof options !== "object" || options === null) throw configError("createOtp needs options.");
+  const secrets = typeof options.secret === "string" ? [options.secret] : [...(options.secret ?? [])];
+  if (
+    !secrets.length ||
+    secrets.some((secret) => typeof secret !== "string" || encoder.encode(secret).length < 32)
+  ) {
+    throw configError("OTP_SECRET must be set to at least 32 bytes (e.g. `openssl rand -base64 32`).");
+  }
+  const production =
+    options.production ??
+    (globalThis as { process?: { env?: Record<string, string> } }).process?.env?.NODE_ENV === "production";
+  const codeLength = configured("codeLength", () => checkCodeLength(options.codeLength ?? 6, "codeLength"));
+  const maxAttempts = options.maxAttempts ?? 3;
+  if (!isWholeIn(maxAttempts, 1, 10)) throw configError("maxAttempts must be a whole number from 1 to 10.");
+  const expiryMinutes = { ...defaultExpiryMinutes, ...options.expiryMinutes };
+  for (const purpose of purposes)
+    configured(`expiryMinutes.${purpose}`, () => checkMinutes(expiryMinutes[purpose], purpose));
+  const templates = { ...defaultTemplates, ...options.templates };
+  for (const purpose of purposes) configured(`templates.${purpose}`, () => checkTemplate(templates[purpose]));
+
+  const limits = options.limits ?? {};
+  const resendCooldownSeconds = limits.resendCooldownSeconds ?? 60;
+  if (!isWholeIn(resendCooldownSeconds, 0, 86_400))
+    throw configError("limits.resendCooldownSeconds must be a whole number of seconds from 0 to 86400.");
+  const perPrefixOption =
+    limits.perPrefix === false
+      ? false
+      : (limits.perPrefix ?? { rules: [{ limit: 20, windowSeconds: 3600 }] });
+  const perPrefix =
+    perPrefixOption === false
+      ? (false as const)
+      : {
+          rules: checkRules(perPrefixOption.rules, "limits.perPrefix"),
+          hiddenDigits: perPrefixOption.hiddenDigits ?? 4,
+        };
+  if (perPrefix && !isWholeIn(perPrefix.hiddenDigits, 1, 8))
+    throw configError("limits.perPrefix.hiddenDigits must be a whole number from 1 to 8.");
+
+  const testNumbers = new Map<string, string>();
+  for (const [number, code] of Object.entries(options.testNumbers ?? {})) {
+    if (production) throw configError("testNumbers are refused in production: they bypass the SMS.");
+    if (!/^\+\d{6,15}$/.test(number) || !codePattern.test(code)) {
+      throw configError("testNumbers maps E.164 numbers to codes of 4–8 digits.");
+    }
+    testNumbers.set(number, code);
+  }
+  if (options.magicLink && !options.magicLink.url?.includes("{token}")) {
+    throw configError("magicLink.url must contain {token}.");
+  }
+
+  const config: OtpConfig = {
+    production,
+    appName: options.appName ?? "",
+    codeLength,
+    maxAttempts,
+    expiryMinutes,
+    limits: {
+      perPhone: checkRules(
+        limits.perPhone ?? [
+          { limit: 3, windowSeconds: 3600 },
+          { limit: 10, windowSeconds: 86_400 },
+        ],
+        "limits.perPhone",
+      ),
+      perIp: checkRules(limits.perIp ?? [{ limit: 10, windowSeconds: 600 }], "limits.perIp"),
+      withoutIp: checkRules(limits.withoutIp ?? [], "limits.withoutIp"),
+      resendCooldownSeconds,
+      perPrefix,
+      global: checkRules(limits.global ?? [], "limits.global"),
+    },
+    secretCount: secrets.length,
+    magicLinks: options.magicLink !== undefined,
+    ...(options.webOtpDomain ? { webOtpDomain: options.webOtpDomain } : {}),
+    testNumberCount: testNumbers.size,
+  };
+  return {
+    config,
+    secrets,
+    templates,
+    testNumbers,
+    phonePolicy: options.phone ?? {},
+    magicLinkUrl: options.magicLink?.url,
+    androidAppHash: options.androidAppHash || undefined,
+  };
+}

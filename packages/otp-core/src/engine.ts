@@ -1,0 +1,66 @@
+/**
+ * What every stage (send, deliver, verify) shares: the resolved configuration, the keyed hashes,
+ * the store behind its fail-closed guard, the clock and the event emitter. Built once per
+ * `createOtp`; never exposed (it holds the signing functions).
+ */
+import { type OtpOptions, type Resolved, resolveOptions } from "./config.js";
+import { createHmac, type Hmac } from "./crypto.js";
+import { OtpError } from "./errors.js";
+import { eventEmitter, type OtpEvent } from "./events.js";
+import { memoryStore } from "./memory-store.js";
+import type { Sender } from "./senders.js";
+import type { Store } from "./store.js";
+
+export interface Engine extends Resolved {
+  store: Store;
+  sender: Sender | undefined;
+  clock: () => number;
+  /** HMAC under the signing (first) secret. */
+  sign: Hmac;
+  /** HMACs of `message` under every accepted secret (rotation). */
+  candidates(message: string): Promise<string[]>;
+  /**
+   * The 16-character keyed digest naming a phone's or a subject's records and windows, so that no
+   * number or user id appears in a store key.
+   */
+  digest(kind: "phone" | "subject" | "idempotency", tenant: string, value: string): Promise<string>;
+  /** `undefined` when nobody listens: then no event object is built at all. */
+  emit: ((event: OtpEvent) => void) | undefined;
+}
+
+const encoder = new TextEncoder();
+
+export function createEngine(options: OtpOptions): Engine {
+  const resolved = resolveOptions(options);
+  const signers: Hmac[] = resolved.secrets.map((secret) => createHmac(encoder.encode(secret)));
+  const sign = signers[0]!;
+  return {
+    ...resolved,
+    store: options.store ?? memoryStore(),
+    sender: options.sender,
+    clock: options.clock ?? Date.now,
+    sign,
+    // One secret is the common case: skip Promise.all's allocations on the hot path.
+    candidates: async (message) =>
+      signers.length === 1 ? [await sign(message)] : Promise.all(signers.map((signer) => signer(message))),
+    digest: async (kind, tenant, value) => (await sign(`${kind}|${tenant}|${value}`)).slice(0, 16),
+    emit: eventEmitter(options.onEvent),
+  };
+}
+
+/** Store failures are outages, never answers: fail closed with `store_unavailable`. */
+export function guard<T>(operation: () => Promise<T>): Promise<T> {
+  // Not an async function: on the hot path one promise is cheaper than an async frame around it.
+  try {
+    return operation().catch(unavailable);
+  } catch (cause) {
+    return Promise.reject(cause).catch(unavailable);
+  }
+}
+
+function unavailable(cause: unknown): never {
+  if (cause instanceof OtpError) throw cause;
+  throw new OtpError("store_unavailable", "Verification storage is unavailable. Try again shortly.", {
+    cause,
+  });
+}

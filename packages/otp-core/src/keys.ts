@@ -1,0 +1,86 @@
+/**
+ * The names otpkit gives things in a store, and the verification id grammar. Stores treat keys as
+ * opaque text, except for one documented fact: everything before a key's first `:` is its tenant
+ * (`keyTenant`), so a store can keep a tenant's keys together (one Redis Cluster slot).
+ *
+ *   record   <tenant>:<purpose letter>:<16-char digest>
+ *   window   <tenant>:rl:<rule>:<window seconds>:<subject>
+ *   id       ver_<purpose letter><code length><16-char digest><16 random chars>
+ *
+ * The digest is a keyed HMAC of the phone number (lower-case purpose letter) or of the subject,
+ * the server-trusted user a code is bound to (upper-case letter): no phone number or user id
+ * appears in a key, and a subject's code lives under its own key, so another user's guesses can
+ * never reach it.
+ */
+import { type Purpose, purposes } from "./message.js";
+import type { RateRule } from "./validate.js";
+
+/** Everything before the first `:` of a store key: its tenant (`""` for none). */
+export function keyTenant(key: string): string {
+  const colon = key.indexOf(":");
+  return colon < 0 ? "" : key.slice(0, colon);
+}
+
+/** One letter per purpose inside verification ids; upper case when the code is bound to a subject. */
+const purposeLetters = "lstprmx";
+const idPattern = /^ver_([lstprmxLSTPRMX])([4-8])([\w-]{16})([\w-]{16})$/;
+
+export const purposeLetter = (purpose: Purpose, bound: boolean): string => {
+  const letter = purposeLetters[purposes.indexOf(purpose)]!;
+  return bound ? letter.toUpperCase() : letter;
+};
+
+export const recordKey = (tenant: string, letter: string, digest: string): string =>
+  `${tenant}:${letter}:${digest}`;
+
+export const verificationId = (letter: string, codeLength: number, digest: string, random: string): string =>
+  `ver_${letter}${codeLength}${digest}${random}`;
+
+export interface ParsedId {
+  purpose: Purpose;
+  letter: string;
+  /** Whether the code is bound to a subject. */
+  bound: boolean;
+  codeLength: number;
+  digest: string;
+}
+
+/** The parts of a verification id, or `undefined` if `id` is not one. */
+export function parseVerificationId(id: unknown): ParsedId | undefined {
+  const parts = typeof id === "string" ? idPattern.exec(id) : null;
+  if (!parts) return undefined;
+  const letter = parts[1]!;
+  const lower = letter.toLowerCase();
+  return {
+    purpose: purposes[purposeLetters.indexOf(lower)]!,
+    letter,
+    bound: letter !== lower,
+    codeLength: Number(parts[2]),
+    digest: parts[3]!,
+  };
+}
+
+/** The names of otpkit's rate rules, as events and `OtpError`s report them. */
+export type RateRuleName =
+  | "phone"
+  | "cooldown"
+  | "ip"
+  | "no_ip"
+  | "prefix"
+  | "global"
+  | "idempotency"
+  | "custom";
+
+/** The window key of one rule for one subject (a phone digest, an IP, a range…). */
+export const ruleKey = (tenant: string, name: RateRuleName, windowSeconds: number, subject: string): string =>
+  `${tenant}:rl:${name}:${windowSeconds}:${subject}`;
+
+/** Which rule a window key belongs to. */
+export const ruleOf = (key: string): RateRuleName =>
+  (key.split(":")[2] as RateRuleName | undefined) ?? "custom";
+
+export const ruleHit = (tenant: string, name: RateRuleName, rule: RateRule, subject: string) => ({
+  key: ruleKey(tenant, name, rule.windowSeconds, subject),
+  limit: rule.limit,
+  windowMs: rule.windowSeconds * 1000,
+});

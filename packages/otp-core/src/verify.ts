@@ -1,0 +1,153 @@
+/**
+ * `otp.verify`: find the pending code (by id, by phone + purpose, or by subject + purpose), hash
+ * the candidate, and let the store decide in ONE atomic `check` — expiry, attempts, compare,
+ * consume — so that concurrent requests can never both succeed or lose a counted guess.
+ */
+import { type Engine, guard } from "./engine.js";
+import { invalid, OtpError } from "./errors.js";
+import { parseVerificationId, purposeLetter, recordKey } from "./keys.js";
+import type { Purpose } from "./message.js";
+import { maskPhone, parsePhone } from "./phone.js";
+import type { CheckResult } from "./store.js";
+import { checkPurpose, checkSubject, checkTenant, codePattern, e164Pattern } from "./validate.js";
+
+export interface VerifyInput {
+  /** The verification id from `send`. Or give `phone` (+ `purpose`), or `subject` (+ `purpose`). */
+  id?: string;
+  /** The number the code was sent to (any spelling that normalises to it). */
+  phone?: string;
+  /** Default: the purpose in the id, else `"login"`. */
+  purpose?: Purpose;
+  /** Default: none. */
+  tenant?: string;
+  /**
+   * The server-trusted user the code was sent for (`send({ subject })`). Required for such codes:
+   * without it, or with another subject, they are `not_found`. Not combined with `phone`.
+   */
+  subject?: string;
+  /** The code the person typed. Or give `token` from a magic link. */
+  code?: string;
+  token?: string;
+}
+
+export interface VerifyResult {
+  id: string;
+  /** The E.164 number the code was sent to: the number that is now proven. */
+  phone: string;
+  purpose: Purpose;
+  status: "approved";
+  /** What `send` was given as `metadata`. */
+  metadata: Record<string, unknown>;
+}
+
+const notFound = () => new OtpError("not_found", "No pending code for this request. Request a new code.");
+
+export async function verify(engine: Engine, input: VerifyInput): Promise<VerifyResult> {
+  if (typeof input !== "object" || input === null) throw invalid("body", "Verify needs an object.");
+  const tenant = checkTenant(input.tenant);
+  const subject = checkSubject(input.subject);
+  const { code, token } = input;
+  let id = input.id;
+  if ((code === undefined) === (token === undefined))
+    throw invalid("code", "Give either a code or a magic-link token.");
+  if (token !== undefined) {
+    if (typeof token !== "string" || token.length > 120) throw invalid("token", "This link is not valid.");
+    id = token.slice(0, token.indexOf("."));
+  } else if (typeof code !== "string" || !codePattern.test(code)) {
+    throw invalid("code", "Codes are 4 to 8 digits.");
+  }
+  if (subject !== undefined && input.phone !== undefined)
+    throw invalid("phone", "A code bound to a user is found by the user, not by a phone number.");
+
+  let key: string;
+  let purpose: Purpose;
+  let phone: string | undefined;
+  let masked: string | undefined;
+  if (id !== undefined) {
+    const parsed = parseVerificationId(id);
+    if (!parsed) throw new OtpError("not_found", "No pending verification has this id.");
+    purpose = parsed.purpose;
+    if (input.purpose !== undefined && checkPurpose(input.purpose) !== purpose) throw notFound();
+    if (code !== undefined && code.length !== parsed.codeLength)
+      throw invalid("code", `Codes for this verification have ${parsed.codeLength} digits.`);
+    // A subject's code answers only to that subject; an unbound code never to a subject.
+    if (parsed.bound !== (subject !== undefined)) throw notFound();
+    if (subject !== undefined && (await engine.digest("subject", tenant, subject)) !== parsed.digest)
+      throw notFound();
+    key = recordKey(tenant, parsed.letter, parsed.digest);
+  } else if (subject !== undefined) {
+    purpose = checkPurpose(input.purpose ?? "login");
+    key = recordKey(tenant, purposeLetter(purpose, true), await engine.digest("subject", tenant, subject));
+  } else {
+    purpose = checkPurpose(input.purpose ?? "login");
+    // Verification looks a pending code up; the send already applied the country policy.
+    // Canonical E.164 (what send stored) needs no parsing: a lookup under a number that was never
+    // sent to simply finds nothing. Anything else is parsed and normalised first.
+    if (
+      typeof input.phone === "string" &&
+      (e164Pattern.test(input.phone) || engine.testNumbers.has(input.phone))
+    ) {
+      phone = input.phone;
+    } else {
+      ({ e164: phone, masked } = parsePhone(input.phone, {
+        defaultCountry: engine.phonePolicy.defaultCountry,
+        allowNonMobileTypes: true,
+      }));
+    }
+    key = recordKey(tenant, purposeLetter(purpose, false), await engine.digest("phone", tenant, phone));
+  }
+
+  const hashes = await engine.candidates(`${token === undefined ? "code" : "link"}|${key}|${token ?? code}`);
+  const now = engine.clock();
+  const result: CheckResult = await guard(() =>
+    engine.store.check(key, id === undefined ? { hashes, now } : { id, hashes, now }),
+  );
+  if (result.status === "approved") {
+    const data = JSON.parse(result.record.data) as {
+      phone: string;
+      masked: string;
+      metadata: Record<string, unknown>;
+    };
+    engine.emit?.({
+      type: "verified",
+      id: result.record.id,
+      purpose,
+      phone: data.masked,
+      ...(tenant ? { tenant } : {}),
+    });
+    return {
+      id: result.record.id,
+      phone: data.phone,
+      purpose,
+      status: "approved",
+      metadata: data.metadata ?? {},
+    };
+  }
+  if (engine.emit) {
+    const maskedPhone = masked ?? (phone ? maskPhone(phone) : undefined);
+    engine.emit({
+      type: "failed",
+      reason: result.status === "invalid" ? "invalid_code" : result.status,
+      purpose,
+      ...(maskedPhone ? { phone: maskedPhone } : {}),
+      ...(id ? { id } : {}),
+      ...(tenant ? { tenant } : {}),
+    });
+  }
+  switch (result.status) {
+    case "invalid":
+      throw new OtpError(
+        "invalid_code",
+        `That code is not right. ${result.attemptsLeft} attempt${result.attemptsLeft === 1 ? "" : "s"} left.`,
+        { attemptsLeft: result.attemptsLeft },
+      );
+    case "too_many_attempts":
+      throw new OtpError("too_many_attempts", "Too many wrong codes. Request a new code.", {
+        attemptsLeft: 0,
+      });
+    case "expired":
+      throw new OtpError("expired", "This code has expired. Request a new code.");
+    default:
+      throw notFound();
+  }
+}

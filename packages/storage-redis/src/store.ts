@@ -1,0 +1,221 @@
+import {
+  type CheckInput,
+  type CheckResult,
+  deadline,
+  type HitResult,
+  keyTenant,
+  type OtpRecord,
+  type PutOptions,
+  type PutResult,
+  type RateHit,
+  type Store,
+} from "@otpkit/otp-core/store";
+import { type RedisClientLike, runScript, type Script, script, scriptRunner } from "./client.js";
+import { checkReply, checkScript, deleteScript, hitScript, putScript, releaseScript } from "./scripts.js";
+
+export interface RedisStoreOptions {
+  /**
+   * The app's own connected client: an `ioredis` `Redis` or `Cluster`, or a `redis` (node-redis v5)
+   * client or cluster. The store never connects, reconnects or closes it. For failing closed
+   * promptly when Redis is down, configure it not to queue commands while disconnected — see the README.
+   */
+  client: RedisClientLike;
+  /**
+   * Starts the hash tag of every key: `{<prefix><tenant>}:…`. Use one per app (or per test run)
+   * sharing a Redis. Must not contain `{` or `}`. Default: `"otp:"`.
+   */
+  prefix?: string;
+  /**
+   * Milliseconds an operation may take before it fails (and the core answers `store_unavailable`),
+   * whatever the client's own retry settings. `0` turns the guard off. Default: `2000`.
+   */
+  timeoutMs?: number;
+}
+
+const scripts = {
+  put: script(putScript),
+  check: script(checkScript),
+  hit: script(hitScript),
+  release: script(releaseScript),
+  delete: script(deleteScript),
+};
+
+/** What the scripts answer: a bulk string, an integer, or an array of integers (see scripts.ts). */
+type Reply = string | number | number[];
+
+/** An optional id as one script argument: "" for none, else "=" and the id. */
+const idMarker = (id: string | undefined) => (id === undefined ? "" : `=${id}`);
+
+/** The record as the scripts store it: seven header lines, then the data (see scripts.ts). */
+function encodeRecord(record: OtpRecord, retainUntil: number): string {
+  const { id, hash, linkHash = "", expiresAt, attempts, maxAttempts } = record;
+  // Plain checks, no closures: this runs on every send.
+  if (
+    !(isCount(retainUntil) && isCount(expiresAt) && isCount(attempts) && isCount(maxAttempts)) ||
+    id.includes("\n") ||
+    hash.includes("\n") ||
+    linkHash.includes("\n")
+  ) {
+    throw new TypeError(
+      "redisStore: record times and counts are whole numbers; ids and hashes have no newline.",
+    );
+  }
+  return `${retainUntil}\n${expiresAt}\n${attempts}\n${maxAttempts}\n${id}\n${hash}\n${linkHash}\n${record.data}`;
+}
+
+const isCount = (value: number) => Number.isSafeInteger(value) && value >= 0;
+
+function decodeRecord(value: string): OtpRecord {
+  // The seven header lines (a native split, limited so the data — which may hold newlines — is
+  // not split), then the data: everything after them.
+  const header = value.split("\n", 7);
+  let dataStart = 7;
+  for (let i = 0; i < 7; i++) dataStart += header[i]!.length;
+  const record: OtpRecord = {
+    id: header[4]!,
+    hash: header[5]!,
+    expiresAt: Number(header[1]),
+    attempts: Number(header[2]),
+    maxAttempts: Number(header[3]),
+    data: value.slice(dataStart),
+  };
+  if (header[6]) record.linkHash = header[6];
+  return record;
+}
+
+/** The check script's reply as the contract's result (module level: no closure per call). */
+function checkResult(reply: Reply): CheckResult {
+  if (typeof reply === "string") return { status: "approved", record: decodeRecord(reply) };
+  if (typeof reply === "number" && reply > 0) return { status: "invalid", attemptsLeft: reply };
+  if (reply === checkReply.notFound) return { status: "not_found" };
+  if (reply === checkReply.expired) return { status: "expired" };
+  if (reply === checkReply.tooManyAttempts) return { status: "too_many_attempts" };
+  throw new Error(`redisStore: unexpected reply ${String(reply)} from the check script.`);
+}
+
+const wasRemoved = (reply: Reply) => reply === 1;
+
+/** The put script's reply when no window refused. */
+const putResult = (reply: Reply): PutResult => ({
+  ok: true,
+  previous: typeof reply === "string" ? decodeRecord(reply) : null,
+});
+
+/** The tenant of a core key (`tenant:l:digest`, `tenant:rl:…`): core's documented key fact. */
+const tenantOf = keyTenant;
+
+/**
+ * A `Store` on Redis (standalone, Sentinel or Cluster). Each operation is one Lua script, sent with
+ * EVALSHA: one round trip, and atomic because Redis runs a script without interleaving any other
+ * command. Expiry lives in Redis (PEXPIRE), so nothing needs sweeping.
+ *
+ * Every key of one operation carries the same hash tag, `{<prefix><tenant>}`, so each script
+ * touches a single Cluster slot: one slot per tenant.
+ */
+export function createRedisStore(options: RedisStoreOptions) {
+  const runner = scriptRunner(options.client);
+  const prefix = options.prefix ?? "otp:";
+  if (/[{}]/.test(prefix)) throw new TypeError("redisStore: `prefix` must not contain { or }.");
+  const bounded = deadline(options.timeoutMs ?? 2000, "Redis");
+
+  /**
+   * `tenant:rest` becomes `{<prefix>tenant}:<kind>:rest`; the kind (`r` record, `w` window) keeps
+   * records and windows apart. A key without a colon (tenant "") keeps its whole text after the kind.
+   */
+  const redisKey = (kind: "r" | "w", key: string) => {
+    const tenant = tenantOf(key);
+    return `{${prefix}${tenant}}:${kind}${key.slice(tenant.length)}`;
+  };
+
+  /**
+   * The window keys and their (limit, window) arguments of `hits`, each list in rule order. A
+   * script may only touch one slot, so every window must belong to `tenant`, the operation's.
+   */
+  const windowKeys = (tenant: string, hits: readonly RateHit[]) =>
+    hits.map((hit) => {
+      if (tenantOf(hit.key) !== tenant) {
+        throw new Error("redisStore: all keys of one operation must share a tenant (one Cluster slot).");
+      }
+      return `{${prefix}${tenant}}:w${hit.key.slice(tenant.length)}`;
+    });
+  const windowArgs = (hits: readonly RateHit[], into: string[]) => {
+    for (const hit of hits) into.push(String(hit.limit), String(hit.windowMs));
+    return into;
+  };
+
+  /** One script, one round trip, bounded; `map` turns the reply into the operation's result. */
+  const run = <R>(which: Script, numKeys: number, keysAndArgs: string[], map: (reply: Reply) => R) =>
+    runScript(runner, bounded, which, numKeys, keysAndArgs, map as (reply: unknown) => R);
+
+  /** The reply of a script whose windows refused: `{rule index (1-based), retry after ms}`. */
+  const limited = (hits: readonly RateHit[], [index, retryAfterMs]: number[]) => ({
+    ok: false as const,
+    key: hits[index! - 1]!.key,
+    retryAfterMs: retryAfterMs!,
+  });
+
+  // Plain functions returning the bounded promise (not `async`): an async wrapper would add a
+  // promise and a hop per operation, which shows at tens of thousands of operations a second.
+  // Each builds one array — keys, then arguments — for the same reason.
+  return {
+    name: "redis",
+
+    put(
+      key: string,
+      record: OtpRecord,
+      { now, retainUntil, hits = [], ifId }: PutOptions,
+    ): Promise<PutResult> {
+      let keysAndArgs: string[];
+      try {
+        keysAndArgs = [redisKey("r", key), ...windowKeys(tenantOf(key), hits)];
+        keysAndArgs.push(String(now), idMarker(ifId), encodeRecord(record, retainUntil));
+      } catch (error) {
+        return Promise.reject(error); // a Store answers with a promise, even when refusing its input
+      }
+      return run(scripts.put, hits.length + 1, windowArgs(hits, keysAndArgs), (reply) =>
+        Array.isArray(reply) ? limited(hits, reply) : putResult(reply),
+      );
+    },
+
+    check(key: string, { id, hashes, now }: CheckInput): Promise<CheckResult> {
+      const keysAndArgs = [redisKey("r", key), String(now), idMarker(id)];
+      for (const hash of hashes) keysAndArgs.push(hash);
+      return run(scripts.check, 1, keysAndArgs, checkResult);
+    },
+
+    hit(hits: readonly RateHit[], now: number): Promise<HitResult> {
+      if (!hits.length) return Promise.resolve({ ok: true });
+      let keysAndArgs: string[];
+      try {
+        keysAndArgs = windowKeys(tenantOf(hits[0]!.key), hits);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      keysAndArgs.push(String(now));
+      return run(
+        scripts.hit,
+        hits.length,
+        windowArgs(hits, keysAndArgs),
+        (reply): HitResult => (Array.isArray(reply) ? limited(hits, reply) : { ok: true }),
+      );
+    },
+
+    release(hits: readonly RateHit[], at: number): Promise<void> {
+      if (!hits.length) return Promise.resolve();
+      let keysAndArgs: string[];
+      try {
+        keysAndArgs = windowKeys(tenantOf(hits[0]!.key), hits);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      keysAndArgs.push(String(at));
+      return run(scripts.release, hits.length, keysAndArgs, nothing);
+    },
+
+    delete(key: string, id?: string): Promise<boolean> {
+      return run(scripts.delete, 1, [redisKey("r", key), idMarker(id)], wasRemoved);
+    },
+  } satisfies Store;
+}
+
+const nothing = () => undefined;
