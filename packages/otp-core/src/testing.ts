@@ -17,7 +17,7 @@ import { OtpError } from "./errors.js";
 import { memoryStore } from "./memory-store.js";
 import { createOtp } from "./otp.js";
 import { outbox, type Sender, type SendOptions, type SmsMessage } from "./senders.js";
-import type { OtpRecord, RateHit, Store } from "./store.js";
+import type { FailureRule, OtpRecord, RateHit, Store } from "./store.js";
 
 export interface ConformanceOptions {
   /** Makes the store under test (once per suite), on the real server. */
@@ -49,7 +49,7 @@ const record = (overrides: Partial<OtpRecord> = {}): OtpRecord => ({
   expiresAt: Date.now() + 60_000,
   attempts: 0,
   maxAttempts: 3,
-  data: JSON.stringify({ phone: "+14155551234" }),
+  data: `opaque-${unique()}`,
   ...overrides,
 });
 
@@ -273,6 +273,131 @@ export function storeConformance(name: string, options: ConformanceOptions): voi
         expect(refused.ok === false && refused.retryAfterMs).toBeGreaterThan(0);
         expect((await s.check(key, { hashes: [second.hash], now: Date.now() })).status).toBe("invalid");
         expect((await s.check(key, { hashes: [first.hash], now: Date.now() })).status).toBe("approved");
+      });
+    });
+
+    describe("consecutive failures", () => {
+      const counter = (threshold: number, overrides: Partial<FailureRule> = {}): FailureRule => ({
+        key: `fl_${unique()}`,
+        threshold,
+        backoffMs: 1000,
+        maxBackoffMs: 4000,
+        retainMs: 60_000,
+        ...overrides,
+      });
+      const fresh = async (s: Store, now: number, maxAttempts = 100) => {
+        const key = `k_${unique()}`;
+        const r = record({ maxAttempts, expiresAt: now + 600_000 });
+        await s.put(key, r, { now, retainUntil: now + 600_000 });
+        return { key, r };
+      };
+
+      it("counts wrong codes across records and refuses from the threshold on, with a doubling backoff", async () => {
+        const s = await setup();
+        const now = Date.now();
+        const rule = counter(3);
+        const a = await fresh(s, now);
+        const b = await fresh(s, now);
+        expect(await s.check(a.key, { hashes: ["wrong"], now, failures: [rule] })).toMatchObject({
+          status: "invalid",
+        });
+        expect(await s.check(b.key, { hashes: ["wrong"], now, failures: [rule] })).toMatchObject({
+          status: "invalid",
+        });
+        // The third failure is counted and starts the backoff.
+        expect(await s.check(a.key, { hashes: ["wrong"], now, failures: [rule] })).toMatchObject({
+          status: "invalid",
+        });
+        // While refusing, even the right code is refused, and nothing is counted on the record.
+        expect(await s.check(b.key, { hashes: [b.r.hash], now: now + 999, failures: [rule] })).toEqual({
+          status: "locked",
+          retryAfterMs: 1,
+        });
+        expect(await s.check(a.key, { hashes: ["wrong"], now: now + 1000, failures: [rule] })).toEqual({
+          status: "invalid",
+          attemptsLeft: 97,
+        });
+        // The fourth failure doubles the backoff: 2 s from now + 1000.
+        expect(await s.check(a.key, { hashes: ["wrong"], now: now + 1500, failures: [rule] })).toEqual({
+          status: "locked",
+          retryAfterMs: 1500,
+        });
+        await s.check(a.key, { hashes: ["wrong"], now: now + 3000, failures: [rule] }); // fifth: 4 s
+        await s.check(a.key, { hashes: ["wrong"], now: now + 7000, failures: [rule] }); // sixth: capped at 4 s
+        expect(await s.check(a.key, { hashes: ["wrong"], now: now + 7000, failures: [rule] })).toEqual({
+          status: "locked",
+          retryAfterMs: 4000,
+        });
+        // Records without the rule are not affected.
+        expect((await s.check(b.key, { hashes: [b.r.hash], now: now + 7000 })).status).toBe("approved");
+      });
+
+      it("a right code resets every counter it was given", async () => {
+        const s = await setup();
+        const now = Date.now();
+        const requester = counter(3);
+        const phone = counter(5);
+        const a = await fresh(s, now);
+        await s.check(a.key, { hashes: ["wrong"], now, failures: [requester, phone] });
+        await s.check(a.key, { hashes: ["wrong"], now, failures: [requester, phone] });
+        expect((await s.check(a.key, { hashes: [a.r.hash], now, failures: [requester, phone] })).status).toBe(
+          "approved",
+        );
+        const b = await fresh(s, now);
+        await s.check(b.key, { hashes: ["wrong"], now, failures: [requester, phone] });
+        await s.check(b.key, { hashes: ["wrong"], now, failures: [requester, phone] });
+        // Two failures since the reset: the threshold of 3 is not reached.
+        expect((await s.check(b.key, { hashes: [b.r.hash], now, failures: [requester, phone] })).status).toBe(
+          "approved",
+        );
+      });
+
+      it("counts only wrong codes on live records, and forgets after retainMs", async () => {
+        const s = await setup();
+        const now = Date.now();
+        const rule = counter(2, { retainMs: 5000 });
+        const dead = await fresh(s, now, 1);
+        await s.check(dead.key, { hashes: ["wrong"], now, failures: [rule] }); // 1: kills the code
+        for (let i = 0; i < 3; i++) {
+          // not found, expired, exhausted: nothing to guess, nothing counted
+          await s.check(`k_${unique()}`, { hashes: ["wrong"], now, failures: [rule] });
+          await s.check(dead.key, { hashes: ["wrong"], now, failures: [rule] });
+        }
+        const expiring = await fresh(s, now);
+        await s.check(expiring.key, { hashes: ["wrong"], now: now + 700_000, failures: [rule] });
+        const a = await fresh(s, now);
+        expect((await s.check(a.key, { hashes: ["wrong"], now: now + 10, failures: [rule] })).status).toBe(
+          "invalid",
+        );
+        expect((await s.check(a.key, { hashes: ["wrong"], now: now + 10, failures: [rule] })).status).toBe(
+          "locked",
+        );
+        const later = await fresh(s, now + 6020);
+        // 6 s later: the counter (last failure at +10, retained 5 s, refusing 1 s) is gone.
+        expect(
+          (await s.check(later.key, { hashes: ["wrong"], now: now + 6020, failures: [rule] })).status,
+        ).toBe("invalid");
+      });
+
+      it("concurrent wrong guesses never lose a failure", async () => {
+        const s = await setup();
+        const now = Date.now();
+        const guesses = Math.min(40, concurrency);
+        const rule = counter(guesses + 1);
+        const records = await Promise.all([fresh(s, now, 1000), fresh(s, now, 1000)]);
+        const results = await Promise.all(
+          Array.from({ length: guesses }, (_, i) =>
+            s.check(records[i % 2]!.key, { hashes: ["wrong"], now, failures: [rule] }),
+          ),
+        );
+        expect(results.every((result) => result.status === "invalid")).toBe(true);
+        // Exactly `guesses` were counted: one more reaches the threshold, the next is refused.
+        expect((await s.check(records[0]!.key, { hashes: ["wrong"], now, failures: [rule] })).status).toBe(
+          "invalid",
+        );
+        expect((await s.check(records[1]!.key, { hashes: ["wrong"], now, failures: [rule] })).status).toBe(
+          "locked",
+        );
       });
     });
 
