@@ -21,3 +21,12 @@ CREATE TABLE IF NOT EXISTS "otpkit_codes_windows" (
   times      bigint[] NOT NULL,  -- epoch ms, oldest first
   expires_at bigint   NOT NULL   -- epoch ms when the newest event leaves the window; deleteExpired() sweeps
 ) WITH (fillfactor = 80);
+
+-- One row per consecutive-failure counter ("<tenant>:rl:failures:0:<digest>[:<requester digest>]"):
+-- wrong codes in a row, and the refusal they earned. A right code deletes the row.
+CREATE TABLE IF NOT EXISTS "otpkit_codes_failures" (
+  key          text    PRIMARY KEY,
+  count        integer NOT NULL,  -- consecutive wrong codes
+  locked_until bigint  NOT NULL,  -- epoch ms: checks are refused before this (0: not refusing)
+  expires_at   bigint  NOT NULL   -- epoch ms: the counter is forgotten from here; deleteExpired() sweeps
+) WITH (fillfactor = 80);

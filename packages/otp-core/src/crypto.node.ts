@@ -10,7 +10,8 @@ import {
   createHmac as nodeHmac,
   randomFillSync,
 } from "node:crypto";
-import { type Hmac, type Sealer, sealInfo, sealSalt } from "./crypto.js";
+import type { Hmac, Sealer } from "./crypto.js";
+import { sealInfo, sealSalt } from "./seal-params.js";
 
 export type { Hmac, Sealer } from "./crypto.js";
 

@@ -5,6 +5,7 @@
  * Both variants must produce identical output; crypto.test.ts proves it.
  */
 import { base64url, fromBase64url } from "./encoding.js";
+import { sealInfo, sealSalt } from "./seal-params.js";
 
 /** A keyed HMAC-SHA-256 over UTF-8 text, returning base64url (43 characters). */
 export type Hmac = (message: string) => string | Promise<string>;
@@ -20,10 +21,6 @@ export interface Sealer {
   seal(plaintext: string, associated: string): string | Promise<string>;
   open(sealed: string, associated: string): string | Promise<string>;
 }
-
-/** HKDF parameters: fixed, public, and the same in both variants (crypto.test.ts proves it). */
-export const sealSalt = "otpkit";
-export const sealInfo = "otpkit record data v1";
 
 const decoder = new TextDecoder();
 

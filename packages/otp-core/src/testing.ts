@@ -639,7 +639,7 @@ export function storeConformance(name: string, options: ConformanceOptions): voi
     if (options.dump) {
       const dump = options.dump;
       describe("at rest", () => {
-        storeDumpTest(name, { store: () => store, dump });
+        storeDumpTest(name, { store: setup, dump });
       });
     }
 
@@ -676,7 +676,7 @@ export function storeConformance(name: string, options: ConformanceOptions): voi
 
 export interface StoreDumpOptions {
   /** The store under test, on the real server. */
-  store: () => Store;
+  store: () => Store | Promise<Store>;
   /**
    * Everything the server holds for this store after the sends, as text: every key and every value
    * (Redis), every row of every table (SQL). Entries may be in any order.
@@ -686,27 +686,36 @@ export interface StoreDumpOptions {
 
 /**
  * The dump test every persistent store runs: send codes (eight digits, so one cannot turn up inside a
- * 13-digit timestamp by chance) and magic links through `createOtp`, count a wrong guess, then read
- * back everything the server holds. Every record must be there (its id appears), and no code and no
- * link token may appear, in any form. Registers one test; call it inside a `describe`.
+ * 13-digit timestamp by chance) and magic links through `createOtp`, from client IPs, with
+ * metadata, count wrong guesses and a delivery, then read back everything the server holds. Every
+ * record must be there (its id appears), and none of these may appear in any form: a code, a link
+ * token, a phone number (with or without its `+`), a number range (the number minus its last 4
+ * digits), a client IP, a metadata value. Registers one test; call it inside a `describe`.
  */
 export function storeDumpTest(name: string, options: StoreDumpOptions): void {
-  it(`${name}: holds no plaintext code or link token anywhere on the server`, async () => {
-    const phones = ["+14155552671", "+14155552672", "+447400123456", "+33612345678"];
+  it(`${name}: holds no code, token, number, range, IP or metadata in clear anywhere on the server`, async () => {
+    // Numbers whose ranges appear nowhere else in the suite.
+    const phones = ["+447400938271", "+33698765412", "+61491570156", "+4915112345678"];
+    const ips = ["198.51.100.77", "2001:db8:77:1::5"];
+    const note = `dump-metadata-${unique()}`;
     const sender = outbox();
     const otp = createOtp({
       secret: "dump-test-secret-dump-test-secret-dump-test",
-      store: options.store(),
+      store: await options.store(),
       sender,
       codeLength: 8,
       magicLink: { url: "https://example.test/login?token={token}" },
     });
     const ids: string[] = [];
     for (const [i, phone] of phones.entries()) {
-      ids.push((await otp.send({ phone, ip: `198.51.100.${i}`, tenant: "dump", metadata: { order: i } })).id);
+      ids.push((await otp.send({ phone, ip: ips[i % 2]!, tenant: "dump", metadata: { note, order: i } })).id);
     }
-    ids.push((await otp.send({ phone: "+14155552673", purpose: "magic_link", tenant: "dump" })).id);
-    await otp.verify({ phone: phones[1]!, code: "12345678", tenant: "dump" }).catch(() => undefined);
+    ids.push(
+      (await otp.send({ phone: "+447400938272", purpose: "magic_link", tenant: "dump", ip: ips[0]! })).id,
+    );
+    await otp.verify({ id: ids[1]!, code: "12345678", tenant: "dump", ip: ips[1]! }).catch(() => undefined);
+    await otp.verify({ phone: phones[2]!, code: "12345678", tenant: "dump" }).catch(() => undefined);
+    await otp.deliver({ phone: "+447400938273", code: "55667788", ip: ips[0]!, idempotencyKey: note });
 
     const secrets = sender.messages.flatMap((message) => {
       const found = [message.body.match(/\b\d{8}\b/)![0]];
@@ -714,14 +723,22 @@ export function storeDumpTest(name: string, options: StoreDumpOptions): void {
       if (token) found.push(decodeURIComponent(token), token);
       return found;
     });
-    expect(secrets.length).toBeGreaterThanOrEqual(phones.length + 2);
+    expect(secrets.length).toBeGreaterThanOrEqual(phones.length + 3);
+    const numbers = [...phones, "+447400938272", "+447400938273"];
+    const personal = [
+      ...numbers.flatMap((phone) => [phone, phone.slice(1), phone.slice(0, -4), phone.slice(1, -4)]),
+      ...ips,
+      "2001:db8:77:1",
+      note,
+    ];
 
     const dump = await options.dump();
     expect(dump.length).toBeGreaterThanOrEqual(ids.length);
     const everything = dump.join("\n");
-    // The dump does hold the records (their ids are there), just never a code or a token.
+    // The dump does hold the records (their ids are there), just nothing readable about anyone.
     for (const id of ids) expect(everything).toContain(id);
     for (const secretValue of secrets) expect(everything).not.toContain(secretValue);
+    for (const value of personal) expect(everything, value).not.toContain(value);
   });
 }
 

@@ -86,6 +86,8 @@ function decodeRecord(value: string): OtpRecord {
 /** The check script's reply as the contract's result (module level: no closure per call). */
 function checkResult(reply: Reply): CheckResult {
   if (typeof reply === "string") return { status: "approved", record: decodeRecord(reply) };
+  if (Array.isArray(reply) && reply[0] === checkReply.locked)
+    return { status: "locked", retryAfterMs: Number(reply[1]) };
   if (typeof reply === "number" && reply > 0) return { status: "invalid", attemptsLeft: reply };
   if (reply === checkReply.notFound) return { status: "not_found" };
   if (reply === checkReply.expired) return { status: "expired" };
@@ -119,10 +121,10 @@ export function createRedisStore(options: RedisStoreOptions) {
   const bounded = deadline(options.timeoutMs ?? 2000, "Redis");
 
   /**
-   * `tenant:rest` becomes `{<prefix>tenant}:<kind>:rest`; the kind (`r` record, `w` window) keeps
-   * records and windows apart. A key without a colon (tenant "") keeps its whole text after the kind.
+   * `tenant:rest` becomes `{<prefix>tenant}:<kind>:rest`; the kind (`r` record, `w` window, `f`
+   * failure counter) keeps them apart. A key without a colon (tenant "") keeps its whole text after the kind.
    */
-  const redisKey = (kind: "r" | "w", key: string) => {
+  const redisKey = (kind: "r" | "w" | "f", key: string) => {
     const tenant = tenantOf(key);
     return `{${prefix}${tenant}}:${kind}${key.slice(tenant.length)}`;
   };
@@ -177,10 +179,29 @@ export function createRedisStore(options: RedisStoreOptions) {
       );
     },
 
-    check(key: string, { id, hashes, now }: CheckInput): Promise<CheckResult> {
-      const keysAndArgs = [redisKey("r", key), String(now), idMarker(id)];
+    check(key: string, { id, hashes, now, failures = [] }: CheckInput): Promise<CheckResult> {
+      const keysAndArgs = [redisKey("r", key)];
+      try {
+        const tenant = tenantOf(key);
+        for (const rule of failures) {
+          // One slot per script: the counters live under the record's tenant tag.
+          if (tenantOf(rule.key) !== tenant)
+            throw new Error("redisStore: all keys of one operation must share a tenant (one Cluster slot).");
+          keysAndArgs.push(redisKey("f", rule.key));
+        }
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      keysAndArgs.push(String(now), idMarker(id), String(hashes.length));
       for (const hash of hashes) keysAndArgs.push(hash);
-      return run(scripts.check, 1, keysAndArgs, checkResult);
+      for (const rule of failures)
+        keysAndArgs.push(
+          String(rule.threshold),
+          String(rule.backoffMs),
+          String(rule.maxBackoffMs),
+          String(rule.retainMs),
+        );
+      return run(scripts.check, failures.length + 1, keysAndArgs, checkResult);
     },
 
     hit(hits: readonly RateHit[], now: number): Promise<HitResult> {

@@ -33,6 +33,8 @@ describe("through createOtp on real Redis", () => {
         ["rl", "ip", "600"],
         ["rl", "phone", "3600"],
         ["rl", "phone", "86400"],
+        ["rl", "ceiling", "3600"],
+        ["rl", "ceiling", "86400"],
         ["rl", "prefix", "3600"],
       ]),
     );
@@ -53,8 +55,8 @@ describe("through createOtp on real Redis", () => {
     await expect(otp.verify({ id: sent.id, code, tenant: "acme" })).rejects.toMatchObject({
       code: "not_found",
     });
-    // A second send to the same phone inside the cooldown is refused, with its retry time.
-    await expect(otp.send({ phone: phones[0]!, tenant: "acme" })).rejects.toMatchObject({
+    // A second send to the same phone from the same requester inside the cooldown is refused.
+    await expect(otp.send({ phone: phones[0]!, ip: "203.0.113.9", tenant: "acme" })).rejects.toMatchObject({
       code: "rate_limited",
     });
   });
@@ -113,7 +115,7 @@ describe("fails closed when Redis is unreachable", () => {
     client.on("error", () => {});
     const otp = createOtp({ secret, store: redisStore({ client }), sender: outbox() });
     const errors: unknown[] = [];
-    const handler = createOtpHandler(otp, { onError: (error) => errors.push(error) });
+    const handler = createOtpHandler(otp, { onError: (error) => errors.push(error), verifyBy: "phone" });
     const post = (path: string, body: unknown) =>
       handler(
         new Request(`http://localhost/v1/sms/verify/${path}`, {
