@@ -178,7 +178,7 @@ function checkBound(
 }
 
 /**
- * Obviously weak secrets (`"a".repeat(32)`, a short pattern repeated): refused in production.
+ * Obviously weak secrets (`"a".repeat(32)`, few distinct characters): refused in production.
  * Shannon entropy of the characters times the length, a generous lower bound for random secrets
  * (`openssl rand -base64 32` gives ~230 bits by this measure, 64 hex digits 256).
  */
@@ -189,6 +189,15 @@ function estimatedBits(secret: string): number {
   let perCharacter = 0;
   for (const count of counts.values()) perCharacter -= (count / length) * Math.log2(count / length);
   return perCharacter * length;
+}
+
+/** Whether `secret` is a shorter text repeated (`"0123456789".repeat(4)`). */
+function isRepetition(secret: string): boolean {
+  for (let period = 1; period <= secret.length / 2; period++) {
+    if (secret.length % period === 0 && secret.slice(0, period).repeat(secret.length / period) === secret)
+      return true;
+  }
+  return false;
 }
 
 /** What the stages need besides the public config: never exposed on the instance. */
@@ -214,7 +223,7 @@ export function resolveOptions(options: OtpOptions): Resolved {
   const production =
     options.production ??
     (globalThis as { process?: { env?: Record<string, string> } }).process?.env?.NODE_ENV === "production";
-  if (production && secrets.some((secret) => estimatedBits(secret) < 128)) {
+  if (production && secrets.some((secret) => estimatedBits(secret) < 128 || isRepetition(secret))) {
     throw configError(
       "OTP_SECRET looks guessable (too few distinct characters for its length): use a random one, e.g. `openssl rand -base64 32`.",
     );
