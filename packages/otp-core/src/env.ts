@@ -23,6 +23,7 @@ function integer(env: Env, name: string, min = 1): number | undefined {
  * `SMS_RATE_LIMIT_PHONE_HOUR` / `SMS_RATE_LIMIT_PHONE_DAY` (per phone from everyone, per purpose
  * group: the ceiling; defaults 10 and 30),
  * `SMS_RATE_LIMIT_IP` (sends per IP per 10 minutes; default 10),
+ * `SMS_RATE_LIMIT_VERIFY_IP` (verifications per IP per 10 minutes; default 30),
  * `SMS_RESEND_COOLDOWN_SECONDS` (default 60; 0 turns it off),
  * `OTP_EXPIRY_MINUTES` (login, signup, two_factor, transaction),
  * `MAGIC_LINK_EXPIRY_MINUTES`, `PASSWORD_RESET_EXPIRY_MINUTES`.
@@ -62,6 +63,8 @@ export function otpOptionsFromEnv(
       { limit: ceilingHour ?? 10, windowSeconds: 3600 },
       { limit: ceilingDay ?? 30, windowSeconds: 86_400 },
     ];
+  const verifyPerIp = integer(env, "SMS_RATE_LIMIT_VERIFY_IP");
+  if (verifyPerIp) options.limits.verifyPerIp = [{ limit: verifyPerIp, windowSeconds: 600 }];
   const perIp = integer(env, "SMS_RATE_LIMIT_IP");
   if (perIp) options.limits.perIp = [{ limit: perIp, windowSeconds: 600 }];
   const cooldown = integer(env, "SMS_RESEND_COOLDOWN_SECONDS", 0);

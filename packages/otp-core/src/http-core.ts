@@ -72,7 +72,8 @@ export interface OtpHandlerOptions<NativeRequest = Request> {
    * guess at nor kill the owner's code. `"phone"`: the phone number (+ purpose), for server-side
    * callers that hold no id; such checks answer "no code pending" and "wrong code" alike, so they
    * cannot tell whether a number is signing in. A signed-in subject (`identify`) is always found
-   * by subject. Default: `"id"`.
+   * by subject. Default: `"phone"` when `apiKeys` are configured (the callers are servers: seed
+   * 001's `{phone, code}` check), else `"id"`.
    */
   verifyBy?: "id" | "phone";
   /**
@@ -199,7 +200,7 @@ export function createOtpHttp<NativeRequest>(
   const origins = options.cors ? new Set(options.cors.origins) : undefined;
   const onError = options.onError ?? ((error: unknown) => console.error("otpkit:", error));
   const onWarning = options.onWarning ?? ((message: string) => console.warn(`otpkit: ${message}`));
-  const verifyBy = options.verifyBy ?? "id";
+  const verifyBy = options.verifyBy ?? (resolveTenant ? "phone" : "id");
   const withoutIp =
     options.withoutIpLimit === false ? [] : (options.withoutIpLimit ?? [{ limit: 30, windowSeconds: 600 }]);
   let warnedNoIp = false;

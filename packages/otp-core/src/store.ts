@@ -5,7 +5,7 @@
  * read-then-write. Keys are opaque text except that everything before the first `:` is the tenant
  * (`keyTenant`). Run `storeConformance` from `@otpkit/otp-core/testing` against every store.
  */
-export { type Bounded, deadline } from "./deadline.js";
+export { type Bounded, type DeadlineWatch, deadline } from "./deadline.js";
 export { describeUrl } from "./describe-url.js";
 export { constantTimeEqual } from "./encoding.js";
 export { keyTenant } from "./keys.js";

@@ -30,6 +30,16 @@ export interface RedisStoreOptions {
    * whatever the client's own retry settings. `0` turns the guard off. Default: `2000`.
    */
   timeoutMs?: number;
+  /**
+   * After this many operations in a row ran out of time, the store forces the client to reconnect
+   * (ioredis: `disconnect(true)`; node-redis: `destroy()` then `connect()`). A half-open connection
+   * (the server's host gone without a reset) otherwise keeps every request at 503 until the kernel
+   * gives up on the socket — about 15 minutes with Linux defaults; TCP keepalive cannot help while
+   * unacknowledged data is in flight. The reconnect drops the client's other in-flight commands
+   * too: if the app shares the client with other code, that code sees them fail once. `0` turns it
+   * off. Default: `3`.
+   */
+  reconnectAfterTimeouts?: number;
 }
 
 const scripts = {
@@ -118,7 +128,19 @@ export function createRedisStore(options: RedisStoreOptions) {
   const runner = scriptRunner(options.client);
   const prefix = options.prefix ?? "otp:";
   if (/[{}]/.test(prefix)) throw new TypeError("redisStore: `prefix` must not contain { or }.");
-  const bounded = deadline(options.timeoutMs ?? 2000, "Redis");
+  const reconnectAfter = options.reconnectAfterTimeouts ?? 3;
+  let timeoutsInARow = 0;
+  const bounded = deadline(options.timeoutMs ?? 2000, "Redis", {
+    expired() {
+      if (reconnectAfter > 0 && ++timeoutsInARow >= reconnectAfter) {
+        timeoutsInARow = 0;
+        forceReconnect(options.client);
+      }
+    },
+    answered() {
+      timeoutsInARow = 0;
+    },
+  });
 
   /**
    * `tenant:rest` becomes `{<prefix>tenant}:<kind>:rest`; the kind (`r` record, `w` window, `f`
@@ -240,3 +262,29 @@ export function createRedisStore(options: RedisStoreOptions) {
 }
 
 const nothing = () => undefined;
+
+/** Drops the client's connection and opens a new one (see `reconnectAfterTimeouts`). */
+function forceReconnect(client: RedisClientLike): void {
+  const candidate = client as {
+    evalsha?: unknown;
+    disconnect?: (reconnect?: boolean) => unknown;
+    destroy?: () => unknown;
+    connect?: () => Promise<unknown>;
+  };
+  try {
+    const stream = (client as { stream?: { destroy?: () => void } }).stream;
+    if (typeof candidate.evalsha === "function" && typeof stream?.destroy === "function") {
+      // ioredis: destroying the socket (ending it politely would wait for a peer that is gone)
+      // makes the client reconnect by its retry strategy, as after any lost connection.
+      stream.destroy();
+    } else if (typeof candidate.evalsha === "function" && typeof candidate.disconnect === "function") {
+      candidate.disconnect(true); // ioredis Cluster: reconnects every node
+    } else if (typeof candidate.destroy === "function" && typeof candidate.connect === "function") {
+      Promise.resolve(candidate.destroy())
+        .then(() => candidate.connect!())
+        .catch(() => {}); // node-redis: a failed connect shows up as store_unavailable on the next call
+    }
+  } catch {
+    // Reconnecting is best effort; the deadline keeps failing requests closed meanwhile.
+  }
+}
