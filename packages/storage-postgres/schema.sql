@@ -10,7 +10,7 @@ CREATE TABLE IF NOT EXISTS "otpkit_codes" (
   expires_at   bigint  NOT NULL,  -- epoch ms: the code is accepted strictly before this
   attempts     integer NOT NULL,  -- wrong guesses so far
   max_attempts integer NOT NULL,
-  data         text    NOT NULL,  -- opaque JSON the core reads back on success
+  data         text    NOT NULL,  -- the number, its mask and metadata, sealed with AES-256-GCM by the core
   retain_until bigint  NOT NULL   -- epoch ms: the row counts as gone from here; deleteExpired() sweeps it
 ) WITH (fillfactor = 80);
 

@@ -263,7 +263,9 @@ function textThatMustNotHoldDigits(json: Record<string, any>): string {
     metadata: _d,
     ...rest
   } = json;
-  return JSON.stringify(rest).replace(
+  // A wait in seconds is a number by nature (it may have four digits): not a place a code could hide.
+  const error = rest.error ? { ...rest.error, retry_after: undefined } : undefined;
+  return JSON.stringify({ ...rest, ...(error ? { error } : {}) }).replace(
     /\d+ (?:seconds?|bytes|attempts?|digits|minutes|characters)|\d+ to \d+|\+\d+/g,
     "",
   );
