@@ -36,6 +36,7 @@ export {
   type PhoneSignInRoutesOptions,
   type PhoneVerificationRoutes,
   type PhoneVerificationRoutesOptions,
+  type RouteHandler,
 } from "./routes.js";
 export {
   type ClerkSmsEvent,

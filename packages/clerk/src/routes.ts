@@ -9,7 +9,6 @@ import {
   OtpError,
   type OtpHandler,
   type OtpHandlerOptions,
-  type OtpRequestHandler,
   type OtpSource,
   type Purpose,
 } from "@otpkit/otp-core";
@@ -47,11 +46,14 @@ export interface PhoneVerificationRoutesOptions extends SharedOptions {
   trustProxy?: number;
 }
 
+/** A Next.js App Router route handler: Web `Request` in, `Response` out. */
+export type RouteHandler = (request: Request) => Promise<Response>;
+
 export interface PhoneVerificationRoutes {
   /** `POST { phone }` → a code for the signed-in user, `{ id, phone, masked_phone, expires_at, resend_available_at, status }`. */
-  POST: OtpRequestHandler;
+  POST: RouteHandler;
   /** `PATCH { code }` → the user's pending code checked, the number attached: `{ status: "approved", phone, phone_number_id }`. */
-  PATCH: OtpRequestHandler;
+  PATCH: RouteHandler;
 }
 
 /** Who is signed in, from `clerkMiddleware`'s verified session (`auth()`), never from the request body. */
