@@ -22,13 +22,10 @@ const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
 
 /** Only what the app needs: a developer's .env or REDIS_URL must not leak into a test run. */
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  // NODE_ENV is set per command: `next build` and `next start` pick production themselves.
-  const env: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (/^(CLERK_|NEXT_PUBLIC_CLERK_|OTP_|UNOSEND_|SMS_|REDIS_URL|DATABASE_URL)/.test(name)) continue;
-    env[name] = value;
-  }
-  return { ...env, NEXT_TELEMETRY_DISABLED: "1", ...extra } as NodeJS.ProcessEnv;
+  const env: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
+  for (const name of Object.keys(env))
+    if (/^(CLERK_|NEXT_PUBLIC_CLERK_|OTP_|UNOSEND_|SMS_|REDIS_URL|DATABASE_URL)/.test(name)) delete env[name];
+  return Object.assign(env, extra);
 }
 
 export default async function setup(project: TestProject) {
