@@ -167,3 +167,31 @@ describe("POST/PATCH /api/sign-in/phone", () => {
     expect(minted.at(-1)!.body).toEqual({ user_id: userId, expires_in_seconds: 300 });
   });
 });
+
+describe("GET /settings", () => {
+  const page = (userId: string) =>
+    fetch(`${app}/settings`, {
+      headers: { accept: "text/html", authorization: `Bearer ${sessionToken(userId)}` },
+      redirect: "manual",
+      signal: AbortSignal.timeout(30_000),
+    });
+
+  it("shows the signed-in user's numbers from the Backend API and the phone form; a verified number appears", async () => {
+    const userId = freshUserId();
+    const existing = freshPhone();
+    await clerkApi.addUser(userId, [{ phone: existing }]);
+    const before = await page(userId);
+    expect(before.status).toBe(200);
+    // React separates adjacent text nodes with <!-- --> in server-rendered HTML.
+    const html = (await before.text()).replaceAll("<!-- -->", "");
+    expect(html).toContain(`${existing} (primary) · verified`);
+    // @otpkit/react's OtpFlow, server-rendered: the phone step.
+    expect(html).toMatch(/type="tel"[^>]*autoComplete="tel"|autoComplete="tel"[^>]*type="tel"/i);
+    expect(html).toContain("Send code");
+
+    const added = freshPhone();
+    await phoneRoute("POST", { phone: added }, userId);
+    expect((await phoneRoute("PATCH", { code: await sandbox.lastCode(added) }, userId)).status).toBe(200);
+    expect((await (await page(userId)).text()).replaceAll("<!-- -->", "")).toContain(`${added} · verified`);
+  });
+});
