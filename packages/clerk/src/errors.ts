@@ -83,4 +83,28 @@ export function platformError(step: string, cause: unknown): OtpError {
   );
 }
 
+/**
+ * The default `onError` of this package's handlers: the error's code and message, and what its
+ * cause is (name, `code`, `status`, Clerk's error codes) — not the cause itself. A provider SDK's
+ * error may quote the SMS text, and so the code; core's own default logs the whole cause.
+ */
+export function logFailure(prefix: string): (error: unknown) => void {
+  return (error) => {
+    const failure = publicError(error);
+    const cause = failure.cause as
+      | { name?: unknown; code?: unknown; status?: unknown; errors?: { code?: unknown }[] }
+      | undefined;
+    const about =
+      typeof cause === "object" && cause !== null
+        ? {
+            name: cause.name,
+            code: cause.code,
+            status: cause.status,
+            ...(Array.isArray(cause.errors) ? { errors: cause.errors.map((entry) => entry?.code) } : {}),
+          }
+        : undefined;
+    console.error(`${prefix}: ${failure.code}: ${failure.message}`, ...(about ? [{ cause: about }] : []));
+  };
+}
+
 export { publicError };

@@ -3,9 +3,12 @@
  * examples/clerk's tests) and the real `@clerk/backend` client talking to the Backend API contract
  * double on loopback.
  */
+
+import { inspect } from "node:util";
 import { createClerkClient } from "@clerk/backend";
 import { auth } from "@clerk/nextjs/server";
 import { createOtp, memoryStore, outbox } from "@otpkit/otp-core";
+import { faultySender } from "@otpkit/otp-core/testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { type ClerkApiFake, startClerkApiFake } from "../test/clerk-api-fake";
 import { createPhoneSignInRoutes, createPhoneVerificationRoutes } from "./index";
@@ -215,6 +218,26 @@ describe("createPhoneVerificationRoutes", () => {
     expect(response.status).toBe(422);
     expect(await response.json()).toMatchObject({ error: { code: "invalid_code", attempts_left: 2 } });
     expect(fake.calls).toHaveLength(0);
+  });
+});
+
+describe("default error log", () => {
+  it("names a provider failure without its cause's text (a careless SDK quotes the SMS, and so the code)", async () => {
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      const sender = faultySender("throws");
+      const routes = createPhoneVerificationRoutes({ otp: createOtp({ secret, sender, production: false }) });
+      signedIn("user_alice");
+      expect((await routes.POST(request("POST", { phone: "+14155550130" }))).status).toBe(502);
+      const code = /\d{6}/.exec(sender.attempts[0]!.body)![0];
+      const printed = logged.mock.calls
+        .flat()
+        .map((part) => (typeof part === "string" ? part : inspect(part, { depth: 6 })));
+      expect(printed.join(" ")).toContain("send_failed");
+      expect(printed.join(" ")).not.toContain(code);
+    } finally {
+      logged.mockRestore();
+    }
   });
 });
 

@@ -21,8 +21,17 @@ import {
   nextClerkClient,
   noAccount,
 } from "./clerk-api.js";
+import { logFailure } from "./errors.js";
 
-type SharedOptions = Pick<OtpHandlerOptions<Request>, "getClientIp" | "onError" | "maxBodyBytes">;
+interface SharedOptions extends Pick<OtpHandlerOptions<Request>, "getClientIp" | "maxBodyBytes"> {
+  /**
+   * Told about every 5xx with its cause: provider and store outages, and Backend API failures after
+   * a code was used (`platform_error`). Default: `console.error` of the code, the message and the
+   * cause's name/code/status/Clerk error codes — never the cause's text, which a provider SDK may
+   * fill with the SMS.
+   */
+  onError?: (error: unknown) => void;
+}
 
 export interface PhoneVerificationRoutesOptions extends SharedOptions {
   /** An `Otp` from `createOtp`/`createOtpFromEnv`, or a function making one on first use. Required. */
@@ -96,6 +105,7 @@ export function createPhoneVerificationRoutes(
     ...handlerOptions
   } = options;
   const handler = createOtpHandler(otp, {
+    onError: logFailure("otpkit clerk"),
     ...handlerOptions,
     purpose,
     identify: signedInUser,
@@ -150,6 +160,7 @@ export function createPhoneSignInRoutes(options: PhoneSignInRoutesOptions): Phon
   )
     throw new OtpError("invalid_config", "ticketExpiresInSeconds is a whole number of seconds, 1–3600.");
   const handler = createOtpHandler(otp, {
+    onError: logFailure("otpkit clerk"),
     ...handlerOptions,
     purpose,
     onVerified: async ({ phone }) => {

@@ -3,10 +3,11 @@
  * own `verifyWebhook` (what a Clerk app would run), through a real `createOtp` with core's outbox and
  * faulty senders/stores.
  */
+import { inspect } from "node:util";
 import { verifyWebhook } from "@clerk/backend/webhooks";
 import { createOtp, memoryStore, type OtpEvent, type OtpOptions, outbox } from "@otpkit/otp-core";
 import { faultySender, faultyStore } from "@otpkit/otp-core/testing";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { newSigningSecret, type SmsFixture, signed, smsEvent, toRequest } from "../test/sms-fixtures";
 import { createSmsWebhook, type SmsDrop, type SmsWebhookOptions } from "./index";
 
@@ -245,5 +246,27 @@ describe("createSmsWebhook", () => {
     expect(await response.text()).not.toContain("905517");
     expect(JSON.stringify(drops)).not.toContain("905517");
     expect(errors.map((error) => String(error)).join()).not.toContain("905517");
+  });
+
+  // As console.error prints it: inspect() shows an error's cause, and a careless SDK's quotes the SMS.
+  it("logs a provider failure by default without the cause's text, which may quote the code", async () => {
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      const signingSecret = newSigningSecret();
+      const webhook = createSmsWebhook({
+        otp: createOtp({ secret: otpSecret, sender: faultySender("throws") }),
+        signingSecret,
+      });
+      const event = smsEvent({ otpCode: "880431", message: "880431 is your code" });
+      expect((await webhook(toRequest(url, signed(signingSecret, event)))).status).toBe(502);
+      expect(logged).toHaveBeenCalledTimes(1);
+      const line = logged.mock.calls
+        .flat()
+        .map((part) => (typeof part === "string" ? part : inspect(part, { depth: 6 })));
+      expect(line.join(" ")).toContain("send_failed");
+      expect(line.join(" ")).not.toContain("880431");
+    } finally {
+      logged.mockRestore();
+    }
   });
 });

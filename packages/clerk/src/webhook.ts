@@ -15,7 +15,7 @@ import {
   resolveOtp,
 } from "@otpkit/otp-core";
 import { Webhook } from "standardwebhooks";
-import { svixAnswer } from "./errors.js";
+import { logFailure, svixAnswer } from "./errors.js";
 
 /** `data` of an `sms.created` event (Clerk's `SmsEventPayload`, webhooks API 2025-04-15). */
 export interface ClerkSmsMessage {
@@ -113,7 +113,11 @@ export interface SmsWebhookOptions {
    * for `refused`, `stale`, `no_code` and `malformed`; the others are routine.
    */
   onDropped?: (drop: SmsDrop) => void;
-  /** Told about every 5xx (provider, store, configuration). Default: `console.error`. */
+  /**
+   * Told about every 5xx (provider, store, configuration), with the cause. Default: `console.error`
+   * of the code, the message and the cause's name/code/status — never the cause's text, which a
+   * provider SDK may fill with the SMS (and so the code).
+   */
   onError?: (error: unknown) => void;
 }
 
@@ -132,7 +136,7 @@ export function createSmsWebhook(options: SmsWebhookOptions): (request: Request)
   const maxAgeMs = (options.maxAgeMinutes ?? 10) * 60_000;
   const timeoutMs = options.timeoutMs ?? 10_000;
   const text = options.text ?? "clerk";
-  const onError = options.onError ?? ((error: unknown) => console.error("otpkit clerk sms webhook:", error));
+  const onError = options.onError ?? logFailure("otpkit clerk sms webhook");
   const onDropped =
     options.onDropped ??
     ((drop: SmsDrop) => {
