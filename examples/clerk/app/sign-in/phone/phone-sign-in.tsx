@@ -1,0 +1,34 @@
+"use client";
+
+import { useSignIn } from "@clerk/nextjs";
+import { OtpClientError, OtpFlow } from "@otpkit/react";
+import { useRouter } from "next/navigation";
+import { errorFrom } from "@/lib/client-error";
+
+/**
+ * otpkit checks the code (PATCH /api/sign-in/phone) and answers a short-lived sign-in token; Clerk's
+ * ticket strategy turns it into a session.
+ */
+export function PhoneSignIn() {
+  const { signIn } = useSignIn();
+  const router = useRouter();
+  return (
+    <OtpFlow
+      sendUrl="/api/sign-in/phone"
+      verify={async ({ phone, code }) => {
+        const response = await fetch("/api/sign-in/phone", {
+          method: "PATCH",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ phone, code }),
+        });
+        if (!response.ok) throw await errorFrom(response);
+        const { ticket } = (await response.json()) as { ticket: string };
+        const ticketed = await signIn.ticket({ ticket });
+        if (ticketed.error) throw new OtpClientError({ code: "unknown", message: ticketed.error.message });
+        const finalized = await signIn.finalize();
+        if (finalized.error) throw new OtpClientError({ code: "unknown", message: finalized.error.message });
+      }}
+      onVerified={() => router.replace("/settings")}
+    />
+  );
+}
