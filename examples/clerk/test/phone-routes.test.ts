@@ -157,9 +157,14 @@ describe("POST/PATCH /api/sign-in/phone", () => {
     const phone = freshPhone();
     const userId = freshUserId();
     await clerkApi.addUser(userId, [{ phone }]);
-    expect((await call("POST", "/api/sign-in/phone", { phone })).status).toBe(200);
+    const sent = await call("POST", "/api/sign-in/phone", { phone });
+    expect(sent.status).toBe(200);
+    const { id } = await json<{ id: string }>(sent);
     const code = await sandbox.lastCode(phone);
-    const checked = await call("PATCH", "/api/sign-in/phone", { phone, code });
+    // Without a session only the page that asked for the code (it holds the id) can check it.
+    const byPhoneOnly = await call("PATCH", "/api/sign-in/phone", { phone, code });
+    expect(byPhoneOnly.status).toBe(400);
+    const checked = await call("PATCH", "/api/sign-in/phone", { phone, id, code });
     expect(checked.status).toBe(200);
     const reply = await json<{ ticket: string }>(checked);
     expect(reply.ticket).toMatch(/^tkt_/);

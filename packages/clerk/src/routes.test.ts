@@ -258,9 +258,12 @@ describe("createPhoneSignInRoutes", () => {
     const { routes, sms } = signIn();
     fake.addUser("user_dave", [{ phone: "+14155550120" }]);
     signedIn(null);
-    expect((await routes.POST(request("POST", { phone: "+14155550120" }))).status).toBe(200);
+    const sent = await routes.POST(request("POST", { phone: "+14155550120" }));
+    expect(sent.status).toBe(200);
+    // Without a session the check needs the verification id the send answered.
+    const { id } = (await sent.json()) as { id: string };
     const response = await routes.PATCH(
-      request("PATCH", { phone: "+14155550120", code: sms.lastCode("+14155550120") }),
+      request("PATCH", { phone: "+14155550120", id, code: sms.lastCode("+14155550120") }),
     );
     expect(response.status).toBe(200);
     const reply = (await response.json()) as { ticket: string; status: string };
@@ -275,9 +278,11 @@ describe("createPhoneSignInRoutes", () => {
   it("signs nobody in for a number no account has verified", async () => {
     const { routes, sms } = signIn();
     fake.addUser("user_erin", [{ phone: "+14155550121", verified: false }]);
-    await routes.POST(request("POST", { phone: "+14155550121" }));
+    const { id } = (await (await routes.POST(request("POST", { phone: "+14155550121" }))).json()) as {
+      id: string;
+    };
     const response = await routes.PATCH(
-      request("PATCH", { phone: "+14155550121", code: sms.lastCode("+14155550121") }),
+      request("PATCH", { phone: "+14155550121", id, code: sms.lastCode("+14155550121") }),
     );
     expect(response.status).toBe(404);
     expect(await response.json()).toMatchObject({
@@ -290,9 +295,11 @@ describe("createPhoneSignInRoutes", () => {
     const { routes, sms, errors } = signIn();
     fake.addUser("user_frank", [{ phone: "+14155550122" }]);
     fake.setFault({ route: "POST /v1/sign_in_tokens", status: 500 });
-    await routes.POST(request("POST", { phone: "+14155550122" }));
+    const { id } = (await (await routes.POST(request("POST", { phone: "+14155550122" }))).json()) as {
+      id: string;
+    };
     const response = await routes.PATCH(
-      request("PATCH", { phone: "+14155550122", code: sms.lastCode("+14155550122") }),
+      request("PATCH", { phone: "+14155550122", id, code: sms.lastCode("+14155550122") }),
     );
     expect(response.status).toBe(502);
     expect(errors).toHaveLength(1);

@@ -76,8 +76,9 @@ export function verifyInput(body: Body, policy: WirePolicy, by: "id" | "phone" |
     throw invalid("id", "Give the verification id, or the phone number (and purpose).");
   const input: VerifyInput = {};
   if (id !== undefined) input.id = id;
-  // With an id, a phone is only a consistency check; a subject's code is never found by phone.
-  if (phone !== undefined && by !== "subject") input.phone = phone as string;
+  // With an id, a phone is only a consistency check; with a subject, the core refuses it (a
+  // user's code is found by the user).
+  if (phone !== undefined) input.phone = phone as string;
   const purpose = policy.pinnedPurpose ?? optionalString(body, "purpose");
   // By id, the purpose is inside the id; by phone or subject, it picks which pending code is meant.
   if (purpose !== undefined) input.purpose = purpose as Purpose;

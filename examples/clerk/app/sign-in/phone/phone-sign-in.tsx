@@ -15,11 +15,12 @@ export function PhoneSignIn() {
   return (
     <OtpFlow
       sendUrl="/api/sign-in/phone"
-      verify={async ({ phone, code }) => {
+      verify={async ({ phone, code, id }) => {
         const response = await fetch("/api/sign-in/phone", {
           method: "PATCH",
           headers: { "content-type": "application/json" },
-          body: JSON.stringify({ phone, code }),
+          // The verification id: without a session, only the page that asked for the code can check it.
+          body: JSON.stringify({ phone, id, code }),
         });
         if (!response.ok) throw await errorFrom(response);
         const { ticket } = (await response.json()) as { ticket: string };
