@@ -112,18 +112,22 @@ export async function startDeno(
   );
   let output = "";
   let errors = "";
-  child.stderr!.on("data", (chunk) => {
-    errors += chunk;
-  });
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`Deno did not start:\n${output}\n${errors}`)), 20_000);
+    // Our fixture prints {"listening": port} on stdout; Deno.serve's own banner goes to stderr.
+    const check = () => {
+      const match = /"listening":\s*(\d+)|Listening on http:\/\/[^\s]+:(\d+)\//.exec(output + errors);
+      if (!match) return;
+      clearTimeout(timer);
+      resolve(Number(match[1] ?? match[2]));
+    };
     child.stdout!.on("data", (chunk) => {
       output += chunk;
-      const match = /"listening":\s*(\d+)|Listening on http:\/\/[^:]+:(\d+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(Number(match[1] ?? match[2]));
-      }
+      check();
+    });
+    child.stderr!.on("data", (chunk) => {
+      errors += chunk;
+      check();
     });
     child.once("exit", (code) => {
       clearTimeout(timer);
