@@ -6,7 +6,7 @@ import { build } from "esbuild";
 const root = new URL("..", import.meta.url);
 await mkdir(new URL("dist/", root), { recursive: true });
 await build({
-  entryPoints: [new URL("web/main.ts", root).pathname],
+  entryPoints: [new URL("app/main.ts", root).pathname],
   outfile: new URL("dist/main.js", root).pathname,
   bundle: true,
   format: "esm",
@@ -15,4 +15,4 @@ await build({
   minify: true,
   logLevel: "warning",
 });
-await copyFile(new URL("web/index.html", root), new URL("dist/index.html", root));
+await copyFile(new URL("app/index.html", root), new URL("dist/index.html", root));

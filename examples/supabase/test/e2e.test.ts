@@ -1,5 +1,5 @@
 /**
- * End to end: the real supabase-js (through web/auth.ts, the page's own code) → the GoTrue double
+ * End to end: the real supabase-js (through app/auth.ts, the page's own code) → the GoTrue double
  * (a test fixture following GoTrue's documented dispatcher; no GoTrue runs here) → the example's
  * edge function on real Deno, in production mode on PostgreSQL → the otpkit sandbox → the code read
  * from the inbox → verifyOtp accepted by the double.
@@ -19,7 +19,7 @@ import {
   startDeno,
 } from "../../../packages/supabase/test/runtime.js";
 import { newHookSecret } from "../../../packages/supabase/test/sign.js";
-import { sendCode, verifyCode } from "../web/auth.js";
+import { sendCode, verifyCode } from "../app/auth.js";
 
 const exampleDir = fileURLToPath(new URL("..", import.meta.url));
 const schema = `otpkit_supabase_e2e_${randomBytes(5).toString("hex")}`;

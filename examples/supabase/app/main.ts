@@ -1,4 +1,4 @@
-// web/main.ts — the page: project URL + anon key, phone, code.
+// app/main.ts — the page: project URL + anon key, phone, code.
 import { createClient } from "@supabase/supabase-js";
 import { sendCode, verifyCode } from "./auth";
 

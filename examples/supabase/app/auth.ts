@@ -1,4 +1,4 @@
-// web/auth.ts — phone sign-in with supabase-js; the hook decides how the code travels.
+// app/auth.ts — phone sign-in with supabase-js; the hook decides how the code travels.
 import type { SupabaseClient, User } from "@supabase/supabase-js";
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; status: number | undefined; message: string };
