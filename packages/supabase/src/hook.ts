@@ -177,6 +177,8 @@ export function createSendSmsHook(options: SendSmsHookOptions): SendSmsHook {
   }
 
   /** Runs the delivery, answering by `deadlineAt` whatever the store or provider do. */
+  // CORE-SEAM: deliver's `timeoutMs` bounds only the sender; the store calls keep their own
+  // (longer) timeouts. A whole-call deadline in deliver would replace this race.
   async function withinBudget(payload: SendSmsPayload, deadlineAt: number) {
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
