@@ -191,7 +191,7 @@ describe("createSendSmsHook on Node", () => {
     expect(logged).toHaveBeenCalledTimes(1);
     const line = String(logged.mock.calls[0]?.[0]);
     expect(line).toMatch(/^otpkit send-sms hook: OtpError send_failed/);
-    expect(line).toContain("[code]");
+    expect(line).toContain("[redacted]"); // core scrubs the code from the sender's error
     expect(line).not.toContain(payload.sms.otp);
   });
 

@@ -87,8 +87,11 @@ function isProviderFailure(error: unknown): boolean {
   return error.code === "invalid_request" && error.field === "channel"; // no WhatsApp sender
 }
 
-/** One line per failure for the function's logs: code, message, causes; the delivered code redacted. */
-function logFailure(error: unknown, code?: string): void {
+/**
+ * One line per failure for the function's logs: code, message, causes. (Core has already redacted
+ * the code from anything a sender threw.)
+ */
+function logFailure(error: unknown): void {
   const parts: string[] = [];
   for (let current = error, depth = 0; current !== undefined && current !== null && depth < 4; depth++) {
     const {
@@ -99,9 +102,7 @@ function logFailure(error: unknown, code?: string): void {
     parts.push([name, errorCode, message].filter((part) => part !== undefined && part !== "").join(" "));
     current = (current as { cause?: unknown }).cause;
   }
-  let line = parts.join(" <- ");
-  if (code) line = line.replaceAll(code, "[code]");
-  console.error(`otpkit send-sms hook: ${line}`);
+  console.error(`otpkit send-sms hook: ${parts.join(" <- ")}`);
 }
 
 function checkOptions(options: SendSmsHookOptions) {
@@ -226,7 +227,7 @@ export function createSendSmsHook(options: SendSmsHookOptions): SendSmsHook {
       return sent();
     } catch (error) {
       const answer = toHookError(error);
-      if (answer.http_code >= 500) (report ?? ((failure) => logFailure(failure, payload.sms.otp)))(error);
+      if (answer.http_code >= 500) (report ?? logFailure)(error);
       return refused(answer);
     }
   };
