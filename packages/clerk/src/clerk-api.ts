@@ -129,4 +129,4 @@ export async function createTicket(client: ClerkClient, userId: string, expiresI
   }
 }
 
-export const noAccount = () => new OtpError("not_found", "No account uses this phone number.");
+export const noAccount = () => new OtpError("user_not_found", "No account uses this phone number.");

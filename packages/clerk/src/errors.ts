@@ -23,6 +23,7 @@ export const svixAnswer: Record<OtpErrorCode, SvixAnswer> = {
   quota_exceeded: "retry",
   blocked: "drop",
   not_found: "drop",
+  user_not_found: "drop",
   method_not_allowed: "drop",
   phone_in_use: "drop",
   expired: "drop",

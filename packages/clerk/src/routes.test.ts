@@ -286,7 +286,7 @@ describe("createPhoneSignInRoutes", () => {
     );
     expect(response.status).toBe(404);
     expect(await response.json()).toMatchObject({
-      error: { code: "not_found", message: "No account uses this phone number." },
+      error: { code: "user_not_found", message: "No account uses this phone number." },
     });
     expect(fake.calls.some((call) => call.path === "/v1/sign_in_tokens")).toBe(false);
   });

@@ -76,14 +76,12 @@ async function signedInUser() {
  * PATCH. Core should let an action name its methods. Until then the PATCH is handed over as the same
  * request with the method POST (URL, headers and body stream unchanged).
  */
-const asPost = (request: Request) => new Request(request, { method: "POST" });
-
 function methodRoutes(handler: OtpHandler): PhoneVerificationRoutes {
   return {
     // biome-ignore lint/correctness/noComponentHookFactories: Next.js names route handlers after HTTP methods.
     POST: (request) => handler.send(request),
     // biome-ignore lint/correctness/noComponentHookFactories: Next.js names route handlers after HTTP methods.
-    PATCH: (request) => handler.check(asPost(request)),
+    PATCH: (request) => handler.check(request),
   };
 }
 
@@ -107,6 +105,8 @@ export function createPhoneVerificationRoutes(
   const handler = createOtpHandler(otp, {
     onError: logFailure("otpkit clerk"),
     ...handlerOptions,
+    // POST sends, PATCH checks (seed 000's shape).
+    methods: ["POST", "PATCH"],
     purpose,
     identify: signedInUser,
     onVerified: async ({ phone }, _request, identity) => {
@@ -162,12 +162,12 @@ export function createPhoneSignInRoutes(options: PhoneSignInRoutesOptions): Phon
   const handler = createOtpHandler(otp, {
     onError: logFailure("otpkit clerk"),
     ...handlerOptions,
+    // POST sends, PATCH checks (seed 000's shape).
+    methods: ["POST", "PATCH"],
     purpose,
     onVerified: async ({ phone }) => {
       const client = await clerkClient();
       const userId = await findUserByVerifiedPhone(client, phone);
-      // CORE-SEAM: core has no `user_not_found` code (next-auth and @otpkit/react know it as a
-      // client code); `not_found` with its own message is the nearest stable one.
       if (!userId) throw noAccount();
       return { ticket: await createTicket(client, userId, ticketExpiresInSeconds) };
     },

@@ -89,6 +89,11 @@ export interface OtpHandlerOptions<NativeRequest = Request> {
    */
   onWarning?: (message: string) => void;
   /**
+   * The methods an action answers (a REST-style app may check with `PATCH`). `OPTIONS` answers
+   * preflights when `cors` is set. Default: `["POST"]`.
+   */
+  methods?: readonly ("POST" | "PUT" | "PATCH")[];
+  /**
    * The purpose of every code this handler sends and checks; the body's `purpose` is ignored.
    * Default: none (the body picks, else `defaultPurpose`).
    */
@@ -201,6 +206,7 @@ export function createOtpHttp<NativeRequest>(
   const onError = options.onError ?? ((error: unknown) => console.error("otpkit:", error));
   const onWarning = options.onWarning ?? ((message: string) => console.warn(`otpkit: ${message}`));
   const verifyBy = options.verifyBy ?? (resolveTenant ? "phone" : "id");
+  const methods: readonly string[] = options.methods?.length ? options.methods : ["POST"];
   const withoutIp =
     options.withoutIpLimit === false ? [] : (options.withoutIpLimit ?? [{ limit: 30, windowSeconds: 600 }]);
   let warnedNoIp = false;
@@ -228,7 +234,7 @@ export function createOtpHttp<NativeRequest>(
       headers["retry-after"] = String(error.retryAfter ?? fallback);
     }
     if (error.status === 401 && resolveTenant) headers["www-authenticate"] = 'Bearer realm="otpkit"';
-    if (error.status === 405) headers.allow = origins ? "POST, OPTIONS" : "POST";
+    if (error.status === 405) headers.allow = [...methods, ...(origins ? ["OPTIONS"] : [])].join(", ");
     return json(error.status, { error: error.toJSON() }, headers);
   };
 
@@ -238,9 +244,9 @@ export function createOtpHttp<NativeRequest>(
     otp: Otp,
     cors: Record<string, string>,
   ): Promise<HttpAnswer> {
-    if (exchange.method === "OPTIONS" && origins) return preflight(cors);
-    if (exchange.method !== "POST")
-      throw new OtpError("method_not_allowed", "This endpoint only accepts POST.");
+    if (exchange.method === "OPTIONS" && origins) return preflight(cors, methods);
+    if (!methods.includes(exchange.method))
+      throw new OtpError("method_not_allowed", `This endpoint only accepts ${methods.join(", ")}.`);
     const keyTenant = resolveTenant ? await authenticate(exchange, resolveTenant) : undefined;
     let identity: Identity | undefined;
     if (options.identify) {
@@ -350,14 +356,14 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
   };
 }
 
-function preflight(cors: Record<string, string>): HttpAnswer {
+function preflight(cors: Record<string, string>, methods: readonly string[]): HttpAnswer {
   // An origin that is not allowed gets no allow-origin header, and the browser stops there.
   return {
     status: 204,
     headers: cors["access-control-allow-origin"]
       ? {
           ...cors,
-          "access-control-allow-methods": "POST",
+          "access-control-allow-methods": methods.join(", "),
           "access-control-allow-headers": "authorization, content-type",
           "access-control-max-age": "600",
         }

@@ -131,4 +131,5 @@ export const retrySeconds = (retryAfterMs: number): number => Math.max(1, Math.c
 export const tooManySends = (retryAfter: number): OtpError =>
   new OtpError("rate_limited", `Too many codes requested. Try again in ${retryAfter} seconds.`, {
     retryAfter,
+    source: "app",
   });

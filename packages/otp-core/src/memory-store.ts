@@ -120,6 +120,7 @@ export function memoryStore(options: MemoryStoreOptions = {}) {
 
   return {
     name: "memory",
+    local: true,
 
     async put(
       key: string,

@@ -92,6 +92,12 @@ export type CheckResult =
 export interface Store {
   /** A short name for errors and events ("memory", "redis", …). */
   readonly name: string;
+  /**
+   * `true` for a store whose state lives in this process only (the memory store): adapters on
+   * platforms that run many instances (edge functions, serverless) refuse it in production.
+   * Default: absent (shared).
+   */
+  readonly local?: boolean;
   /** Replace the pending record at `key` (one pending code per key), counting `hits` atomically. */
   put(key: string, record: OtpRecord, options: PutOptions): Promise<PutResult>;
   /**

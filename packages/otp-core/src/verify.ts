@@ -112,6 +112,7 @@ export async function verify(engine: Engine, input: VerifyInput): Promise<Verify
       const retryAfter = retrySeconds(counted.retryAfterMs);
       throw new OtpError("rate_limited", `Too many verifications. Try again in ${retryAfter} seconds.`, {
         retryAfter,
+        source: "app",
       });
     }
   }

@@ -39,6 +39,7 @@ export const hookErrors: Record<OtpErrorCode, HookErrorRow> = {
   // deliver() never raises these; should one appear it is a bug, not the person's doing.
   unauthorized: { httpCode: 500, message: notSent },
   not_found: { httpCode: 500, message: notSent },
+  user_not_found: { httpCode: 500, message: notSent },
   method_not_allowed: { httpCode: 500, message: notSent },
   phone_in_use: { httpCode: 500, message: notSent },
   expired: { httpCode: 500, message: notSent },

@@ -36,10 +36,8 @@ const configError = (message: string) => new OtpError("invalid_config", message)
  * Rate limits and duplicate detection need one state for every isolate: Supabase runs an Edge
  * Function in as many isolates as it likes, each with its own memory.
  */
-// CORE-SEAM: a Store flag saying whether its state is shared across processes (`store.shared`),
-// instead of recognising the memory store by its name.
 function refuseMemoryStoreInProduction(otp: Otp): Otp {
-  if (otp.config.production && otp.store.name === "memory")
+  if (otp.config.production && otp.store.local)
     throw configError(
       "The memory store is refused in production: Supabase runs this function in many isolates, " +
         "each with its own memory, so per-number limits and duplicate detection would not hold. " +
