@@ -10,7 +10,9 @@ import {
   adminCode,
   dataOf,
   refuseReplayedAppCheck,
+  type SendSmsVerificationResult,
   type SharedCallableOptions,
+  sendReply,
   signedInUser,
   splitOptions,
 } from "./options.js";
@@ -21,19 +23,6 @@ export interface CallablesOptions extends SharedCallableOptions {
    * `"phone_verification"` ("Your verification code is: {code}. Valid for 10 minutes.").
    */
   purpose?: Purpose;
-}
-
-/** What `sendSMSVerification` answers. */
-export interface SendSmsVerificationResult {
-  status: "sent";
-  /** The normalised E.164 number the code went to. */
-  phone: string;
-  /** For display, e.g. `+1 ***-***-0123`. */
-  maskedPhone: string;
-  /** ISO 8601: the code is accepted strictly before this instant. */
-  expiresAt: string;
-  /** ISO 8601: when a resend can be asked for. */
-  resendAvailableAt: string;
 }
 
 /** What `verifySMSCode` answers: the number now proven and set on the user. */
@@ -61,14 +50,7 @@ export function createCallables(options: CallablesOptions) {
       const subject = signedInUser(request);
       const phone = dataOf(request).phone as string;
       const otp = await getOtp(request);
-      const sent = await otp.send({ phone, purpose, subject, ip: clientIp(request) });
-      return {
-        status: "sent",
-        phone: sent.phone,
-        maskedPhone: sent.maskedPhone,
-        expiresAt: sent.expiresAt.toISOString(),
-        resendAvailableAt: sent.resendAvailableAt.toISOString(),
-      };
+      return sendReply(await otp.send({ phone, purpose, subject, ip: clientIp(request) }));
     } catch (error) {
       throw toHttpsError(error, onError);
     }

@@ -42,12 +42,7 @@ export {
   unosend,
   type VerifyResult,
 } from "@otpkit/otp-core";
-export {
-  type CallablesOptions,
-  createCallables,
-  type SendSmsVerificationResult,
-  type VerifySmsCodeResult,
-} from "./callables.js";
+export { type CallablesOptions, createCallables, type VerifySmsCodeResult } from "./callables.js";
 export {
   httpsErrorCodes,
   httpsErrorFrom,
@@ -56,5 +51,5 @@ export {
   type RefusalReason,
   toHttpsError,
 } from "./errors.js";
-export type { SharedCallableOptions } from "./options.js";
+export type { SendSmsVerificationResult, SharedCallableOptions } from "./options.js";
 export { createSignInCallables, type SignInCallablesOptions, type SignInWithSmsResult } from "./sign-in.js";

@@ -2,7 +2,7 @@
  * What both pairs of callables share: where the Otp, the Auth client and the client IP come from,
  * and the `onCall` options that pass straight through to Firebase.
  */
-import { OtpError, type OtpSource, resolveOtp } from "@otpkit/otp-core";
+import { OtpError, type OtpSource, resolveOtp, type SendResult } from "@otpkit/otp-core";
 import { type Auth, getAuth } from "firebase-admin/auth";
 import type { CallableOptions, CallableRequest } from "firebase-functions/v2/https";
 import { logFailure, refusal } from "./errors.js";
@@ -73,3 +73,25 @@ export function signedInUser(request: CallableRequest): string {
 
 /** A Firebase Admin error's code (`auth/phone-number-already-exists`, …), if it has one. */
 export const adminCode = (error: unknown): unknown => (error as { code?: unknown } | null)?.code;
+
+/** What both send callables answer. */
+export interface SendSmsVerificationResult {
+  status: "sent";
+  /** The normalised E.164 number the code went to. */
+  phone: string;
+  /** For display, e.g. `+1 ***-***-0123`. */
+  maskedPhone: string;
+  /** ISO 8601: the code is accepted strictly before this instant. */
+  expiresAt: string;
+  /** ISO 8601: when a resend can be asked for. */
+  resendAvailableAt: string;
+}
+
+/** A send's result as a callable answers it: JSON-safe, and never the verification id or the code. */
+export const sendReply = (sent: SendResult): SendSmsVerificationResult => ({
+  status: "sent",
+  phone: sent.phone,
+  maskedPhone: sent.maskedPhone,
+  expiresAt: sent.expiresAt.toISOString(),
+  resendAvailableAt: sent.resendAvailableAt.toISOString(),
+});

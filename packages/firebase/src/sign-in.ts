@@ -7,13 +7,14 @@
 import { OtpError, type Purpose } from "@otpkit/otp-core";
 import type { UserRecord } from "firebase-admin/auth";
 import { onCall } from "firebase-functions/v2/https";
-import type { SendSmsVerificationResult } from "./callables.js";
 import { refusal, toHttpsError } from "./errors.js";
 import {
   adminCode,
   dataOf,
   refuseReplayedAppCheck,
+  type SendSmsVerificationResult,
   type SharedCallableOptions,
+  sendReply,
   splitOptions,
 } from "./options.js";
 
@@ -65,14 +66,7 @@ export function createSignInCallables(options: SignInCallablesOptions) {
       refuseReplayedAppCheck(request);
       const phone = dataOf(request).phone as string;
       const otp = await getOtp(request);
-      const sent = await otp.send({ phone, purpose, ip: clientIp(request) });
-      return {
-        status: "sent",
-        phone: sent.phone,
-        maskedPhone: sent.maskedPhone,
-        expiresAt: sent.expiresAt.toISOString(),
-        resendAvailableAt: sent.resendAvailableAt.toISOString(),
-      };
+      return sendReply(await otp.send({ phone, purpose, ip: clientIp(request) }));
     } catch (error) {
       throw toHttpsError(error, onError);
     }

@@ -200,12 +200,12 @@ export function firestoreStore(options: FirestoreStoreOptions) {
   const record = (key: string) => collection.doc(docId("c", key));
   const window = (key: string) => collection.doc(docId("w", key));
 
+  const queue = options.queueLocally === false ? undefined : keyedQueue();
   /**
    * Runs `body` as one transaction, within the time bound. Once the bound has given up on it, a
    * retry of the transaction stops before writing, so an operation reported as failed does not
    * take effect later (a commit already in flight may still land).
    */
-  const queue = options.queueLocally === false ? undefined : keyedQueue();
   const transaction = <T>(paths: readonly string[], body: (tx: Transaction) => Promise<T>): Promise<T> => {
     let abandoned = false;
     const run = () =>
