@@ -17,6 +17,7 @@ export const httpsErrorCodes = {
   quota_exceeded: "resource-exhausted",
   blocked: "permission-denied",
   not_found: "not-found",
+  user_not_found: "not-found",
   // The callable protocol is POST-only and the SDK parses the body: these three never reach a
   // callable, but every code needs an answer.
   method_not_allowed: "invalid-argument",
@@ -44,7 +45,7 @@ export const httpsErrorCodes = {
  * adapter's own refusals (a replayed App Check token; passwordless sign-in for a number without an
  * account when sign-up is off; a disabled account).
  */
-export type RefusalReason = OtpErrorCode | "app_check_replayed" | "user_not_found" | "user_disabled";
+export type RefusalReason = OtpErrorCode | "app_check_replayed" | "user_disabled";
 
 /**
  * What a client sees in `error.details`: the reason, and the numbers it needs to act on (when to

@@ -23,6 +23,7 @@ import {
   type CheckResult,
   constantTimeEqual,
   deadline,
+  failedOnce,
   type HitResult,
   type OtpRecord,
   type PutOptions,
@@ -81,9 +82,10 @@ interface RecordDoc extends OtpRecord {
 
 /**
  * Firestore refuses `/` in document ids (IPv6 keys end in `/64`); `%` is escaped first so the
- * mapping stays one-to-one. Every id starts with `c:` or `w:`, so none can be `.`, `..` or `__…__`.
+ * mapping stays one-to-one. Every id starts with `c:`, `w:` or `f:` (a consecutive-failure counter),
+ * so none can be `.`, `..` or `__…__`.
  */
-const docId = (kind: "c" | "w", key: string) =>
+const docId = (kind: "c" | "w" | "f", key: string) =>
   `${kind}:${key.replaceAll("%", "%25").replaceAll("/", "%2F")}`;
 
 /** A record from its document, or `null` when absent or past its retention. */
@@ -267,30 +269,51 @@ export function firestoreStore(options: FirestoreStoreOptions) {
       });
     },
 
-    check(key: string, { id, hashes, now }: CheckInput): Promise<CheckResult> {
-      return transaction([docId("c", key)], async (tx): Promise<CheckResult> => {
-        const ref = record(key);
-        const snapshot = await tx.get(ref);
-        const current = liveRecord(snapshot, now);
-        if (!current || (id !== undefined && current.id !== id)) return { status: "not_found" };
-        if (now >= current.expiresAt) return { status: "expired" };
-        if (current.attempts >= current.maxAttempts) return { status: "too_many_attempts" };
-        let match = false;
-        for (const hash of hashes) {
-          // Non-short-circuit on purpose: every candidate is compared, matched or not.
-          const codeMatches = constantTimeEqual(hash, current.hash);
-          const linkMatches = current.linkHash !== undefined && constantTimeEqual(hash, current.linkHash);
-          match = codeMatches || linkMatches || match;
-        }
-        if (match) {
-          tx.delete(ref);
-          return { status: "approved", record: current };
-        }
-        const attempts = current.attempts + 1;
-        tx.update(ref, { attempts });
-        const attemptsLeft = current.maxAttempts - attempts;
-        return attemptsLeft > 0 ? { status: "invalid", attemptsLeft } : { status: "too_many_attempts" };
-      });
+    check(key: string, { id, hashes, now, failures: rules = [] }: CheckInput): Promise<CheckResult> {
+      const counterRefs = rules.map((rule) => collection.doc(docId("f", rule.key)));
+      return transaction(
+        [docId("c", key), ...rules.map((rule) => docId("f", rule.key))],
+        async (tx): Promise<CheckResult> => {
+          const ref = record(key);
+          // The record and the failure counters in one read: the whole check is one transaction.
+          const [snapshot, ...counterSnapshots] = await tx.getAll(ref, ...counterRefs);
+          const counters = counterSnapshots.map((counter) => {
+            const doc = counter!.data() as
+              | { count: number; lockedUntil: number; expiresAt: number }
+              | undefined;
+            return doc && doc.expiresAt > now ? doc : undefined;
+          });
+          let refusing = 0;
+          for (const counter of counters)
+            if (counter && counter.lockedUntil > now)
+              refusing = Math.max(refusing, counter.lockedUntil - now);
+          if (refusing > 0) return { status: "locked", retryAfterMs: refusing };
+          const current = liveRecord(snapshot!, now);
+          if (!current || (id !== undefined && current.id !== id)) return { status: "not_found" };
+          if (now >= current.expiresAt) return { status: "expired" };
+          if (current.attempts >= current.maxAttempts) return { status: "too_many_attempts" };
+          let match = false;
+          for (const hash of hashes) {
+            // Non-short-circuit on purpose: every candidate is compared, matched or not.
+            const codeMatches = constantTimeEqual(hash, current.hash);
+            const linkMatches = current.linkHash !== undefined && constantTimeEqual(hash, current.linkHash);
+            match = codeMatches || linkMatches || match;
+          }
+          if (match) {
+            tx.delete(ref);
+            for (const counterRef of counterRefs) tx.delete(counterRef);
+            return { status: "approved", record: current };
+          }
+          rules.forEach((rule, i) => {
+            const next = failedOnce(rule, counters[i], now);
+            tx.set(counterRefs[i]!, { ...next, expireAt: new Date(next.expiresAt) });
+          });
+          const attempts = current.attempts + 1;
+          tx.update(ref, { attempts });
+          const attemptsLeft = current.maxAttempts - attempts;
+          return attemptsLeft > 0 ? { status: "invalid", attemptsLeft } : { status: "too_many_attempts" };
+        },
+      );
     },
 
     hit(hits: readonly RateHit[], now: number): Promise<HitResult> {

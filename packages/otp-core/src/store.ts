@@ -9,6 +9,7 @@ export { type Bounded, type DeadlineWatch, deadline } from "./deadline.js";
 export { describeUrl } from "./describe-url.js";
 export { constantTimeEqual } from "./encoding.js";
 export { keyTenant } from "./keys.js";
+export { failedOnce } from "./memory-store.js";
 
 /** One pending code. The store treats every field as opaque except where documented. */
 export interface OtpRecord {
