@@ -95,7 +95,10 @@ export function memoryStore(options: MemoryStoreOptions = {}) {
       if (times.length + weight > hit.limit) {
         // The oldest events inside the window leave it first; enough of them must leave for `weight` to fit.
         const mustLeave = times.length + weight - hit.limit;
-        refuse(hit.key, mustLeave <= times.length ? times[mustLeave - 1]! + hit.windowMs - now : hit.windowMs);
+        refuse(
+          hit.key,
+          mustLeave <= times.length ? times[mustLeave - 1]! + hit.windowMs - now : hit.windowMs,
+        );
       }
       if (hit.ratio && times.length >= hit.ratio.minEvents) {
         const verified = live({ key: hit.ratio.key, limit: 0, windowMs: hit.windowMs }, now).length;

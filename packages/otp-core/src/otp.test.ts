@@ -502,6 +502,7 @@ describe("store outages fail closed", () => {
       check: () => Promise.reject(new Error("ECONNREFUSED")),
       hit: () => Promise.reject(new Error("ECONNREFUSED")),
       release: () => Promise.reject(new Error("ECONNREFUSED")),
+      read: () => Promise.reject(new Error("ECONNREFUSED")),
       delete: () => Promise.reject(new Error("ECONNREFUSED")),
     };
     const messages = outbox();

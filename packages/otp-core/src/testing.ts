@@ -283,7 +283,11 @@ export function storeConformance(name: string, options: ConformanceOptions): voi
         const hit = rule(5, 10_000);
         expect(await s.hit([{ ...hit, weight: 3 }], now)).toEqual({ ok: true });
         // 3 live + 3 would pass 5: refused until the weight-3 event leaves (all three at once).
-        expect(await s.hit([{ ...hit, weight: 3 }], now + 1000)).toEqual({ ok: false, key: hit.key, retryAfterMs: 9000 });
+        expect(await s.hit([{ ...hit, weight: 3 }], now + 1000)).toEqual({
+          ok: false,
+          key: hit.key,
+          retryAfterMs: 9000,
+        });
         expect(await s.hit([{ ...hit, weight: 2 }], now + 1000)).toEqual({ ok: true });
         expect((await s.hit([hit], now + 1000)).ok).toBe(false);
         // Release gives back exactly the weight counted at that instant.
@@ -296,7 +300,10 @@ export function storeConformance(name: string, options: ConformanceOptions): voi
         const s = await setup();
         const now = Date.now();
         const verified = rule(1_000_000, 60_000);
-        const sent = { ...rule(1_000_000, 60_000), ratio: { key: verified.key, minEvents: 4, minRatio: 0.5 } };
+        const sent = {
+          ...rule(1_000_000, 60_000),
+          ratio: { key: verified.key, minEvents: 4, minRatio: 0.5 },
+        };
         for (let i = 0; i < 4; i++) expect(await s.hit([sent], now + i)).toEqual({ ok: true });
         // Four sent, none verified: refused until the oldest leaves the window.
         expect(await s.hit([sent], now + 10)).toEqual({ ok: false, key: sent.key, retryAfterMs: 59_990 });
@@ -316,12 +323,22 @@ export function storeConformance(name: string, options: ConformanceOptions): voi
         await s.check(key, { hashes: ["wrong"], now });
         const second = record({ expiresAt: now + 600_000, maxAttempts: 3 });
         await s.put(key, second, { now: now + 1, retainUntil: now + 700_000, carry: true });
-        expect(await s.read(key, now + 2)).toMatchObject({ id: second.id, attempts: 2, expiresAt: now + 60_000 });
-        expect(await s.check(key, { hashes: ["wrong"], now: now + 3 })).toEqual({ status: "too_many_attempts" });
+        expect(await s.read(key, now + 2)).toMatchObject({
+          id: second.id,
+          attempts: 2,
+          expiresAt: now + 60_000,
+        });
+        expect(await s.check(key, { hashes: ["wrong"], now: now + 3 })).toEqual({
+          status: "too_many_attempts",
+        });
         // Without carry (or over a dead code) the new record stands as given.
         const third = record({ expiresAt: now + 600_000 });
         await s.put(key, third, { now: now + 4, retainUntil: now + 700_000, carry: true });
-        expect(await s.read(key, now + 5)).toMatchObject({ id: third.id, attempts: 0, expiresAt: now + 600_000 });
+        expect(await s.read(key, now + 5)).toMatchObject({
+          id: third.id,
+          attempts: 0,
+          expiresAt: now + 600_000,
+        });
       });
 
       it("read returns the record unchanged, or null when absent or past retention", async () => {
