@@ -6,6 +6,7 @@
 import { configError } from "./errors.js";
 import type { EventListener } from "./events.js";
 import { checkTemplate, defaultExpiryMinutes, defaultTemplates, type Purpose, purposes } from "./message.js";
+import { type GuardOptions, type ResolvedGuard, resolveGuard } from "./guard.js";
 import type { PhonePolicy } from "./phone.js";
 import type { Sender } from "./senders.js";
 import type { Store } from "./store.js";
@@ -102,8 +103,19 @@ export interface OtpOptions {
   templates?: Partial<Record<Purpose, string>>;
   /** Rate limits; see each field for its default. */
   limits?: LimitOptions;
-  /** Phone parsing and country policy. Default: E.164 input, every country, mobile-capable numbers only. */
+  /**
+   * Phone parsing and country policy. Default: E.164 input, every country (production requires an
+   * explicit `allowedCountries`), mobile numbers only (no landline, premium, VoIP…).
+   */
   phone?: PhonePolicy;
+  /** The fraud guard (lists, velocity per country, conversion tripwire, spend, bot checks). See `GuardOptions`. */
+  guard?: GuardOptions;
+  /**
+   * What a resend does to the pending code: `rotate` — a new code with fresh attempts (OWASP);
+   * `carry` — a new code that inherits the pending one's attempts and expiry, so resends never buy
+   * more guesses or time. Either way only hashes are stored. Default: `"rotate"`.
+   */
+  resendPolicy?: "rotate" | "carry";
   /**
    * Numbers with fixed codes that never reach the sender (app review, end-to-end tests), e.g.
    * `{ "+14255550123": "123456" }`. Refused when `production` is true. Default: none.
@@ -153,6 +165,9 @@ export interface OtpConfig {
   readonly magicLinks: boolean;
   readonly webOtpDomain?: string;
   readonly testNumberCount: number;
+  readonly resendPolicy: "rotate" | "carry";
+  /** The country policy: `"all"` or the allowed countries; `undefined` when none was chosen. */
+  readonly allowedCountries: readonly string[] | "all" | undefined;
 }
 
 const encoder = new TextEncoder();
@@ -207,6 +222,7 @@ export interface Resolved {
   templates: Record<Purpose, string>;
   testNumbers: Map<string, string>;
   phonePolicy: PhonePolicy;
+  guard: ResolvedGuard;
   magicLinkUrl: string | undefined;
   androidAppHash: string | undefined;
 }
@@ -263,6 +279,14 @@ export function resolveOptions(options: OtpOptions): Resolved {
     }
     testNumbers.set(number, code);
   }
+  const phonePolicy = options.phone ?? {};
+  if (production && phonePolicy.allowedCountries === undefined) {
+    throw configError(
+      'Choose the countries codes may go to: phone.allowedCountries (e.g. ["US", "CA"], or "all"), or OTP_COUNTRIES. Production refuses to start without one: SMS pumping targets countries you never serve.',
+    );
+  }
+  const resendPolicy = options.resendPolicy ?? "rotate";
+  if (resendPolicy !== "rotate" && resendPolicy !== "carry") throw configError('resendPolicy is "rotate" or "carry".');
   if (options.magicLink && !options.magicLink.url?.includes("{token}")) {
     throw configError("magicLink.url must contain {token}.");
   }
@@ -316,13 +340,16 @@ export function resolveOptions(options: OtpOptions): Resolved {
     magicLinks: options.magicLink !== undefined,
     ...(options.webOtpDomain ? { webOtpDomain: options.webOtpDomain } : {}),
     testNumberCount: testNumbers.size,
+    resendPolicy,
+    allowedCountries: phonePolicy.allowedCountries,
   };
   return {
     config,
     secrets,
     templates,
     testNumbers,
-    phonePolicy: options.phone ?? {},
+    phonePolicy,
+    guard: resolveGuard(options.guard),
     magicLinkUrl: options.magicLink?.url,
     androidAppHash: options.androidAppHash || undefined,
   };

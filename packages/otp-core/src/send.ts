@@ -7,8 +7,9 @@ import { dispatch } from "./dispatch.js";
 import { type Engine, guard } from "./engine.js";
 import { configError, invalid } from "./errors.js";
 import { normalizeIp } from "./ip.js";
-import { purposeLetter, recordKey, ruleOf, verificationId } from "./keys.js";
-import { requesterOf, retrySeconds, sendBudget, tooManySends } from "./limits.js";
+import { purposeLetter, recordKey, verificationId } from "./keys.js";
+import { challenged } from "./challenge.js";
+import { countMonitored, refused, requesterOf, sendBudget, spendAcrossTenants } from "./limits.js";
 import { checkTemplate, composeMessage, type Purpose } from "./message.js";
 import { screenPhone } from "./policy.js";
 import type { Channel } from "./senders.js";
@@ -55,6 +56,11 @@ export interface SendInput {
    * cannot see client IPs sets one, so IP-less sends are never unlimited). Default: `limits.withoutIp`.
    */
   withoutIp?: readonly RateRule[];
+  /**
+   * The bot-check widget's token (Turnstile, hCaptcha, reCAPTCHA), when `guard.challenge` is
+   * configured: verified with the provider before anything is counted. Default: none.
+   */
+  challengeToken?: string;
 }
 
 export interface SendResult {
@@ -85,7 +91,11 @@ export async function send(engine: Engine, input: SendInput): Promise<SendResult
   const tenant = checkTenant(input.tenant);
   const subject = checkSubject(input.subject);
   const ip = normalizeIp(input.ip);
-  const { phone, masked, testCode } = screenPhone(engine, input.phone, { tenant, ip, testNumbers: true });
+  const { phone, masked, country, testCode, safe } = screenPhone(engine, input.phone, {
+    tenant,
+    ip,
+    testNumbers: true,
+  });
   const length =
     input.codeLength === undefined ? config.codeLength : checkCodeLength(input.codeLength, "code_length");
   if (testCode && testCode.length !== length)
@@ -106,6 +116,7 @@ export async function send(engine: Engine, input: SendInput): Promise<SendResult
   }
   const withLink = input.link ?? purpose === "magic_link";
   if (withLink && !engine.magicLinkUrl) throw invalid("link", "Magic links are not configured.");
+  const challengeRisk = safe ? false : await challenged(engine, input.challengeToken, ip);
 
   const now = engine.clock();
   const letter = purposeLetter(purpose, subject !== undefined);
@@ -125,7 +136,7 @@ export async function send(engine: Engine, input: SendInput): Promise<SendResult
     attempts: 0,
     maxAttempts: config.maxAttempts,
     // The number and metadata, encrypted and bound to this key: a store dump reads nothing.
-    data: await engine.seal(JSON.stringify({ phone, masked, metadata }), key),
+    data: await engine.seal(JSON.stringify({ phone, masked, metadata, ...(country ? { country } : {}) }), key),
   };
   if (token) record.linkHash = await engine.sign(`link|${key}|${token}`);
 
@@ -134,26 +145,37 @@ export async function send(engine: Engine, input: SendInput): Promise<SendResult
     tenant,
     purpose,
     phone,
+    country,
     phoneDigest,
     requester,
     ipDigest,
+    safe,
+    delivering: false,
+    challengeRisk,
     withoutIp: input.withoutIp,
   });
-  const retainUntil = expiresAt + expiredRetentionMs;
-  const put = await guard(() => store.put(key, record, { now, retainUntil, hits: budget.hits }));
-  if (!put.ok) {
-    const retryAfter = retrySeconds(put.retryAfterMs);
-    engine.emit?.({
-      type: "limited",
-      rule: ruleOf(put.key),
-      retryAfter,
-      purpose,
-      phone: masked,
-      ...(tenant ? { tenant } : {}),
-      ...(ip ? { ip } : {}),
-    });
-    throw tooManySends(retryAfter);
+  const event = { purpose, phone: masked, tenant, ip };
+  // A spend budget shared by all tenants lives outside any tenant's keys: its own atomic step,
+  // given back if the send does not go ahead.
+  const shared = spendAcrossTenants(engine, country, safe);
+  if (shared.length) {
+    const spent = await guard(() => store.hit(shared, now));
+    if (!spent.ok) throw refused(engine, spent.key, spent.retryAfterMs, event);
+    budget.refundable.push(...shared);
   }
+  const retainUntil = expiresAt + expiredRetentionMs;
+  const carry = config.resendPolicy === "carry";
+  const put = await guard(() =>
+    store.put(key, record, { now, retainUntil, hits: budget.hits, ...(carry ? { carry } : {}) }),
+  ).catch(async (error: unknown) => {
+    if (shared.length) await guard(() => store.release(shared, now)).catch(() => undefined);
+    throw error;
+  });
+  if (!put.ok) {
+    if (shared.length) await guard(() => store.release(shared, now)).catch(() => undefined);
+    throw refused(engine, put.key, put.retryAfterMs, event);
+  }
+  await countMonitored(engine, budget.monitored, now, event);
 
   let messageId: string | undefined;
   if (!testCode) {
