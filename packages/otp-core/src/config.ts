@@ -7,6 +7,7 @@ import { configError } from "./errors.js";
 import type { EventListener } from "./events.js";
 import { checkTemplate, defaultExpiryMinutes, defaultTemplates, type Purpose, purposes } from "./message.js";
 import { type GuardOptions, type ResolvedGuard, resolveGuard } from "./guard.js";
+import { type Preset, withPreset } from "./lint.js";
 import type { PhonePolicy } from "./phone.js";
 import type { Sender } from "./senders.js";
 import type { Store } from "./store.js";
@@ -116,6 +117,12 @@ export interface OtpOptions {
    * more guesses or time. Either way only hashes are stored. Default: `"rotate"`.
    */
   resendPolicy?: "rotate" | "carry";
+  /**
+   * Defaults from a standard: `nist-800-63b` (codes valid ≤ 10 minutes, ≥ 6 digits, ≤ 100
+   * consecutive failures, a new code on resend) or `owasp`. Options you give still win;
+   * `lintConfig(options)` reports where they depart from it. Default: none (otpkit's own defaults).
+   */
+  preset?: Preset;
   /**
    * Numbers with fixed codes that never reach the sender (app review, end-to-end tests), e.g.
    * `{ "+14255550123": "123456" }`. Refused when `production` is true. Default: none.
@@ -227,8 +234,11 @@ export interface Resolved {
   androidAppHash: string | undefined;
 }
 
-export function resolveOptions(options: OtpOptions): Resolved {
-  if (typeof options !== "object" || options === null) throw configError("createOtp needs options.");
+export function resolveOptions(given: OtpOptions): Resolved {
+  if (typeof given !== "object" || given === null) throw configError("createOtp needs options.");
+  const options = withPreset(given);
+  if (given.preset !== undefined && given.preset !== "nist-800-63b" && given.preset !== "owasp")
+    throw configError('preset is "nist-800-63b" or "owasp".');
   const secrets = typeof options.secret === "string" ? [options.secret] : [...(options.secret ?? [])];
   if (
     !secrets.length ||

@@ -35,6 +35,10 @@ export {
 } from "./http-core.js";
 export { forwardedIp, normalizeIp } from "./ip.js";
 export type { RateRuleName } from "./keys.js";
+export { formatFindings, type LintFinding, lintConfig, type Preset, presetDefaults } from "./lint.js";
+export { type ChallengeVerifier, hcaptcha, recaptcha, type SiteVerifyOptions, turnstile } from "./challenge.js";
+export type { GuardMode, GuardOptions, GuardRule, TripwireBound } from "./guard.js";
+export { countryPolicy } from "./env.js";
 export { type MemoryStoreOptions, memoryStore } from "./memory-store.js";
 export {
   composeMessage,
@@ -46,7 +50,15 @@ export {
   purposes,
 } from "./message.js";
 export { createOtp, type Otp } from "./otp.js";
-export { type CountryCode, maskPhone, type ParsedPhone, type PhonePolicy, parsePhone } from "./phone.js";
+export {
+  type CountryCode,
+  defaultRefusedTypes,
+  maskPhone,
+  type NumberType,
+  type ParsedPhone,
+  type PhonePolicy,
+  parsePhone,
+} from "./phone.js";
 export type { SendInput, SendResult } from "./send.js";
 export {
   type Channel,

@@ -567,6 +567,55 @@ export function storeConformance(name: string, options: ConformanceOptions): voi
         });
       });
 
+      it("the fraud guard holds under concurrency: a pumped range gets its tripwire's 10 sends and no more", async () => {
+        const sms = outbox();
+        const otp = createOtp({
+          secret: suiteSecret,
+          store: await setup(),
+          sender: sms,
+          limits: { perIp: [{ limit: 1_000_000, windowSeconds: 600 }] },
+        });
+        // One random range (+1 415 5XX XX..): every number different, every send from its own IP.
+        const range = suitePhone().slice(0, 10);
+        const attempts = Math.min(1000, concurrency * 5);
+        const results = await Promise.all(
+          Array.from({ length: attempts }, (_, i) =>
+            otp.send({ phone: `${range}${String(i % 100).padStart(2, "0")}`, ip: `198.18.${i >> 8}.${i & 255}` }).then(
+              () => "sent",
+              (error: OtpError) => `${error.code}:${error.reason ?? ""}`,
+            ),
+          ),
+        );
+        expect(results.filter((result) => result === "sent")).toHaveLength(10);
+        // The rest were refused by the tripwire, or by the range's own velocity limit (20 an hour).
+        expect(results.every((result) => result === "sent" || /^(blocked:tripwire|rate_limited:)$/.test(result))).toBe(
+          true,
+        );
+        expect(sms.messages).toHaveLength(10);
+      });
+
+      it("a weighted spend budget lets exactly as many messages through as it holds, under concurrency", async () => {
+        const sms = outbox();
+        const otp = createOtp({
+          secret: suiteSecret,
+          store: await setup(),
+          sender: sms,
+          limits: { perIp: [{ limit: 1_000_000, windowSeconds: 600 }], perPrefix: false },
+          guard: { tripwire: false, spend: { perHour: 10, defaultPrice: 3 } },
+        });
+        const tenant = `spend${unique().replace(/[^\w]/g, "")}`;
+        const results = await Promise.all(
+          Array.from({ length: Math.min(50, concurrency) }, () =>
+            otp.send({ phone: suitePhone(), tenant }).then(
+              () => "sent",
+              (error: OtpError) => error.code,
+            ),
+          ),
+        );
+        expect(results.filter((result) => result === "sent")).toHaveLength(3); // 3 × 3 = 9 of 10
+        expect(results.filter((result) => result === "quota_exceeded")).toHaveLength(results.length - 3);
+      });
+
       it("deliver: a repeated idempotency key sends once, concurrent repeats too; a failed delivery frees its key", async () => {
         const sms = outbox();
         const { otp } = await engine(sms);
