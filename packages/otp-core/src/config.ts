@@ -5,9 +5,9 @@
  */
 import { configError } from "./errors.js";
 import type { EventListener } from "./events.js";
-import { checkTemplate, defaultExpiryMinutes, defaultTemplates, type Purpose, purposes } from "./message.js";
 import { type GuardOptions, type ResolvedGuard, resolveGuard } from "./guard.js";
 import { type Preset, withPreset } from "./lint.js";
+import { checkTemplate, defaultExpiryMinutes, defaultTemplates, type Purpose, purposes } from "./message.js";
 import type { PhonePolicy } from "./phone.js";
 import type { Sender } from "./senders.js";
 import type { Store } from "./store.js";
@@ -296,7 +296,8 @@ export function resolveOptions(given: OtpOptions): Resolved {
     );
   }
   const resendPolicy = options.resendPolicy ?? "rotate";
-  if (resendPolicy !== "rotate" && resendPolicy !== "carry") throw configError('resendPolicy is "rotate" or "carry".');
+  if (resendPolicy !== "rotate" && resendPolicy !== "carry")
+    throw configError('resendPolicy is "rotate" or "carry".');
   if (options.magicLink && !options.magicLink.url?.includes("{token}")) {
     throw configError("magicLink.url must contain {token}.");
   }

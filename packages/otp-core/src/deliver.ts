@@ -90,7 +90,11 @@ export async function deliver(engine: Engine, input: DeliverInput): Promise<Deli
   if (typeof code !== "string" || !deliveredCodePattern.test(code))
     throw invalid("code", "The code to deliver is 4 to 10 digits.");
   const ip = normalizeIp(input.ip);
-  const { phone, masked, country, safe } = screenPhone(engine, input.phone, { tenant, ip, testNumbers: false });
+  const { phone, masked, country, safe } = screenPhone(engine, input.phone, {
+    tenant,
+    ip,
+    testNumbers: false,
+  });
   const channel = input.channel ?? "sms";
   if (channel !== "sms" && channel !== "whatsapp")
     throw invalid("channel", "Channel must be sms or whatsapp.");

@@ -1,7 +1,7 @@
 import type { OtpOptions } from "./config.js";
-import type { CountryCode, PhonePolicy } from "./phone.js";
 import { OtpError } from "./errors.js";
 import { createOtp, type Otp } from "./otp.js";
+import type { CountryCode, PhonePolicy } from "./phone.js";
 import { unosend } from "./senders.js";
 
 type Env = Record<string, string | undefined>;
@@ -114,5 +114,8 @@ export function countryPolicy(text: string): PhonePolicy {
       'OTP_COUNTRIES lists ISO 3166 country codes ("US,CA"), or "all", optionally with exclusions ("all,!RU").',
     );
   const allowed = listed.includes("ALL") ? ("all" as const) : (listed as CountryCode[]);
-  return { allowedCountries: allowed, ...(blocked.length ? { blockedCountries: blocked as CountryCode[] } : {}) };
+  return {
+    allowedCountries: allowed,
+    ...(blocked.length ? { blockedCountries: blocked as CountryCode[] } : {}),
+  };
 }

@@ -6,9 +6,10 @@
  * store step as the other budgets, limits.ts). Each rule can run in `monitor` mode: decide, emit
  * the event, send anyway — to roll out safely.
  */
+
+import type { ChallengeVerifier } from "./challenge.js";
 import { configError } from "./errors.js";
 import type { CountryCode } from "./phone.js";
-import type { ChallengeVerifier } from "./challenge.js";
 import { checkRules, isWholeIn, type RateRule } from "./validate.js";
 
 /** The guard's rules, as modes, events and errors name them. */
@@ -136,9 +137,11 @@ export function resolveGuard(options: GuardOptions = {}): ResolvedGuard {
   const spend = options.spend;
   if (spend) {
     for (const [name, value] of Object.entries({ perHour: spend.perHour, perDay: spend.perDay }))
-      if (value !== undefined && !isWholeIn(value, 1, 1e12)) throw configError(`guard.spend.${name} is a whole number ≥ 1.`);
+      if (value !== undefined && !isWholeIn(value, 1, 1e12))
+        throw configError(`guard.spend.${name} is a whole number ≥ 1.`);
     for (const [country, price] of Object.entries({ ...spend.prices, default: spend.defaultPrice ?? 1 }))
-      if (!isWholeIn(price, 1, 1e6)) throw configError(`guard.spend price for ${country} is a whole number from 1 to 1000000.`);
+      if (!isWholeIn(price, 1, 1e6))
+        throw configError(`guard.spend price for ${country} is a whole number from 1 to 1000000.`);
   }
   const spendRules: RateRule[] = [];
   if (spend?.perHour) spendRules.push({ limit: spend.perHour, windowSeconds: 3600 });
@@ -156,7 +159,11 @@ export function resolveGuard(options: GuardOptions = {}): ResolvedGuard {
         ? false
         : {
             windowMs: windowSeconds * 1000,
-            range: checkBound(tripwire?.range, { minSends: 10, minVerifiedRatio: 0.1 }, "guard.tripwire.range"),
+            range: checkBound(
+              tripwire?.range,
+              { minSends: 10, minVerifiedRatio: 0.1 },
+              "guard.tripwire.range",
+            ),
             country: checkBound(
               tripwire?.country,
               { minSends: 50, minVerifiedRatio: 0.1 },
@@ -176,7 +183,10 @@ export function resolveGuard(options: GuardOptions = {}): ResolvedGuard {
       ? {
           verifier: challenge.verifier,
           when: challenge.when ?? "risk",
-          riskAfter: checkRules([challenge.riskAfter ?? { limit: 3, windowSeconds: 600 }], "guard.challenge.riskAfter")[0]!,
+          riskAfter: checkRules(
+            [challenge.riskAfter ?? { limit: 3, windowSeconds: 600 }],
+            "guard.challenge.riskAfter",
+          )[0]!,
         }
       : false,
   };

@@ -3,10 +3,18 @@
  * tests `@otpkit/otp-core/testing`, browsers `@otpkit/otp-core/protocol`, node:http servers
  * `@otpkit/otp-core/node`.
  */
+
+export {
+  type ChallengeVerifier,
+  hcaptcha,
+  recaptcha,
+  type SiteVerifyOptions,
+  turnstile,
+} from "./challenge.js";
 export { generateCode } from "./code.js";
 export type { LimitOptions, OtpConfig, OtpOptions } from "./config.js";
 export type { DeliverInput, DeliverResult } from "./deliver.js";
-export { createOtpFromEnv, otpOptionsFromEnv } from "./env.js";
+export { countryPolicy, createOtpFromEnv, otpOptionsFromEnv } from "./env.js";
 export {
   isOtpError,
   OtpError,
@@ -15,6 +23,7 @@ export {
   publicError,
 } from "./errors.js";
 export type { BlockReason, OtpEvent } from "./events.js";
+export type { GuardMode, GuardOptions, GuardRule, TripwireBound } from "./guard.js";
 export {
   type ApiKeyResolver,
   createOtpHandler,
@@ -36,9 +45,6 @@ export {
 export { forwardedIp, normalizeIp } from "./ip.js";
 export type { RateRuleName } from "./keys.js";
 export { formatFindings, type LintFinding, lintConfig, type Preset, presetDefaults } from "./lint.js";
-export { type ChallengeVerifier, hcaptcha, recaptcha, type SiteVerifyOptions, turnstile } from "./challenge.js";
-export type { GuardMode, GuardOptions, GuardRule, TripwireBound } from "./guard.js";
-export { countryPolicy } from "./env.js";
 export { type MemoryStoreOptions, memoryStore } from "./memory-store.js";
 export {
   composeMessage,

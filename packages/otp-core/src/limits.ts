@@ -8,8 +8,8 @@
 import type { OtpConfig } from "./config.js";
 import type { Engine } from "./engine.js";
 import { OtpError } from "./errors.js";
-import { ruleHit, ruleKey, ruleOf } from "./keys.js";
 import type { GuardRule, TripwireBound } from "./guard.js";
+import { ruleHit, ruleKey, ruleOf } from "./keys.js";
 import type { Purpose } from "./message.js";
 import type { FailureRule, RateHit } from "./store.js";
 import type { RateRule } from "./validate.js";
@@ -46,7 +46,8 @@ export async function requesterOf(
   ip: string | undefined,
 ): Promise<{ requester: string; ipDigest: string | undefined }> {
   const ipDigest = ip === undefined ? undefined : await engine.digest("ip", tenant, ip);
-  if (subject !== undefined) return { requester: `s${await engine.digest("subject", tenant, subject)}`, ipDigest };
+  if (subject !== undefined)
+    return { requester: `s${await engine.digest("subject", tenant, subject)}`, ipDigest };
   return { requester: ipDigest === undefined ? "-" : `i${ipDigest}`, ipDigest };
 }
 
@@ -91,9 +92,11 @@ export async function sendBudget(
     if (mode === "monitor") monitored.push(hit);
     else refundable.push(hit);
   };
-  for (const rule of limits.perPhone) refundable.push(ruleHit(tenant, "phone", rule, `${phoneDigest}:${requester}`));
+  for (const rule of limits.perPhone)
+    refundable.push(ruleHit(tenant, "phone", rule, `${phoneDigest}:${requester}`));
   const group = purposeGroup(input.purpose);
-  for (const rule of limits.phoneCeiling) refundable.push(ruleHit(tenant, "ceiling", rule, `${phoneDigest}:${group}`));
+  for (const rule of limits.phoneCeiling)
+    refundable.push(ruleHit(tenant, "ceiling", rule, `${phoneDigest}:${group}`));
   const cooldown: RateHit[] = [];
   if (limits.resendCooldownSeconds > 0) {
     // Per purpose: a login code and a signup code for one phone do not wait on each other; per
@@ -101,7 +104,8 @@ export async function sendBudget(
     const rule = { limit: 1, windowSeconds: limits.resendCooldownSeconds };
     cooldown.push(ruleHit(tenant, "cooldown", rule, `${phoneDigest}:${input.purpose}:${requester}`));
   }
-  const rangeDigest = limits.perPrefix || guard.tripwire ? await rangeOf(engine, limits, tenant, input.phone) : "";
+  const rangeDigest =
+    limits.perPrefix || guard.tripwire ? await rangeOf(engine, limits, tenant, input.phone) : "";
   if (limits.perPrefix)
     for (const rule of limits.perPrefix.rules) refundable.push(ruleHit(tenant, "prefix", rule, rangeDigest));
   if (!input.safe) {
@@ -217,11 +221,15 @@ export function refusalFor(key: string, retryAfterMs: number): OtpError {
   switch (ruleOf(key)) {
     case "sent_range":
     case "sent_country":
-      return new OtpError("blocked", `Codes to this number range are paused. Try again in ${retryAfter} seconds.`, {
-        field: "phone",
-        reason: "tripwire",
-        retryAfter,
-      });
+      return new OtpError(
+        "blocked",
+        `Codes to this number range are paused. Try again in ${retryAfter} seconds.`,
+        {
+          field: "phone",
+          reason: "tripwire",
+          retryAfter,
+        },
+      );
     case "spend":
       return new OtpError("quota_exceeded", "The text-message budget is used up for now.", {
         reason: "spend",

@@ -28,7 +28,9 @@ export const presetDefaults: Record<Preset, Partial<OtpOptions>> = {
   "nist-800-63b": {
     codeLength: 6,
     maxAttempts: 3,
-    expiryMinutes: Object.fromEntries(purposes.map((purpose) => [purpose, Math.min(10, defaultExpiryMinutes[purpose])])),
+    expiryMinutes: Object.fromEntries(
+      purposes.map((purpose) => [purpose, Math.min(10, defaultExpiryMinutes[purpose])]),
+    ),
     resendPolicy: "rotate",
     limits: { failures: { perPhone: { threshold: 100, backoffSeconds: 1, maxBackoffSeconds: 900 } } },
   },
@@ -36,7 +38,9 @@ export const presetDefaults: Record<Preset, Partial<OtpOptions>> = {
   owasp: {
     codeLength: 6,
     maxAttempts: 3,
-    expiryMinutes: Object.fromEntries(purposes.map((purpose) => [purpose, Math.min(10, defaultExpiryMinutes[purpose])])),
+    expiryMinutes: Object.fromEntries(
+      purposes.map((purpose) => [purpose, Math.min(10, defaultExpiryMinutes[purpose])]),
+    ),
     resendPolicy: "rotate",
   },
 };
@@ -62,7 +66,10 @@ export function withPreset(options: OtpOptions): OtpOptions {
  * Where `options` depart from `preset` (default: the options' own preset, else NIST SP 800-63B),
  * one finding per line, with the document section. Pure: it creates nothing and sends nothing.
  */
-export function lintConfig(input: OtpOptions, preset: Preset = input.preset ?? "nist-800-63b"): LintFinding[] {
+export function lintConfig(
+  input: OtpOptions,
+  preset: Preset = input.preset ?? "nist-800-63b",
+): LintFinding[] {
   const options = withPreset({ ...input, preset });
   const findings: LintFinding[] = [];
   const add = (level: LintFinding["level"], setting: string, message: string, reference: string) =>
@@ -89,7 +96,12 @@ export function lintConfig(input: OtpOptions, preset: Preset = input.preset ?? "
   }
   const maxAttempts = options.maxAttempts ?? 3;
   if (maxAttempts > 5)
-    add("warning", "maxAttempts", `${maxAttempts} guesses per code: keep it to a few (default 3).`, owasp("Multifactor Authentication"));
+    add(
+      "warning",
+      "maxAttempts",
+      `${maxAttempts} guesses per code: keep it to a few (default 3).`,
+      owasp("Multifactor Authentication"),
+    );
   const failures = options.limits?.failures;
   const perPhone = failures?.perPhone;
   if (perPhone === false)
@@ -114,9 +126,19 @@ export function lintConfig(input: OtpOptions, preset: Preset = input.preset ?? "
       owasp("Multifactor Authentication"),
     );
   if (options.limits?.perIp && options.limits.perIp.length === 0)
-    add("warning", "limits.perIp", "No per-IP send limit: one client can text many numbers (SMS pumping).", owasp("Denial of Service"));
+    add(
+      "warning",
+      "limits.perIp",
+      "No per-IP send limit: one client can text many numbers (SMS pumping).",
+      owasp("Denial of Service"),
+    );
   if (options.limits?.verifyPerIp && options.limits.verifyPerIp.length === 0)
-    add("warning", "limits.verifyPerIp", "No per-IP verification limit: one client can spray guesses across codes.", owasp("Authentication"));
+    add(
+      "warning",
+      "limits.verifyPerIp",
+      "No per-IP verification limit: one client can spray guesses across codes.",
+      owasp("Authentication"),
+    );
   if (options.phone?.allowedCountries === undefined)
     add(
       "warning",
@@ -125,9 +147,19 @@ export function lintConfig(input: OtpOptions, preset: Preset = input.preset ?? "
       "otpkit fraud guard",
     );
   if (options.testNumbers && Object.keys(options.testNumbers).length)
-    add("warning", "testNumbers", "Test numbers bypass the SMS: never in production (refused there).", nist("§5.1.3.2"));
+    add(
+      "warning",
+      "testNumbers",
+      "Test numbers bypass the SMS: never in production (refused there).",
+      nist("§5.1.3.2"),
+    );
   if (options.guard?.tripwire === false)
-    add("warning", "guard.tripwire", "The conversion tripwire is off: a pumped range is only stopped by velocity limits.", "otpkit fraud guard");
+    add(
+      "warning",
+      "guard.tripwire",
+      "The conversion tripwire is off: a pumped range is only stopped by velocity limits.",
+      "otpkit fraud guard",
+    );
   add(
     "notice",
     "channel",
@@ -140,6 +172,8 @@ export function lintConfig(input: OtpOptions, preset: Preset = input.preset ?? "
 /** `level  setting  message  (reference)`, one line per finding, for terminals and logs. */
 export function formatFindings(findings: readonly LintFinding[]): string {
   return findings
-    .map((finding) => `${finding.level.padEnd(7)} ${finding.setting}: ${finding.message} (${finding.reference})`)
+    .map(
+      (finding) => `${finding.level.padEnd(7)} ${finding.setting}: ${finding.message} (${finding.reference})`,
+    )
     .join("\n");
 }

@@ -65,7 +65,9 @@ export interface ParsedPhone {
 }
 
 /** Why a policy refuses a valid number. */
-export type PhoneVerdict = { code: "invalid_phone"; reason: "not_mobile" } | { code: "blocked"; reason: "country" };
+export type PhoneVerdict =
+  | { code: "invalid_phone"; reason: "not_mobile" }
+  | { code: "blocked"; reason: "country" };
 
 /**
  * Parses and validates a number with the full libphonenumber metadata. Throws `invalid_phone`
@@ -83,7 +85,10 @@ export function readPhone(input: unknown, defaultCountry?: CountryCode): ParsedP
   // computes the type itself: asking once halves the regex work, the dominant cost of a send.
   const type = parsed?.getType();
   if (!parsed || !type) {
-    throw new OtpError("invalid_phone", "This phone number is not valid.", { field: "phone", reason: "invalid" });
+    throw new OtpError("invalid_phone", "This phone number is not valid.", {
+      field: "phone",
+      reason: "invalid",
+    });
   }
   return {
     e164: parsed.number,

@@ -49,9 +49,20 @@ export function screenPhone(
   // or once normalised, so "+1 425 555 0123" can never slip past its entry to a real SMS.
   const typed = testNumbers && typeof input === "string" ? engine.testNumbers.get(input) : undefined;
   if (typed)
-    return { phone: input as string, masked: maskPhone(input as string), country: undefined, testCode: typed, safe: true };
+    return {
+      phone: input as string,
+      masked: maskPhone(input as string),
+      country: undefined,
+      testCode: typed,
+      safe: true,
+    };
   const parsed = readPhone(input, engine.phonePolicy.defaultCountry);
-  const screened: ScreenedPhone = { phone: parsed.e164, masked: parsed.masked, country: parsed.country, safe: false };
+  const screened: ScreenedPhone = {
+    phone: parsed.e164,
+    masked: parsed.masked,
+    country: parsed.country,
+    safe: false,
+  };
   const testCode = testNumbers ? engine.testNumbers.get(parsed.e164) : undefined;
   if (testCode) return { ...screened, testCode, safe: true };
   const { guard } = engine;
@@ -61,10 +72,19 @@ export function screenPhone(
     guardDecision(
       engine,
       "block_list",
-      new OtpError("blocked", "Codes cannot be sent to this number.", { field: "phone", reason: "block_list" }),
+      new OtpError("blocked", "Codes cannot be sent to this number.", {
+        field: "phone",
+        reason: "block_list",
+      }),
       event,
     );
   const verdict = phoneVerdict(parsed, engine.phonePolicy);
-  if (verdict) guardDecision(engine, verdict.code === "blocked" ? "country" : "number_type", verdictError(verdict), event);
+  if (verdict)
+    guardDecision(
+      engine,
+      verdict.code === "blocked" ? "country" : "number_type",
+      verdictError(verdict),
+      event,
+    );
   return screened;
 }

@@ -2,13 +2,14 @@
  * `otp.send`: otpkit makes the code. Policy → code → keyed hash → one atomic `put` that checks and
  * counts every limit and replaces the pending code → message → sender.
  */
+
+import { challenged } from "./challenge.js";
 import { generateCode, randomToken } from "./code.js";
 import { dispatch } from "./dispatch.js";
 import { type Engine, guard } from "./engine.js";
 import { configError, invalid, OtpError } from "./errors.js";
 import { normalizeIp } from "./ip.js";
 import { purposeLetter, recordKey, ruleKey, verificationId } from "./keys.js";
-import { challenged } from "./challenge.js";
 import { countMonitored, refused, requesterOf, sendBudget, spendAcrossTenants } from "./limits.js";
 import { checkTemplate, composeMessage, type Purpose } from "./message.js";
 import { screenPhone } from "./policy.js";
@@ -147,7 +148,10 @@ export async function send(engine: Engine, input: SendInput): Promise<SendResult
     attempts: 0,
     maxAttempts: config.maxAttempts,
     // The number and metadata, encrypted and bound to this key: a store dump reads nothing.
-    data: await engine.seal(JSON.stringify({ phone, masked, metadata, ...(country ? { country } : {}) }), key),
+    data: await engine.seal(
+      JSON.stringify({ phone, masked, metadata, ...(country ? { country } : {}) }),
+      key,
+    ),
   };
   if (token) record.linkHash = await engine.sign(`link|${key}|${token}`);
 
@@ -329,6 +333,15 @@ async function replay(
       field: "idempotency_key",
     });
   const answer = JSON.parse(await engine.open(stored.data, idempotency.key)) as SendResult;
-  engine.emit?.({ type: "duplicate", purpose: event.purpose, phone: event.phone, ...(event.tenant ? { tenant: event.tenant } : {}) });
-  return { ...answer, expiresAt: new Date(answer.expiresAt), resendAvailableAt: new Date(answer.resendAvailableAt) };
+  engine.emit?.({
+    type: "duplicate",
+    purpose: event.purpose,
+    phone: event.phone,
+    ...(event.tenant ? { tenant: event.tenant } : {}),
+  });
+  return {
+    ...answer,
+    expiresAt: new Date(answer.expiresAt),
+    resendAvailableAt: new Date(answer.resendAvailableAt),
+  };
 }

@@ -580,17 +580,22 @@ export function storeConformance(name: string, options: ConformanceOptions): voi
         const attempts = Math.min(1000, concurrency * 5);
         const results = await Promise.all(
           Array.from({ length: attempts }, (_, i) =>
-            otp.send({ phone: `${range}${String(i % 100).padStart(2, "0")}`, ip: `198.18.${i >> 8}.${i & 255}` }).then(
-              () => "sent",
-              (error: OtpError) => `${error.code}:${error.reason ?? ""}`,
-            ),
+            otp
+              .send({
+                phone: `${range}${String(i % 100).padStart(2, "0")}`,
+                ip: `198.18.${i >> 8}.${i & 255}`,
+              })
+              .then(
+                () => "sent",
+                (error: OtpError) => `${error.code}:${error.reason ?? ""}`,
+              ),
           ),
         );
         expect(results.filter((result) => result === "sent")).toHaveLength(10);
         // The rest were refused by the tripwire, or by the range's own velocity limit (20 an hour).
-        expect(results.every((result) => result === "sent" || /^(blocked:tripwire|rate_limited:)$/.test(result))).toBe(
-          true,
-        );
+        expect(
+          results.every((result) => result === "sent" || /^(blocked:tripwire|rate_limited:)$/.test(result)),
+        ).toBe(true);
         expect(sms.messages).toHaveLength(10);
       });
 
