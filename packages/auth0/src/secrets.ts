@@ -11,7 +11,6 @@ import {
   type Otp,
   OtpError,
   type OtpOptions,
-  otpOptionsFromEnv,
   type Sender,
   type Store,
   unosend,
@@ -104,26 +103,18 @@ async function storeFromSecrets(secrets: Secrets, production: boolean): Promise<
  */
 export async function otpFromSecrets(secrets: Secrets, overrides: Partial<OtpOptions> = {}): Promise<Otp> {
   const env = { ...secrets };
-  // Every check that needs no connection first, so a missing secret never opens (and leaks) one.
-  otpOptionsFromEnv(env);
   const production = overrides.production ?? flag(secrets, "OTP_PRODUCTION", true);
-  const sender = overrides.sender ?? senderFromSecrets(secrets);
+  const options: Partial<OtpOptions> = {
+    ...(secrets.OTP_APP_NAME ? { appName: secrets.OTP_APP_NAME } : {}),
+    ...overrides,
+    production,
+    sender: overrides.sender ?? senderFromSecrets(secrets),
+  };
+  // Every check that needs no connection first (a dry run on the memory store): a missing or
+  // short secret never opens, and leaks, a Redis connection on every execution.
+  createOtpFromEnv(options, env);
   const store = overrides.store ?? (await storeFromSecrets(secrets, production));
-  try {
-    return createOtpFromEnv(
-      {
-        ...(secrets.OTP_APP_NAME ? { appName: secrets.OTP_APP_NAME } : {}),
-        ...overrides,
-        production,
-        sender,
-        ...(store ? { store } : {}),
-      },
-      env,
-    );
-  } catch (error) {
-    if (store !== overrides.store) await (store as { close?: () => Promise<void> } | undefined)?.close?.();
-    throw error;
-  }
+  return createOtpFromEnv({ ...options, ...(store ? { store } : {}) }, env);
 }
 
 /** `SMS_TEMPLATE_OTP_VERIFY`, `SMS_TEMPLATE_OTP_ENROLL`, …: an otpkit template per message type, else Auth0's text. */
