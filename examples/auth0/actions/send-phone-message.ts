@@ -1,0 +1,8 @@
+// actions/send-phone-message.ts — for tenants without the Unified Phone Experience (trigger
+// `send-phone-message`, Actions › Library), built to actions/dist/send-phone-message.js.
+// Same secrets and dependencies as the custom phone provider.
+import { createSendPhoneMessage, otpFromSecrets } from "@otpkit/auth0";
+
+export const { onExecuteSendPhoneMessage } = createSendPhoneMessage({
+  otp: (event) => otpFromSecrets(event.secrets, { appName: "Example" }),
+});
