@@ -16,14 +16,15 @@ await build({
   format: "cjs",
   platform: "node",
   target: "node22",
+  outExtension: { ".js": ".cjs" },
   external: ["libphonenumber-js", "ioredis"],
   // otp-core's split chunks import each other bare; they are pure, so skipping them is right.
   logOverride: { "ignored-bare-import": "silent" },
   logLevel: "warning",
 });
 for (const name of entries) {
-  const file = new URL(`dist/${name.replace(/\.ts$/, ".js")}`, dir);
+  const file = new URL(`dist/${name.replace(/\.ts$/, ".cjs")}`, dir);
   const kb = statSync(file).size / 1000;
   if (kb >= 100) throw new Error(`${name}: ${kb.toFixed(1)} kB passes Auth0's 100 kB Action limit.`);
-  console.log(`actions/dist/${name.replace(/\.ts$/, ".js")}  ${kb.toFixed(1)} kB`);
+  console.log(`actions/dist/${name.replace(/\.ts$/, ".cjs")}  ${kb.toFixed(1)} kB`);
 }

@@ -20,3 +20,7 @@ export const minSecretBytes = 32;
 
 export const secretLongEnough = (secret: unknown): secret is string =>
   typeof secret === "string" && new TextEncoder().encode(secret).length >= minSecretBytes;
+
+/** Plain http is allowed only to this machine: a local stand-in for Auth0 (the example's demo). */
+export const isLoopback = (hostname: string): boolean =>
+  hostname === "localhost" || hostname === "127.0.0.1" || hostname === "[::1]";

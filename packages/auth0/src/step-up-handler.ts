@@ -19,7 +19,13 @@ import {
   publicError,
 } from "@otpkit/otp-core";
 import { type JWTPayload, jwtVerify, SignJWT } from "jose";
-import { secretLongEnough, sessionTokenUse, useClaim, verifiedTokenUse } from "./step-up-claims.js";
+import {
+  isLoopback,
+  secretLongEnough,
+  sessionTokenUse,
+  useClaim,
+  verifiedTokenUse,
+} from "./step-up-claims.js";
 
 /** The session token's claims, as Auth0's `api.redirect.encodeToken` and `createStepUp` make them. */
 export interface StepUpClaims extends JWTPayload {
@@ -226,7 +232,8 @@ function continueUrlOf(claims: StepUpClaims): string {
     claims.continue_uri ?? (typeof claims.iss === "string" ? `https://${claims.iss}/continue` : undefined);
   try {
     const url = new URL(candidate ?? "");
-    if (url.protocol === "https:" && url.pathname === "/continue" && !url.username && !url.password)
+    const secure = url.protocol === "https:" || (url.protocol === "http:" && isLoopback(url.hostname));
+    if (secure && url.pathname === "/continue" && !url.username && !url.password)
       return `${url.origin}/continue`;
   } catch {}
   throw new OtpError("invalid_config", "The session token names no https …/continue URL.");

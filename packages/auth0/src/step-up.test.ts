@@ -70,6 +70,19 @@ describe("createStepUp", () => {
     expect((await tx.login()).redirect).toBeDefined();
   });
 
+  it("sends /continue to plain http only for a login host on this machine (a local stand-in)", async () => {
+    const local = transaction();
+    local.tx.event.request.hostname = "127.0.0.1:4000";
+    const { redirect } = await local.tx.login();
+    expect(claimsOf(redirect!.location.searchParams.get("session_token")!).continue_uri).toBe(
+      "http://127.0.0.1:4000/continue",
+    );
+    const remote = transaction();
+    remote.tx.event.request.hostname = "login.example.com";
+    const claims = claimsOf((await remote.tx.login()).redirect!.location.searchParams.get("session_token")!);
+    expect(claims.continue_uri).toBe("https://login.example.com/continue");
+  });
+
   it("accepts the answer from the query too, and only with the right use, user, state and expiry", async () => {
     const { tx, clock } = transaction();
     const { redirect } = await tx.login();

@@ -12,6 +12,7 @@
  * Auth0 never sees the code; the page never trusts a user id it did not get signed.
  */
 import {
+  isLoopback,
   secretLongEnough,
   sessionTokenUse,
   tokenParameter,
@@ -71,12 +72,20 @@ export const denyReasons = {
   failed: "SMS verification did not succeed. Please sign in again.",
 } as const;
 
+/** Auth0's `/continue` on the login host; plain http only for a local stand-in on this machine. */
+function defaultContinueUrl(hostname: string | undefined): string | undefined {
+  if (!hostname) return undefined;
+  const local = isLoopback(hostname.replace(/:\d+$/, ""));
+  return `${local ? "http" : "https"}://${hostname}/continue`;
+}
+
 function redirectTarget(value: unknown): URL | undefined {
   if (typeof value !== "string") return undefined;
   try {
     const url = new URL(value);
-    const local = url.hostname === "localhost" || url.hostname === "127.0.0.1";
-    return url.protocol === "https:" || (url.protocol === "http:" && local) ? url : undefined;
+    return url.protocol === "https:" || (url.protocol === "http:" && isLoopback(url.hostname))
+      ? url
+      : undefined;
   } catch {
     return undefined;
   }
@@ -115,7 +124,7 @@ export function createStepUp(options: StepUpOptions): StepUp {
       const page = redirectTarget(read(options.url, event));
       const continueUrl = redirectTarget(
         (options.continueUrl === undefined ? undefined : read(options.continueUrl, event)) ??
-          (event.request.hostname ? `https://${event.request.hostname}/continue` : undefined),
+          defaultContinueUrl(event.request.hostname),
       );
       // Misconfigured means nobody who needs the step-up gets in: never a silent pass.
       if (!secretLongEnough(secret) || !page || !continueUrl || !methodUrl) {
