@@ -1,5 +1,5 @@
 // actions/custom-phone-provider.ts — the code of Branding › Phone Provider › Custom (trigger
-// `custom-phone-provider`), built by `pnpm build` to actions/dist/custom-phone-provider.cjs.
+// `custom-phone-provider`), built by `pnpm build` to dist/actions/custom-phone-provider.cjs.
 // Secrets: OTP_SECRET, UNOSEND_API_KEY, UNOSEND_API_URL, REDIS_URL (see README.md).
 // Dependencies: libphonenumber-js, ioredis.
 import { createCustomPhoneProvider, otpFromSecrets } from "@otpkit/auth0";

@@ -1,5 +1,5 @@
 // actions/post-login-step-up.ts — a post-login Action (Actions › Library › Build Custom, trigger
-// `post-login`), built to actions/dist/post-login-step-up.cjs. Secrets: STEP_UP_SECRET (shared
+// `post-login`), built to dist/actions/post-login-step-up.cjs. Secrets: STEP_UP_SECRET (shared
 // with this app), STEP_UP_URL (this app's /verify page). No dependencies.
 import { createStepUp } from "@otpkit/auth0";
 

@@ -1,5 +1,5 @@
 // actions/send-phone-message.ts — for tenants without the Unified Phone Experience (trigger
-// `send-phone-message`, Actions › Library), built to actions/dist/send-phone-message.cjs.
+// `send-phone-message`, Actions › Library), built to dist/actions/send-phone-message.cjs.
 // Same secrets and dependencies as the custom phone provider.
 import { createSendPhoneMessage, otpFromSecrets } from "@otpkit/auth0";
 

@@ -1,6 +1,6 @@
 /**
  * A local stand-in for Auth0's login, for the demo and the example's test: it runs the example's
- * built post-login Action (actions/dist/post-login-step-up.cjs) the way Auth0 documents it, so the
+ * built post-login Action (dist/actions/post-login-step-up.cjs) the way Auth0 documents it, so the
  * verify page can be tried without a tenant. Not Auth0, and not for production:
  *
  *   GET  /                    pick a user to "log in" as
@@ -14,7 +14,7 @@ import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
-const actionPath = fileURLToPath(new URL("../actions/dist/post-login-step-up.cjs", import.meta.url));
+const actionPath = fileURLToPath(new URL("../dist/actions/post-login-step-up.cjs", import.meta.url));
 
 export const users = {
   ada: {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Builds actions/*.ts into what you paste into Auth0: one CommonJS file each for Auth0's Node 22
+ * Builds actions/*.ts into dist/actions/*.cjs, what you paste into Auth0: one CommonJS file each for Auth0's Node 22
  * runtime, otpkit inlined, `libphonenumber-js` and `ioredis` left as `require`s (declare them as
  * the Action's dependencies). Fails when a file passes Auth0's 100 kB Action limit.
  */
@@ -8,10 +8,11 @@ import { readdirSync, statSync } from "node:fs";
 import { build } from "esbuild";
 
 const dir = new URL("../actions/", import.meta.url);
+const out = new URL("../dist/actions/", import.meta.url);
 const entries = readdirSync(dir).filter((name) => name.endsWith(".ts"));
 await build({
   entryPoints: entries.map((name) => new URL(name, dir).pathname),
-  outdir: new URL("dist/", dir).pathname,
+  outdir: out.pathname,
   bundle: true,
   format: "cjs",
   platform: "node",
@@ -23,8 +24,8 @@ await build({
   logLevel: "warning",
 });
 for (const name of entries) {
-  const file = new URL(`dist/${name.replace(/\.ts$/, ".cjs")}`, dir);
+  const file = new URL(name.replace(/\.ts$/, ".cjs"), out);
   const kb = statSync(file).size / 1000;
   if (kb >= 100) throw new Error(`${name}: ${kb.toFixed(1)} kB passes Auth0's 100 kB Action limit.`);
-  console.log(`actions/dist/${name.replace(/\.ts$/, ".cjs")}  ${kb.toFixed(1)} kB`);
+  console.log(`dist/actions/${name.replace(/\.ts$/, ".cjs")}  ${kb.toFixed(1)} kB`);
 }

@@ -22,7 +22,7 @@ const readyTimeoutMs = Number(process.env.DEMO_READY_TIMEOUT_MS ?? 60_000);
 
 if (
   !existsSync(new URL("../.next/BUILD_ID", import.meta.url)) ||
-  !existsSync(new URL("../actions/dist/post-login-step-up.cjs", import.meta.url))
+  !existsSync(new URL("../dist/actions/post-login-step-up.cjs", import.meta.url))
 ) {
   console.error(
     "The example is not built yet. Run `pnpm demo:auth0` from the repository root (it builds first).",

@@ -36,7 +36,7 @@ async function waitFor(what: string, check: () => boolean, timeoutMs: number) {
 function ensureBuilt() {
   if (
     existsSync(new URL("../.next/BUILD_ID", import.meta.url)) &&
-    existsSync(new URL("../actions/dist", import.meta.url))
+    existsSync(new URL("../dist/actions", import.meta.url))
   )
     return;
   const pnpmLess = [createRequire(import.meta.url).resolve("next/dist/bin/next"), "build"];
