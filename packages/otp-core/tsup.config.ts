@@ -11,6 +11,7 @@ const entry = {
   protocol: "src/protocol.ts",
   store: "src/store.ts",
   node: "src/http.node.ts",
+  "testing-node": "src/testing.node.ts",
 };
 
 /**

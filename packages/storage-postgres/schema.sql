@@ -10,7 +10,7 @@ CREATE TABLE IF NOT EXISTS "otpkit_codes" (
   expires_at   bigint  NOT NULL,  -- epoch ms: the code is accepted strictly before this
   attempts     integer NOT NULL,  -- wrong guesses so far
   max_attempts integer NOT NULL,
-  data         text    NOT NULL,  -- opaque JSON the core reads back on success
+  data         text    NOT NULL,  -- the number, its mask and metadata, sealed with AES-256-GCM by the core
   retain_until bigint  NOT NULL   -- epoch ms: the row counts as gone from here; deleteExpired() sweeps it
 ) WITH (fillfactor = 80);
 
@@ -20,4 +20,13 @@ CREATE TABLE IF NOT EXISTS "otpkit_codes_windows" (
   key        text     PRIMARY KEY,
   times      bigint[] NOT NULL,  -- epoch ms, oldest first
   expires_at bigint   NOT NULL   -- epoch ms when the newest event leaves the window; deleteExpired() sweeps
+) WITH (fillfactor = 80);
+
+-- One row per consecutive-failure counter ("<tenant>:rl:failures:0:<digest>[:<requester digest>]"):
+-- wrong codes in a row, and the refusal they earned. A right code deletes the row.
+CREATE TABLE IF NOT EXISTS "otpkit_codes_failures" (
+  key          text    PRIMARY KEY,
+  count        integer NOT NULL,  -- consecutive wrong codes
+  locked_until bigint  NOT NULL,  -- epoch ms: checks are refused before this (0: not refusing)
+  expires_at   bigint  NOT NULL   -- epoch ms: the counter is forgotten from here; deleteExpired() sweeps
 ) WITH (fillfactor = 80);

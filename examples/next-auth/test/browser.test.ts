@@ -44,11 +44,13 @@ describe.skipIf(!hasChromium)("phone sign-in in Chromium", () => {
     return page;
   }
 
-  /** Enters the number and waits for the code step. */
-  async function requestCode(page: Page, phone: string) {
+  /** Enters the number, waits for the code step, and returns the verification id the page holds. */
+  async function requestCode(page: Page, phone: string): Promise<string> {
     await page.getByLabel("Phone number").fill(phone);
+    const sent = page.waitForResponse((response) => response.url().endsWith("/api/otp/send"));
     await page.getByRole("button", { name: "Send code" }).click();
     await page.getByRole("group", { name: "Enter the 6-digit code" }).waitFor();
+    return ((await (await sent).json()) as { id: string }).id;
   }
 
   /** The code the sandbox received for `e164`, read through its test endpoint. */
@@ -114,7 +116,7 @@ describe.skipIf(!hasChromium)("phone sign-in in Chromium", () => {
 
   it("locks the code after three wrong ones and signs nobody in", async () => {
     const page = await open();
-    await requestCode(page, "+14155550103");
+    const id = await requestCode(page, "+14155550103");
     const code = await codeFor("+14155550103");
     const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, "0");
     const alert = page.locator(".otpkit-code-input [role=alert]");
@@ -137,7 +139,7 @@ describe.skipIf(!hasChromium)("phone sign-in in Chromium", () => {
       csrfToken: string;
     };
     const attempt = await page.context().request.post(`${app.url}/api/auth/callback/sms-otp`, {
-      form: { phone: "+14155550103", code, csrfToken: csrf.csrfToken, json: "true" },
+      form: { phone: "+14155550103", code, id, csrfToken: csrf.csrfToken, json: "true" },
     });
     expect(((await attempt.json()) as { url: string }).url).toContain("error=too_many_attempts");
     await expect(session(page)).resolves.toEqual({});

@@ -19,13 +19,14 @@ export const notificationOutcome: Record<OtpErrorCode, NotificationOutcome> = {
   quota_exceeded: "drop", // the provider's quota will not refill within Auth0's retry minutes
   blocked: "drop", // country policy: fraud guard
   not_found: "drop",
+  user_not_found: "drop",
   method_not_allowed: "drop",
   phone_in_use: "drop",
   expired: "drop",
   payload_too_large: "drop",
   unsupported_media_type: "drop",
   invalid_code: "drop",
-  rate_limited: "drop", // otpkit's budgets (per phone, cooldown, per IP, per range): fraud guard
+  rate_limited: "drop", // otpkit's budgets (per phone, cooldown, per IP, per range): fraud guard (a provider's own 429 is a retry, below)
   too_many_attempts: "drop",
   invalid_config: "drop", // a missing secret stays missing until someone deploys again
   internal_error: "retry", // unknown: a retry cannot double-send (the idempotency key holds)
@@ -48,10 +49,8 @@ export interface DeliveryFailure {
 export function deliveryFailure(error: unknown): DeliveryFailure {
   const otpError = publicError(error);
   let outcome = notificationOutcome[otpError.code];
-  // CORE-SEAM: core should tell a provider's own rate limit (HTTP 429: transient, worth a retry)
-  // from otpkit's budgets (a refusal). Today both are `rate_limited`; only the provider's carries
-  // `notDelivered` (it answered, so the message certainly did not go), which is what is read here.
-  if (otpError.code === "rate_limited" && otpError.notDelivered === true) outcome = "retry";
+  // The provider throttling (its HTTP 429) passes in minutes; otpkit's own budgets are the guard.
+  if (otpError.code === "rate_limited" && otpError.source === "provider") outcome = "retry";
   const wait = otpError.retryAfter !== undefined ? ` (retry after ${otpError.retryAfter} s)` : "";
   const reason = `otpkit ${otpError.code}: ${otpError.message}${wait}`.slice(0, maxReasonLength);
   return { outcome, reason, error: otpError };

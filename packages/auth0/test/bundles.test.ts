@@ -240,6 +240,18 @@ describe("custom-phone-provider bundle", () => {
     expect(primary.messages).toHaveLength(0);
   });
 
+  it("asks for a retry when the provider itself throttles (HTTP 429), unlike otpkit's own budgets", async () => {
+    const action = loadAction<PhoneProviderAction>("custom-phone-provider");
+    primary.setFaults({ status: 429, count: 1, retryAfter: 2 });
+    const run = await runCustomPhoneProvider(
+      action,
+      phoneEvent({ secrets: secrets(), notification: { recipient: freshPhone(), code: "429429" } }),
+    );
+    expect(run.executions.map((execution) => execution.outcome)).toEqual(["retry", "success"]);
+    expect(run.executions[0]!.reason).toMatch(/^otpkit rate_limited: /);
+    expect(primary.messages.map((message) => message.code)).toEqual(["429429"]);
+  });
+
   it("is re-invoked at most 5 more times by Auth0 while the provider stays down, sending nothing", async () => {
     const action = loadAction<PhoneProviderAction>("custom-phone-provider");
     primary.setFaults({ status: 500 });

@@ -19,6 +19,8 @@ Commands:
 Options (both):
   --port <n>        Port to listen on (sandbox 4025, serve 4000; 0 = any free port)
   --host <addr>     Address to bind (default 127.0.0.1)
+  --allowed-host <name>  sandbox: another Host name to answer (repeatable; e.g. a Docker service
+                    name). Loopback names, *.localhost and the bound address always are.
   -h, --help        Show this help
 
 Sandbox options:
@@ -46,6 +48,7 @@ async function main(argv: string[]): Promise<void> {
     options: {
       port: { type: "string" },
       host: { type: "string" },
+      "allowed-host": { type: "string", multiple: true },
       "api-key": { type: "string" },
       fail: { type: "string" },
       latency: { type: "string" },
@@ -80,6 +83,7 @@ async function main(argv: string[]): Promise<void> {
       host,
       faults: checkFaults(faults),
       ...(values["api-key"] !== undefined ? { apiKey: values["api-key"] } : {}),
+      ...(values["allowed-host"] ? { allowedHosts: values["allowed-host"] } : {}),
     });
     log("info", `otpkit sandbox listening on ${sandbox.url}`);
     warnIfExposed();
@@ -91,8 +95,10 @@ async function main(argv: string[]): Promise<void> {
     return onShutdown(() => sandbox.close());
   }
   if (command === "serve") {
-    if (values.fail || values.latency || values.timeout || values["api-key"])
-      throw new CliError("--fail, --latency, --timeout and --api-key belong to `otpkit sandbox`.");
+    if (values.fail || values.latency || values.timeout || values["api-key"] || values["allowed-host"])
+      throw new CliError(
+        "--fail, --latency, --timeout, --api-key and --allowed-host belong to `otpkit sandbox`.",
+      );
     const server = await startServer({ ...(port !== undefined ? { port } : {}), host, log });
     warnIfExposed();
     return onShutdown(() => server.close());

@@ -34,6 +34,13 @@ export interface SandboxOptions {
   apiKey?: string;
   /** Oldest messages are dropped beyond this many. Default: 1000. */
   maxMessages?: number;
+  /**
+   * Host names (the `Host` header, port ignored) the sandbox answers besides loopback names,
+   * `*.localhost` and the literal bound address — e.g. a Docker service name. Every other name is
+   * refused with 403, whatever the bind address: a DNS-rebinding page would otherwise read every
+   * code through the JSON API. Default: none.
+   */
+  allowedHosts?: readonly string[];
 }
 
 export interface SandboxMessage {
@@ -70,6 +77,7 @@ const loopbackHosts = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const host = options.host ?? "127.0.0.1";
+  const allowedHosts = new Set((options.allowedHosts ?? []).map((name) => name.toLowerCase()));
   const maxMessages = options.maxMessages ?? 1000;
   let faults = checkFaults(options.faults);
   /** Oldest first; reversed when read. */
@@ -190,7 +198,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   }
 
   const listener = (req: IncomingMessage, res: ServerResponse) => {
-    if (!hostAllowed(req.headers.host, host)) {
+    if (!hostAllowed(req.headers.host, host, allowedHosts)) {
       reply(res, 403, error("forbidden_host", "The sandbox only answers requests addressed to localhost."));
       return;
     }
@@ -327,12 +335,23 @@ function normalizeTo(to: string | null): string | undefined {
   return /^\d/.test(trimmed) ? `+${trimmed}` : trimmed;
 }
 
-function hostAllowed(hostHeader: string | undefined, boundHost: string): boolean {
-  // Bound to a public interface on purpose: the operator chose that, host names are theirs.
-  if (!loopbackHosts.has(boundHost)) return true;
+/** Whether the sandbox answers a request with this `Host` header (exported for tests). */
+export function hostAllowed(
+  hostHeader: string | undefined,
+  boundHost: string,
+  allowed: ReadonlySet<string>,
+): boolean {
+  // Always checked, also when bound to 0.0.0.0 (which Docker needs): a Host allow-list is what
+  // stops DNS rebinding, and the bind address says nothing about which names are legitimate.
   if (!hostHeader) return false;
   const name = hostHeader.replace(/:\d+$/, "").toLowerCase();
-  return loopbackHosts.has(name) || name.endsWith(".localhost");
+  const bound = boundHost.toLowerCase();
+  return (
+    loopbackHosts.has(name) ||
+    name.endsWith(".localhost") ||
+    allowed.has(name) ||
+    (bound !== "0.0.0.0" && bound !== "::" && bound !== "[::]" && (name === bound || name === `[${bound}]`))
+  );
 }
 
 const error = (code: string, message: string) => ({ error: { code, message }, message });

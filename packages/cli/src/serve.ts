@@ -44,6 +44,26 @@ export interface OtpServer {
   close(graceMs?: number): Promise<void>;
 }
 
+/** How long `/readyz` waits for the store before answering 503. */
+const readinessTimeoutMs = 2000;
+
+/** One store round trip (a lookup of a key that never exists), bounded in time. */
+async function storeReady(otp: Otp, timeoutMs: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      otp.store.check(":readyz", { hashes: [], now: Date.now() }).then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs);
+      }),
+    ]);
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Where the embedded default sends: the sandbox's port, like `otpkit sandbox` uses. */
 const defaultSandboxPort = 4025;
 
@@ -93,14 +113,24 @@ export async function startServer(options: ServerOptions = {}): Promise<OtpServe
       ...handlerOptions,
       onError: (error) => log("error", `otpkit serve: ${describeFailure(error)}`),
     });
+    const probe = (res: ServerResponse, req: IncomingMessage, status: number, body: unknown) => {
+      res.writeHead(status, {
+        "content-type": "application/json; charset=utf-8",
+        "cache-control": "no-store",
+      });
+      res.end(req.method === "HEAD" ? undefined : JSON.stringify(body));
+    };
     const listener = (req: IncomingMessage, res: ServerResponse) => {
-      if (req.url === "/healthz" && (req.method === "GET" || req.method === "HEAD")) {
-        res.writeHead(200, {
-          "content-type": "application/json; charset=utf-8",
-          "cache-control": "no-store",
-        });
-        return res.end(req.method === "HEAD" ? undefined : JSON.stringify({ status: "ok" }));
-      }
+      const probing = req.method === "GET" || req.method === "HEAD";
+      // Liveness: the process answers. Never touches the store, so a store outage does not get a
+      // healthy instance restarted.
+      if (req.url === "/healthz" && probing) return probe(res, req, 200, { status: "ok" });
+      // Readiness: one bounded store round trip, so a load balancer stops routing to an instance
+      // that would answer 503 to everything.
+      if (req.url === "/readyz" && probing)
+        return void storeReady(otp, readinessTimeoutMs).then((ready) =>
+          probe(res, req, ready ? 200 : 503, { status: ready ? "ready" : "store_unavailable" }),
+        );
       return api(req, res);
     };
     const server = await listen(listener, { port: options.port ?? 4000, host, what: "serve" });
@@ -109,7 +139,8 @@ export async function startServer(options: ServerOptions = {}): Promise<OtpServe
     log("info", `otpkit serve listening on ${server.url}`);
     log("info", `  POST ${base}/send`);
     log("info", `  POST ${base}/check`);
-    log("info", `  GET  ${server.url}/healthz`);
+    log("info", `  GET  ${server.url}/healthz   (liveness)`);
+    log("info", `  GET  ${server.url}/readyz    (readiness: reaches the store)`);
     log("info", `  store:  ${storeHandle.description}`);
     log("info", `  sender: ${senderLine}`);
     if (handlerOptions.apiKeys)

@@ -71,7 +71,11 @@ describe("storeFromEnv", () => {
       "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1",
       [schema],
     );
-    expect(rows.map((row) => row.table_name)).toEqual(["otpkit_codes", "otpkit_codes_windows"]);
+    expect(rows.map((row) => row.table_name)).toEqual([
+      "otpkit_codes",
+      "otpkit_codes_failures",
+      "otpkit_codes_windows",
+    ]);
   });
 
   it("close() closes the clients it opened", async () => {

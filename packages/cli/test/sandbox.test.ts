@@ -5,7 +5,7 @@
 import { request as httpRequest } from "node:http";
 import { isOtpError, unosend } from "@otpkit/otp-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type Sandbox, startSandbox } from "../src/sandbox.js";
+import { hostAllowed, type Sandbox, startSandbox } from "../src/sandbox.js";
 import { request } from "./helpers.js";
 
 const to = "+14155551234";
@@ -172,6 +172,44 @@ describe("otpkit sandbox", () => {
         req.end();
       });
       expect(status).toBe(403);
+    });
+  });
+
+  describe("the Host allow-list holds on every bind address", () => {
+    it("bound to an address that is not exactly 127.0.0.1: a rebinding name is refused, loopback, the address and --allowed-host names answer", async () => {
+      // 127.0.0.2 is loopback (tests stay on loopback) but not one of the names the old check knew.
+      const other = await startSandbox({ port: 0, host: "127.0.0.2", allowedHosts: ["sandbox"] });
+      const statusAt = (host: string) =>
+        new Promise<number>((resolve, reject) => {
+          const req = httpRequest(
+            { host: "127.0.0.2", port: other.port, path: "/api/sandbox/messages", headers: { host } },
+            (res) => {
+              res.resume();
+              resolve(res.statusCode!);
+            },
+          );
+          req.on("error", reject);
+          req.end();
+        });
+      try {
+        expect(await statusAt("evil.example")).toBe(403);
+        expect(await statusAt(`127.0.0.2:${other.port}`)).toBe(200);
+        expect(await statusAt(`localhost:${other.port}`)).toBe(200);
+        expect(await statusAt("app.localhost")).toBe(200);
+        expect(await statusAt(`sandbox:${other.port}`)).toBe(200);
+        expect(await statusAt("SANDBOX")).toBe(200);
+      } finally {
+        await other.close();
+      }
+    });
+
+    it("bound to 0.0.0.0 (as Docker needs), the wildcard itself is no allowed name", () => {
+      const allowed = new Set(["sandbox"]);
+      expect(hostAllowed("evil.example", "0.0.0.0", allowed)).toBe(false);
+      expect(hostAllowed("0.0.0.0:4025", "0.0.0.0", allowed)).toBe(false);
+      expect(hostAllowed(undefined, "0.0.0.0", allowed)).toBe(false);
+      expect(hostAllowed("localhost:4025", "0.0.0.0", allowed)).toBe(true);
+      expect(hostAllowed("sandbox", "0.0.0.0", allowed)).toBe(true);
     });
   });
 

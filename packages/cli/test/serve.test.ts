@@ -2,6 +2,8 @@
  * End to end, as a user runs it: `otpkit serve` (startServer, configured only through env) →
  * the sandbox as its SMS provider → the code read back from the sandbox → check approved.
  */
+
+import { tcpProxy } from "@otpkit/otp-core/testing/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CliError } from "../src/node-http.js";
 import { type Sandbox, startSandbox } from "../src/sandbox.js";
@@ -34,6 +36,7 @@ describe("otpkit serve → sandbox, end to end", () => {
         SMS_RATE_LIMIT_HOUR: "3",
         // Every request comes from 127.0.0.1: lift the per-IP limit so it does not mask the others.
         SMS_RATE_LIMIT_IP: "1000",
+        SMS_RATE_LIMIT_VERIFY_IP: "1000",
       },
     });
   });
@@ -42,10 +45,13 @@ describe("otpkit serve → sandbox, end to end", () => {
     await sandbox.close();
   });
 
-  it("serves /healthz", async () => {
+  it("serves /healthz (liveness) and /readyz (readiness: the store answers)", async () => {
     const health = await request(`${server.url}/healthz`);
     expect(health.status).toBe(200);
     expect(health.json).toEqual({ status: "ok" });
+    const ready = await request(`${server.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(ready.json).toEqual({ status: "ready" });
   });
 
   it("seed 001, basic OTP: send, read the SMS from the sandbox, check → approved", async () => {
@@ -294,5 +300,34 @@ describe("otpkit serve configuration", () => {
       "key-aaaaaaaaaaaaaaaa": "acme",
       "key-bbbbbbbbbbbbbbbb": "",
     });
+  });
+});
+
+describe("readiness follows the store", () => {
+  it("/readyz answers 503 within its bound while Redis stalls, and /healthz stays 200", async () => {
+    const proxy = await tcpProxy(
+      Number(new URL(process.env.REDIS_URL ?? "redis://127.0.0.1:6379").port || 6379),
+    );
+    const server = await startServer({
+      port: 0,
+      env: {
+        OTP_SECRET: secret,
+        UNOSEND_API_URL: "http://127.0.0.1:9/api/v1",
+        REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
+      },
+    });
+    try {
+      expect((await request(`${server.url}/readyz`)).status).toBe(200);
+      proxy.refuse();
+      const started = performance.now();
+      const stalled = await request(`${server.url}/readyz`);
+      expect(stalled.status).toBe(503);
+      expect(stalled.json).toEqual({ status: "store_unavailable" });
+      expect(performance.now() - started).toBeLessThan(5000);
+      expect((await request(`${server.url}/healthz`)).status).toBe(200);
+    } finally {
+      await server.close(100);
+      await proxy.close();
+    }
   });
 });

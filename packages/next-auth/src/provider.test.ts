@@ -15,23 +15,32 @@ function setup(overrides: Partial<SmsOtpProviderOptions> = {}) {
   const { authorize } = provider.options as unknown as {
     authorize: (credentials: Record<string, string> | undefined, req: unknown) => Promise<User | null>;
   };
-  const signIn = (credentials: Record<string, string> | undefined) => authorize(credentials, {});
+  /** The id of the last send per number: what the sign-in page holds and passes back. */
+  const ids = new Map<string, string>();
+  const idFor = (credentials: Record<string, string>) => {
+    for (const [to, id] of ids) if (to === credentials.phone?.replace(/[^\d+]/g, "")) return id;
+    return undefined;
+  };
+  const signIn = (credentials: Record<string, string> | undefined) => {
+    const id = credentials && !("id" in credentials) ? idFor(credentials) : undefined;
+    return authorize(credentials && id ? { ...credentials, id } : credentials, {});
+  };
   const send = async (to = phone, purpose: "login" | "signup" = "login") => {
-    await otp.send({ phone: to, purpose });
+    ids.set(to, (await otp.send({ phone: to, purpose })).id);
     return sms.lastCode(to)!;
   };
   const wrong = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, "0");
-  return { otp, sms, provider, signIn, send, wrong, advance: (ms: number) => (now += ms) };
+  return { otp, sms, provider, signIn, send, wrong, ids, advance: (ms: number) => (now += ms) };
 }
 
 describe("SmsOtpProvider", () => {
-  it("is a real NextAuth credentials provider: id sms-otp, credentials phone + code", () => {
+  it("is a real NextAuth credentials provider: id sms-otp, credentials phone + code + id", () => {
     const { provider } = setup();
     expect(provider.type).toBe("credentials");
     expect(provider.options).toMatchObject({
       id: "sms-otp",
       name: "SMS",
-      credentials: { phone: { label: "Phone" }, code: { label: "Code" } },
+      credentials: { phone: { label: "Phone" }, code: { label: "Code" }, id: { type: "hidden" } },
     });
     expect(setup({ id: "phone" }).provider.options).toMatchObject({ id: "phone" });
   });
@@ -45,8 +54,29 @@ describe("SmsOtpProvider", () => {
   it("never takes a user id from the request body", async () => {
     const { signIn, send } = setup();
     const code = await send();
-    const user = await signIn({ phone, code, id: "admin", userId: "admin" });
+    const user = await signIn({ phone, code, userId: "admin", user: "admin" });
     expect(user).toEqual({ id: phone, phone });
+  });
+
+  it("needs the verification id: someone with only the phone number can neither check nor spend the code", async () => {
+    const { signIn, send, wrong } = setup();
+    const code = await send();
+    for (let i = 0; i < 5; i++)
+      await expect(signIn({ phone, code: wrong(code), id: "" })).rejects.toThrow(/^invalid_request$/);
+    await expect(signIn({ phone, code, id: "ver_l6AAAAAAAAAAAAAAAABBBBBBBBBBBBBBBB" })).rejects.toThrow(
+      "not_found",
+    );
+    // The owner's code still has all its attempts.
+    await expect(signIn({ phone, code: wrong(code) })).rejects.toThrow("invalid_code");
+    await expect(signIn({ phone, code })).resolves.toMatchObject({ phone });
+  });
+
+  it("refuses an id that names another number than the phone shown", async () => {
+    const { signIn, send, ids } = setup();
+    const code = await send();
+    await send("+14155550199");
+    await expect(signIn({ phone: "+14155550199", code, id: ids.get(phone)! })).rejects.toThrow(/^not_found$/);
+    await expect(signIn({ phone, code, id: ids.get(phone)! })).resolves.toMatchObject({ phone });
   });
 
   it("refuses a wrong code with invalid_code and signs nobody in", async () => {
@@ -73,11 +103,14 @@ describe("SmsOtpProvider", () => {
 
   it("refuses with not_found when no code is pending, when it was used, or for another purpose", async () => {
     const { signIn, send } = setup();
-    await expect(signIn({ phone, code: "123456" })).rejects.toThrow(/^not_found$/);
+    await expect(
+      signIn({ phone, code: "123456", id: "ver_l6AAAAAAAAAAAAAAAABBBBBBBBBBBBBBBB" }),
+    ).rejects.toThrow(/^not_found$/);
     const code = await send();
     await signIn({ phone, code });
     await expect(signIn({ phone, code })).rejects.toThrow("not_found");
     const signupCode = await send("+14155550124", "signup");
+    // A signup code's id names the signup purpose: the login provider finds nothing.
     await expect(signIn({ phone: "+14155550124", code: signupCode })).rejects.toThrow("not_found");
   });
 
@@ -92,8 +125,9 @@ describe("SmsOtpProvider", () => {
     await expect(signIn(undefined)).rejects.toThrow(/^invalid_request$/);
     await expect(signIn({ phone })).rejects.toThrow("invalid_request");
     await expect(signIn({ phone, code: "12ab56" })).rejects.toThrow("invalid_request");
-    await expect(signIn({ phone: "not a phone", code: "123456" })).rejects.toThrow("invalid_phone");
-    await expect(signIn({ code: "123456" })).rejects.toThrow("invalid_phone");
+    const id = "ver_l6AAAAAAAAAAAAAAAABBBBBBBBBBBBBBBB";
+    await expect(signIn({ phone: "not a phone", code: "123456", id })).rejects.toThrow("invalid_phone");
+    await expect(signIn({ code: "123456" })).rejects.toThrow(/^invalid_request$/);
   });
 
   it("returns the app's user from findUser, looked up by the verified number", async () => {
@@ -152,7 +186,9 @@ describe("SmsOtpProvider", () => {
       const { authorize } = SmsOtpProvider({ otp }).options as unknown as {
         authorize: (c: Record<string, string>, r: unknown) => Promise<User>;
       };
-      await expect(authorize({ phone, code: "123456" }, {})).rejects.toThrow(/^store_unavailable$/);
+      await expect(
+        authorize({ code: "123456", id: "ver_l6AAAAAAAAAAAAAAAABBBBBBBBBBBBBBBB" }, {}),
+      ).rejects.toThrow(/^store_unavailable$/);
     } finally {
       log.mockRestore();
     }
@@ -170,11 +206,13 @@ describe("SmsOtpProvider", () => {
     const { authorize } = SmsOtpProvider({ otp: factory }).options as unknown as {
       authorize: (c: Record<string, string>, r: unknown) => Promise<User>;
     };
-    await expect(authorize({ phone, code: "123456" }, {})).rejects.toThrow("invalid_config");
-    await otp.send({ phone });
-    await expect(authorize({ phone, code: sms.lastCode(phone)! }, {})).resolves.toMatchObject({ phone });
-    await otp.send({ phone: "+14155550199" });
-    await authorize({ phone: "+14155550199", code: sms.lastCode("+14155550199")! }, {});
+    await expect(authorize({ phone, code: "123456", id: "x" }, {})).rejects.toThrow("invalid_config");
+    const first = await otp.send({ phone });
+    await expect(authorize({ phone, code: sms.lastCode(phone)!, id: first.id }, {})).resolves.toMatchObject({
+      phone,
+    });
+    const second = await otp.send({ phone: "+14155550199" });
+    await authorize({ phone: "+14155550199", code: sms.lastCode("+14155550199")!, id: second.id }, {});
     expect(factory).toHaveBeenCalledTimes(2);
     log.mockRestore();
   });

@@ -1,4 +1,11 @@
-import { type OtpSource, type Purpose, publicError, resolveOtp, type VerifyResult } from "@otpkit/otp-core";
+import {
+  OtpError,
+  type OtpSource,
+  type Purpose,
+  publicError,
+  resolveOtp,
+  type VerifyResult,
+} from "@otpkit/otp-core";
 import type { Awaitable, User } from "next-auth";
 import CredentialsImport, { type CredentialsConfig } from "next-auth/providers/credentials";
 
@@ -31,6 +38,13 @@ export interface SmsOtpProviderOptions<U extends User = User> {
   purpose?: Purpose;
   /** The provider id for `signIn(id, …)`. Default: `"sms-otp"`. */
   id?: string;
+  /**
+   * Reads the client IP from NextAuth's request (its `headers`), e.g. a header your host
+   * guarantees (`x-real-ip` on Vercel). Consecutive wrong codes are counted per phone and
+   * requester, so this keeps one client's failures from slowing others. Default: none (every
+   * sign-in without an IP is one requester).
+   */
+  getClientIp?: (request: { headers?: Record<string, unknown> }) => string | undefined;
   /** The name on NextAuth's built-in sign-in page. Default: `"SMS"`. */
   name?: string;
 }
@@ -39,14 +53,20 @@ export interface SmsOtpProviderOptions<U extends User = User> {
 export const userNotFound = "user_not_found";
 
 /**
- * A NextAuth v4 `CredentialsProvider` (credentials `phone` + `code`) whose `authorize` checks the
- * code through otp-core. Every refusal throws an `Error` whose message is a stable code
+ * A NextAuth v4 `CredentialsProvider` (credentials `phone`, `code` and `id` — the verification id
+ * the send route answered) whose `authorize` checks the code through otp-core. The id is required:
+ * it is a 96-bit secret only the page that asked for the code holds, so someone who knows only a
+ * phone number can neither guess at nor use up its owner's code. Every refusal throws an `Error` whose message is a stable code
  * (`invalid_code`, `too_many_attempts`, `expired`, `not_found`, `invalid_phone`, `user_not_found`…):
  * NextAuth hands that message to the page as `signIn(…).error`.
  */
 export function SmsOtpProvider<U extends User = SmsOtpUser>(
   options: SmsOtpProviderOptions<U>,
-): CredentialsConfig<{ phone: { label: string; type: string }; code: { label: string; type: string } }> {
+): CredentialsConfig<{
+  phone: { label: string; type: string };
+  code: { label: string; type: string };
+  id: { label: string; type: string };
+}> {
   const getOtp = resolveOtp(options.otp);
   const purpose = options.purpose ?? "login";
   return Credentials({
@@ -55,13 +75,26 @@ export function SmsOtpProvider<U extends User = SmsOtpUser>(
     credentials: {
       phone: { label: "Phone", type: "tel" },
       code: { label: "Code", type: "text" },
+      id: { label: "Verification", type: "hidden" },
     },
-    // Only `phone` and `code` are read: the user comes from the verified number, never from the body.
-    async authorize(credentials) {
+    // Only `phone`, `code` and `id` are read: the user comes from the verified number, never from the body.
+    async authorize(credentials, request) {
       let verification: VerifyResult;
       try {
         const otp = await getOtp();
-        verification = await otp.verify({ phone: credentials?.phone, code: credentials?.code, purpose });
+        if (typeof credentials?.id !== "string" || !credentials.id)
+          throw new OtpError("invalid_request", "Give the verification id the send answered.", {
+            field: "id",
+          });
+        const ip = options.getClientIp?.(request as { headers?: Record<string, unknown> });
+        verification = await otp.verify({
+          id: credentials.id,
+          // The phone the page shows must be the one the id names (checked before the store).
+          ...(credentials.phone ? { phone: credentials.phone } : {}),
+          code: credentials.code,
+          purpose,
+          ...(ip ? { ip } : {}),
+        });
       } catch (error) {
         throw refusal(error);
       }

@@ -94,10 +94,32 @@ describe("createSendRoute (App Router)", () => {
   });
 
   it("ignores X-Forwarded-For by default: a client cannot pick its IP", async () => {
-    const { POST } = createSendRoute(setup(1).otp);
+    const { POST } = createSendRoute(setup(1).otp, { onWarning: () => {} });
     const first = await POST(post({ phone: "+14155550106" }, { "x-forwarded-for": "203.0.113.1" }));
     const second = await POST(post({ phone: "+14155550107" }, { "x-forwarded-for": "203.0.113.1" }));
     expect([first.status, second.status]).toEqual([200, 200]); // no trusted IP → the per-IP rule is skipped
+  });
+
+  it("without an IP source, sends from anywhere share a conservative budget, and it says so once at start", async () => {
+    const warnings: string[] = [];
+    const otp = createOtp({ secret, sender: outbox(), limits: { perPrefix: false } });
+    const { POST } = createSendRoute(otp, { onWarning: (message) => warnings.push(message) });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/no client IP source.*getClientIp or trustProxy/);
+    const statuses: number[] = [];
+    // 25 clients, 25 numbers: the SMS-pumping pattern that the missing per-IP limit let through.
+    for (let i = 0; i < 31; i++) {
+      const headers = { "x-forwarded-for": `203.0.113.${i}` };
+      statuses.push((await POST(post({ phone: `+1415555${String(2000 + i)}` }, headers))).status);
+    }
+    expect(statuses.filter((status) => status === 200)).toHaveLength(30);
+    expect(statuses[30]).toBe(429);
+    expect(warnings).toHaveLength(1);
+    const tighter = createSendRoute(otp, {
+      onWarning: () => {},
+      withoutIpLimit: [{ limit: 2, windowSeconds: 60 }],
+    });
+    expect((await tighter.POST(post({ phone: "+14155553001" }))).status).toBe(200);
   });
 
   it("creates the otp instance on first request and answers 500 (without details) when that fails", async () => {

@@ -3,7 +3,10 @@ import { createOtpHandler, type OtpHandlerOptions, type OtpSource, type Purpose 
 import { createNodeOtpHandler } from "@otpkit/otp-core/node";
 
 export interface SendRouteOptions<NativeRequest = Request>
-  extends Pick<OtpHandlerOptions<NativeRequest>, "cors" | "maxBodyBytes" | "onError" | "getClientIp"> {
+  extends Pick<
+    OtpHandlerOptions<NativeRequest>,
+    "cors" | "maxBodyBytes" | "onError" | "onWarning" | "getClientIp" | "withoutIpLimit"
+  > {
   /**
    * The purpose every code from this route is sent for; the body's `purpose` is ignored so the route
    * and `SmsOtpProvider` cannot disagree. Default: `"login"`.
@@ -27,6 +30,13 @@ export interface SendRouteOptions<NativeRequest = Request>
  */
 export function createSendRoute(otp: OtpSource, options: SendRouteOptions<Request> = {}) {
   const { purpose = "login", ...handlerOptions } = options;
+  if (!options.getClientIp && !options.trustProxy) {
+    // Said once, at start: App Router handlers cannot see the socket.
+    (options.onWarning ?? ((message: string) => console.warn(`otpkit: ${message}`)))(
+      'createSendRoute has no client IP source (getClientIp or trustProxy), so per-IP limits cannot apply; every send shares the no-IP budget (withoutIpLimit, default 30 per 10 minutes). Read the IP from a header your host guarantees — see the README\'s "Client IP".',
+    );
+    handlerOptions.onWarning = () => {};
+  }
   const handler = createOtpHandler(otp, { ...handlerOptions, purpose });
   // biome-ignore lint/correctness/noComponentHookFactories: Next.js names route handlers after HTTP methods.
   return { POST: (request: Request) => handler.send(request) };

@@ -19,9 +19,44 @@ import {
   type RateRule,
 } from "./validate.js";
 
+/** A consecutive-failure bound: refusals start at `threshold` wrong codes in a row and double. */
+export interface FailureBound {
+  /** Wrong codes in a row before refusals start. */
+  threshold: number;
+  /** The first refusal, in seconds; each further wrong code doubles it. */
+  backoffSeconds: number;
+  /** The longest refusal, in seconds. */
+  maxBackoffSeconds: number;
+}
+
 export interface LimitOptions {
-  /** Sends per phone number, across purposes. Default: 3 per hour and 10 per day (`SMS_RATE_LIMIT_HOUR`/`_DAY`). */
+  /**
+   * Sends per phone number **and requester** (the signed-in subject, else the client IP, else
+   * "no IP"), across purposes: one requester can never spend a phone's whole budget. Default: 3 per
+   * hour and 10 per day (`SMS_RATE_LIMIT_HOUR`/`_DAY`, the seed's numbers).
+   */
   perPhone?: readonly RateRule[];
+  /**
+   * Sends per phone number from all requesters together, per purpose group (login, two_factor
+   * and magic_link share one; every other purpose has its own, so a signup or password-reset storm
+   * never blocks login). The ceiling against SMS bombing. Default: 10 per hour and 30 per day
+   * (`SMS_RATE_LIMIT_PHONE_HOUR`/`_DAY`).
+   */
+  phoneCeiling?: readonly RateRule[];
+  /**
+   * Bounds on consecutive wrong codes, across codes and purposes, counted in the same atomic check
+   * and reset by a right code. `perRequester`: per phone (or subject) and requester — default 10,
+   * then refusals from 1 minute doubling to 1 day. `perPhone`: per phone (or subject) for everyone —
+   * default 100 (NIST SP 800-63B §5.2.2's bound, the most allowed), then refusals from 1 second
+   * doubling to 15 minutes: it only slows everyone down, it never refuses the owner's fresh code for
+   * longer. `false` turns one off.
+   */
+  failures?: { perRequester?: FailureBound | false; perPhone?: FailureBound | false };
+  /**
+   * Verifications per client IP (when `verify` is given one, as the HTTP handler does): one client
+   * cannot spray guesses across many pending codes. Default: 30 per 10 minutes.
+   */
+  verifyPerIp?: readonly RateRule[];
   /** Sends per client IP (IPv6 per /64). Default: 10 per 10 minutes (`SMS_RATE_LIMIT_IP`). */
   perIp?: readonly RateRule[];
   /**
@@ -101,6 +136,12 @@ export interface OtpConfig {
   readonly expiryMinutes: Readonly<Record<Purpose, number>>;
   readonly limits: {
     readonly perPhone: readonly RateRule[];
+    readonly phoneCeiling: readonly RateRule[];
+    readonly failures: {
+      readonly perRequester: FailureBound | false;
+      readonly perPhone: FailureBound | false;
+    };
+    readonly verifyPerIp: readonly RateRule[];
     readonly perIp: readonly RateRule[];
     readonly withoutIp: readonly RateRule[];
     readonly resendCooldownSeconds: number;
@@ -115,6 +156,49 @@ export interface OtpConfig {
 }
 
 const encoder = new TextEncoder();
+
+function checkBound(
+  value: FailureBound | false | undefined,
+  fallback: FailureBound,
+  option: string,
+  maxThreshold: number,
+): FailureBound | false {
+  if (value === false) return false;
+  const bound = value ?? fallback;
+  if (
+    !isWholeIn(bound.threshold, 1, maxThreshold) ||
+    !isWholeIn(bound.backoffSeconds, 1, 86_400) ||
+    !isWholeIn(bound.maxBackoffSeconds, bound.backoffSeconds, 30 * 86_400)
+  ) {
+    throw configError(
+      `${option}: threshold is 1–${maxThreshold} wrong codes, backoffSeconds 1–86400, maxBackoffSeconds at least backoffSeconds.`,
+    );
+  }
+  return bound;
+}
+
+/**
+ * Obviously weak secrets (`"a".repeat(32)`, few distinct characters): refused in production.
+ * Shannon entropy of the characters times the length, a generous lower bound for random secrets
+ * (`openssl rand -base64 32` gives ~230 bits by this measure, 64 hex digits 256).
+ */
+function estimatedBits(secret: string): number {
+  const counts = new Map<string, number>();
+  for (const character of secret) counts.set(character, (counts.get(character) ?? 0) + 1);
+  const length = [...secret].length;
+  let perCharacter = 0;
+  for (const count of counts.values()) perCharacter -= (count / length) * Math.log2(count / length);
+  return perCharacter * length;
+}
+
+/** Whether `secret` is a shorter text repeated (`"0123456789".repeat(4)`). */
+function isRepetition(secret: string): boolean {
+  for (let period = 1; period <= secret.length / 2; period++) {
+    if (secret.length % period === 0 && secret.slice(0, period).repeat(secret.length / period) === secret)
+      return true;
+  }
+  return false;
+}
 
 /** What the stages need besides the public config: never exposed on the instance. */
 export interface Resolved {
@@ -139,6 +223,11 @@ export function resolveOptions(options: OtpOptions): Resolved {
   const production =
     options.production ??
     (globalThis as { process?: { env?: Record<string, string> } }).process?.env?.NODE_ENV === "production";
+  if (production && secrets.some((secret) => estimatedBits(secret) < 128 || isRepetition(secret))) {
+    throw configError(
+      "OTP_SECRET looks guessable (too few distinct characters for its length): use a random one, e.g. `openssl rand -base64 32`.",
+    );
+  }
   const codeLength = configured("codeLength", () => checkCodeLength(options.codeLength ?? 6, "codeLength"));
   const maxAttempts = options.maxAttempts ?? 3;
   if (!isWholeIn(maxAttempts, 1, 10)) throw configError("maxAttempts must be a whole number from 1 to 10.");
@@ -191,6 +280,31 @@ export function resolveOptions(options: OtpOptions): Resolved {
           { limit: 10, windowSeconds: 86_400 },
         ],
         "limits.perPhone",
+      ),
+      phoneCeiling: checkRules(
+        limits.phoneCeiling ?? [
+          { limit: 10, windowSeconds: 3600 },
+          { limit: 30, windowSeconds: 86_400 },
+        ],
+        "limits.phoneCeiling",
+      ),
+      failures: {
+        perRequester: checkBound(
+          limits.failures?.perRequester,
+          { threshold: 10, backoffSeconds: 60, maxBackoffSeconds: 86_400 },
+          "limits.failures.perRequester",
+          1000,
+        ),
+        perPhone: checkBound(
+          limits.failures?.perPhone,
+          { threshold: 100, backoffSeconds: 1, maxBackoffSeconds: 900 },
+          "limits.failures.perPhone",
+          100,
+        ),
+      },
+      verifyPerIp: checkRules(
+        limits.verifyPerIp ?? [{ limit: 30, windowSeconds: 600 }],
+        "limits.verifyPerIp",
       ),
       perIp: checkRules(limits.perIp ?? [{ limit: 10, windowSeconds: 600 }], "limits.perIp"),
       withoutIp: checkRules(limits.withoutIp ?? [], "limits.withoutIp"),

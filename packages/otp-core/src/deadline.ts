@@ -24,7 +24,14 @@ export type Bounded = <T, R = T>(
  * operation is rejected between `timeoutMs` and `timeoutMs + tick` after it started. The timer is
  * `unref`'d and stops when nothing is in flight. `timeoutMs` 0 turns the bound off.
  */
-export function deadline(timeoutMs: number, what: string): Bounded {
+export interface DeadlineWatch {
+  /** An operation ran out of time (the server may be gone without a reset). */
+  expired(): void;
+  /** An operation was answered (value or error): the connection is alive. */
+  answered(): void;
+}
+
+export function deadline(timeoutMs: number, what: string, watch?: DeadlineWatch): Bounded {
   if (!timeoutMs) {
     return <T, R = T>(
       promise: Promise<T>,
@@ -64,6 +71,7 @@ export function deadline(timeoutMs: number, what: string): Bounded {
       if (!reject) continue;
       expired[slot] = undefined;
       inFlight--;
+      watch?.expired();
       reject(new Error(`${what} did not answer within ${timeoutMs} ms.`));
     }
   };
@@ -86,6 +94,7 @@ export function deadline(timeoutMs: number, what: string): Bounded {
         if (!bucket[slot]) return;
         bucket[slot] = undefined;
         inFlight--;
+        watch?.answered();
         if (!map) return resolve(value as unknown as R);
         try {
           resolve(map(value));
@@ -109,6 +118,7 @@ export function deadline(timeoutMs: number, what: string): Bounded {
         if (!bucket[slot]) return;
         bucket[slot] = undefined;
         inFlight--;
+        watch?.answered();
         reject(error);
       };
       promise.then(onValue, onError);

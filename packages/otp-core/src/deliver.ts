@@ -9,8 +9,8 @@ import { dispatch } from "./dispatch.js";
 import { type Engine, guard } from "./engine.js";
 import { configError, invalid } from "./errors.js";
 import { normalizeIp } from "./ip.js";
-import { purposeLetter, ruleKey, ruleOf } from "./keys.js";
-import { retrySeconds, sendBudget, tooManySends } from "./limits.js";
+import { ruleKey, ruleOf } from "./keys.js";
+import { requesterOf, retrySeconds, sendBudget, tooManySends } from "./limits.js";
 import { checkTemplate, composeMessage, type Purpose, withOriginLines } from "./message.js";
 import { screenPhone } from "./policy.js";
 import type { Channel } from "./senders.js";
@@ -130,7 +130,6 @@ export async function deliver(engine: Engine, input: DeliverInput): Promise<Deli
 
   const now = engine.clock();
   const id = `dlv_${randomToken(12)}`;
-  const letter = purposeLetter(purpose, false);
   const phoneDigest = await engine.digest("phone", tenant, phone);
   const result = { id, phone, maskedPhone: masked, purpose };
   const event = { purpose, phone: masked, ...(tenant ? { tenant } : {}) };
@@ -153,7 +152,15 @@ export async function deliver(engine: Engine, input: DeliverInput): Promise<Deli
     }
   }
 
-  const budget = sendBudget(config.limits, tenant, letter, phoneDigest, phone, ip);
+  const { requester, ipDigest } = await requesterOf(engine, tenant, subject, ip);
+  const budget = await sendBudget(engine, config.limits, {
+    tenant,
+    purpose,
+    phone,
+    phoneDigest,
+    requester,
+    ipDigest,
+  });
   let counted: Awaited<ReturnType<typeof store.hit>>;
   try {
     counted = budget.hits.length ? await guard(() => store.hit(budget.hits, now)) : { ok: true };
@@ -181,6 +188,7 @@ export async function deliver(engine: Engine, input: DeliverInput): Promise<Deli
     {
       budget,
       now,
+      secrets: [code],
       alsoRelease: claim,
       event: { purpose, phone: masked, id, tenant },
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),

@@ -10,6 +10,7 @@ import { guard } from "./engine.js";
 import { isOtpError, OtpError } from "./errors.js";
 import type { SendBudget } from "./limits.js";
 import type { Purpose } from "./message.js";
+import { redact } from "./redact.js";
 import { bounded, type SmsMessage } from "./senders.js";
 import type { RateHit } from "./store.js";
 
@@ -17,6 +18,8 @@ export interface DispatchOptions {
   budget: SendBudget;
   /** The `now` the budget was counted at (what `release` removes). */
   now: number;
+  /** What the message carries that nothing else may: the code, a magic-link token. Redacted from failures. */
+  secrets: readonly string[];
   /** Other claims to give back on failure (an idempotency key). */
   alsoRelease?: RateHit[];
   /** Undo the send's own write (restore the previous code), run alongside the release. */
@@ -44,6 +47,9 @@ export async function dispatch(
     );
     return id;
   } catch (error) {
+    // Many gateways and SDKs quote the request in their errors — the SMS text, so the code. Scrub
+    // the whole chain before anything (an onError logger, a platform's log) can print it.
+    redact(error, options.secrets);
     const failure = isOtpError(error)
       ? error
       : new OtpError("send_failed", "The SMS could not be sent.", { cause: error });

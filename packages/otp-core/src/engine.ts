@@ -4,7 +4,7 @@
  * `createOtp`; never exposed (it holds the signing functions).
  */
 import { type OtpOptions, type Resolved, resolveOptions } from "./config.js";
-import { createHmac, type Hmac } from "./crypto.js";
+import { createHmac, createSealer, type Hmac, type Sealer } from "./crypto.js";
 import { OtpError } from "./errors.js";
 import { eventEmitter, type OtpEvent } from "./events.js";
 import { memoryStore } from "./memory-store.js";
@@ -23,7 +23,15 @@ export interface Engine extends Resolved {
    * The 16-character keyed digest naming a phone's or a subject's records and windows, so that no
    * number or user id appears in a store key.
    */
-  digest(kind: "phone" | "subject" | "idempotency", tenant: string, value: string): Promise<string>;
+  digest(
+    kind: "phone" | "subject" | "idempotency" | "ip" | "prefix" | "custom",
+    tenant: string,
+    value: string,
+  ): Promise<string>;
+  /** Encrypts a record's data (AES-256-GCM), bound to its record key. */
+  seal: Sealer["seal"];
+  /** Decrypts it under any accepted secret. */
+  open: Sealer["open"];
   /** `undefined` when nobody listens: then no event object is built at all. */
   emit: ((event: OtpEvent) => void) | undefined;
 }
@@ -32,8 +40,10 @@ const encoder = new TextEncoder();
 
 export function createEngine(options: OtpOptions): Engine {
   const resolved = resolveOptions(options);
-  const signers: Hmac[] = resolved.secrets.map((secret) => createHmac(encoder.encode(secret)));
+  const keys = resolved.secrets.map((secret) => encoder.encode(secret));
+  const signers: Hmac[] = keys.map((key) => createHmac(key));
   const sign = signers[0]!;
+  const sealer = createSealer(keys);
   return {
     ...resolved,
     store: options.store ?? memoryStore(),
@@ -44,6 +54,8 @@ export function createEngine(options: OtpOptions): Engine {
     candidates: async (message) =>
       signers.length === 1 ? [await sign(message)] : Promise.all(signers.map((signer) => signer(message))),
     digest: async (kind, tenant, value) => (await sign(`${kind}|${tenant}|${value}`)).slice(0, 16),
+    seal: (plaintext, associated) => sealer.seal(plaintext, associated),
+    open: (sealed, associated) => sealer.open(sealed, associated),
     emit: eventEmitter(options.onEvent),
   };
 }

@@ -19,8 +19,11 @@ function integer(env: Env, name: string, min = 1): number | undefined {
  * Reads the seed's environment variables into `OtpOptions`:
  * `OTP_SECRET` (required, ≥ 32 bytes; comma-separated for rotation, newest first),
  * `UNOSEND_API_KEY` / `UNOSEND_API_URL` (the default sender),
- * `SMS_RATE_LIMIT_HOUR` / `SMS_RATE_LIMIT_DAY` (per phone; defaults 3 and 10),
+ * `SMS_RATE_LIMIT_HOUR` / `SMS_RATE_LIMIT_DAY` (per phone and requester; defaults 3 and 10),
+ * `SMS_RATE_LIMIT_PHONE_HOUR` / `SMS_RATE_LIMIT_PHONE_DAY` (per phone from everyone, per purpose
+ * group: the ceiling; defaults 10 and 30),
  * `SMS_RATE_LIMIT_IP` (sends per IP per 10 minutes; default 10),
+ * `SMS_RATE_LIMIT_VERIFY_IP` (verifications per IP per 10 minutes; default 30),
  * `SMS_RESEND_COOLDOWN_SECONDS` (default 60; 0 turns it off),
  * `OTP_EXPIRY_MINUTES` (login, signup, two_factor, transaction),
  * `MAGIC_LINK_EXPIRY_MINUTES`, `PASSWORD_RESET_EXPIRY_MINUTES`.
@@ -53,6 +56,15 @@ export function otpOptionsFromEnv(
       { limit: day, windowSeconds: 86_400 },
     ],
   };
+  const ceilingHour = integer(env, "SMS_RATE_LIMIT_PHONE_HOUR");
+  const ceilingDay = integer(env, "SMS_RATE_LIMIT_PHONE_DAY");
+  if (ceilingHour !== undefined || ceilingDay !== undefined)
+    options.limits.phoneCeiling = [
+      { limit: ceilingHour ?? 10, windowSeconds: 3600 },
+      { limit: ceilingDay ?? 30, windowSeconds: 86_400 },
+    ];
+  const verifyPerIp = integer(env, "SMS_RATE_LIMIT_VERIFY_IP");
+  if (verifyPerIp) options.limits.verifyPerIp = [{ limit: verifyPerIp, windowSeconds: 600 }];
   const perIp = integer(env, "SMS_RATE_LIMIT_IP");
   if (perIp) options.limits.perIp = [{ limit: perIp, windowSeconds: 600 }];
   const cooldown = integer(env, "SMS_RESEND_COOLDOWN_SECONDS", 0);

@@ -16,6 +16,10 @@ export interface OtpErrorOptions {
   attemptsLeft?: number;
   /** The request field that was rejected (`invalid_request`, `invalid_phone`). */
   field?: string;
+  /** Why, where one code has several causes (see `WireError.reason`). */
+  reason?: string;
+  /** `rate_limited`: `app` (an otpkit budget) or `provider` (the SMS provider throttling). */
+  source?: "app" | "provider";
   /**
    * Set by senders when the provider definitely did not take the message (it answered with a
    * refusal, or could not be connected to): the core then gives back the per-phone budget that
@@ -35,10 +39,13 @@ export class OtpError extends Error {
   override readonly name = "OtpError";
   readonly code: OtpErrorCode;
   readonly status: number;
-  readonly retryAfter?: number;
-  readonly attemptsLeft?: number;
-  readonly field?: string;
-  readonly notDelivered?: boolean;
+  // `declare`: no own property unless set (a class field would put `retryAfter: undefined` on every error).
+  declare readonly retryAfter?: number;
+  declare readonly attemptsLeft?: number;
+  declare readonly field?: string;
+  declare readonly reason?: string;
+  declare readonly source?: "app" | "provider";
+  declare readonly notDelivered?: boolean;
 
   constructor(code: OtpErrorCode, message: string, { cause, ...details }: OtpErrorOptions = {}) {
     super(message, cause === undefined ? undefined : { cause });
@@ -56,6 +63,8 @@ export class OtpError extends Error {
     if (this.retryAfter !== undefined) json.retry_after = this.retryAfter;
     if (this.attemptsLeft !== undefined) json.attempts_left = this.attemptsLeft;
     if (this.field !== undefined) json.field = this.field;
+    if (this.reason !== undefined) json.reason = this.reason;
+    if (this.source !== undefined) json.source = this.source;
     return json;
   }
 }

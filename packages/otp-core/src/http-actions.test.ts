@@ -52,7 +52,7 @@ describe("per-action handlers", () => {
   });
 
   it("pin the purpose: the body's purpose is ignored on send and on check", async () => {
-    const { post, sms, otp } = setup({ purpose: "signup" });
+    const { post, sms, otp } = setup({ purpose: "signup", verifyBy: "phone" });
     await post("send", { phone, purpose: "password_reset" });
     expect(sms.last()!.body).toMatch(/^Welcome!/);
     const code = sms.lastCode(phone)!;
@@ -60,7 +60,8 @@ describe("per-action handlers", () => {
     expect((await post("check", { phone, purpose: "login", code })).json.status).toBe("approved");
     await otp.send({ phone, purpose: "login" });
     const loginCode = sms.lastCode(phone)!;
-    expect((await post("check", { phone, code: loginCode })).json.error.code).toBe("not_found");
+    // Not this route's purpose: by phone, "nothing pending" answers like a wrong code.
+    expect((await post("check", { phone, code: loginCode })).json.error.code).toBe("invalid_code");
   });
 
   it("identify: no user → 401 and nothing sent; the body's userId is never read", async () => {

@@ -15,7 +15,7 @@ import { forwardedIp } from "./ip.js";
 import type { Purpose } from "./message.js";
 import type { Otp } from "./otp.js";
 import { type OtpSource, resolveOtp } from "./source.js";
-import { tenantPattern } from "./validate.js";
+import { type RateRule, tenantPattern } from "./validate.js";
 import type { VerifyResult } from "./verify.js";
 
 /** Looks up the tenant for an API key; `undefined` or `null` refuses the key. */
@@ -66,6 +66,33 @@ export interface OtpHandlerOptions<NativeRequest = Request> {
     identity: Identity | undefined,
     // biome-ignore lint/suspicious/noConfusingVoidType: so that a callback returning nothing (`async () => {…}`) fits.
   ) => void | Record<string, unknown> | Promise<void | Record<string, unknown>>;
+  /**
+   * How an anonymous check finds its code. `"id"`: the verification id the send answered (a 96-bit
+   * secret only the requesting page holds) — a third party who knows only the number can neither
+   * guess at nor kill the owner's code. `"phone"`: the phone number (+ purpose), for server-side
+   * callers that hold no id; such checks answer "no code pending" and "wrong code" alike, so they
+   * cannot tell whether a number is signing in. A signed-in subject (`identify`) is always found
+   * by subject. Default: `"phone"` when `apiKeys` are configured (the callers are servers: seed
+   * 001's `{phone, code}` check), else `"id"`.
+   */
+  verifyBy?: "id" | "phone";
+  /**
+   * The budget of sends that arrive without a usable client IP (App Router handlers cannot see the
+   * socket; without `getClientIp` or `trustProxy` every send is IP-less), shared per tenant: per-IP
+   * limits cannot apply to them, so they are never unlimited. A warning is logged once when the
+   * first one arrives. `false` turns it off (only when something else limits per client). Default:
+   * 30 per 10 minutes.
+   */
+  withoutIpLimit?: readonly RateRule[] | false;
+  /**
+   * Where the one-time warnings go (no client IP). Default: `console.warn`.
+   */
+  onWarning?: (message: string) => void;
+  /**
+   * The methods an action answers (a REST-style app may check with `PATCH`). `OPTIONS` answers
+   * preflights when `cors` is set. Default: `["POST"]`.
+   */
+  methods?: readonly ("POST" | "PUT" | "PATCH")[];
   /**
    * The purpose of every code this handler sends and checks; the body's `purpose` is ignored.
    * Default: none (the body picks, else `defaultPurpose`).
@@ -152,6 +179,7 @@ export interface OtpHttp<NativeRequest> {
 
 const encoder = new TextEncoder();
 const internalError = publicError(undefined).toJSON();
+const pendingOracle = new Set(["not_found", "invalid_code", "expired", "too_many_attempts"]);
 
 export function createOtpHttp<NativeRequest>(
   source: OtpSource,
@@ -176,6 +204,12 @@ export function createOtpHttp<NativeRequest>(
   };
   const origins = options.cors ? new Set(options.cors.origins) : undefined;
   const onError = options.onError ?? ((error: unknown) => console.error("otpkit:", error));
+  const onWarning = options.onWarning ?? ((message: string) => console.warn(`otpkit: ${message}`));
+  const verifyBy = options.verifyBy ?? (resolveTenant ? "phone" : "id");
+  const methods: readonly string[] = options.methods?.length ? options.methods : ["POST"];
+  const withoutIp =
+    options.withoutIpLimit === false ? [] : (options.withoutIpLimit ?? [{ limit: 30, windowSeconds: 600 }]);
+  let warnedNoIp = false;
 
   const corsHeaders = (exchange: HttpExchange<NativeRequest>): Record<string, string> => {
     const origin = exchange.header("origin");
@@ -200,7 +234,7 @@ export function createOtpHttp<NativeRequest>(
       headers["retry-after"] = String(error.retryAfter ?? fallback);
     }
     if (error.status === 401 && resolveTenant) headers["www-authenticate"] = 'Bearer realm="otpkit"';
-    if (error.status === 405) headers.allow = origins ? "POST, OPTIONS" : "POST";
+    if (error.status === 405) headers.allow = [...methods, ...(origins ? ["OPTIONS"] : [])].join(", ");
     return json(error.status, { error: error.toJSON() }, headers);
   };
 
@@ -210,9 +244,9 @@ export function createOtpHttp<NativeRequest>(
     otp: Otp,
     cors: Record<string, string>,
   ): Promise<HttpAnswer> {
-    if (exchange.method === "OPTIONS" && origins) return preflight(cors);
-    if (exchange.method !== "POST")
-      throw new OtpError("method_not_allowed", "This endpoint only accepts POST.");
+    if (exchange.method === "OPTIONS" && origins) return preflight(cors, methods);
+    if (!methods.includes(exchange.method))
+      throw new OtpError("method_not_allowed", `This endpoint only accepts ${methods.join(", ")}.`);
     const keyTenant = resolveTenant ? await authenticate(exchange, resolveTenant) : undefined;
     let identity: Identity | undefined;
     if (options.identify) {
@@ -225,12 +259,45 @@ export function createOtpHttp<NativeRequest>(
     checkDeclaredLength(exchange.header("content-length"), maxBodyBytes);
     const body = parseJsonObject(await exchange.body(maxBodyBytes));
     const scope = { ...(tenant ? { tenant } : {}), ...(subject !== undefined ? { subject } : {}) };
+    const ip = await clientIp(exchange);
     if (action === "send") {
-      const ip = await clientIp(exchange);
-      const result = await otp.send({ ...sendInput(body, policy), ...scope, ...(ip ? { ip } : {}) });
+      if (!ip && !warnedNoIp) {
+        warnedNoIp = true;
+        onWarning(
+          withoutIp.length
+            ? `a send arrived without a client IP, so per-IP limits cannot apply; IP-less sends share a budget of ${withoutIp.map((rule) => `${rule.limit} per ${rule.windowSeconds} s`).join(", ")}. Give the handler getClientIp (a header your host guarantees) or trustProxy.`
+            : "a send arrived without a client IP and withoutIpLimit is off: IP-less sends are not limited per client.",
+        );
+      }
+      const input = { ...sendInput(body, policy), ...scope, withoutIp };
+      const result = await otp.send(ip ? { ...input, ip } : input);
       return json(200, sendReply(result), cors);
     }
-    const result = await otp.verify({ ...verifyInput(body, policy, subject !== undefined), ...scope });
+    const by = subject !== undefined ? "subject" : verifyBy;
+    const input = { ...verifyInput(body, policy, by), ...scope, ...(ip ? { ip } : {}) };
+    if (by === "phone" && input.id === undefined) {
+      try {
+        const result = await otp.verify(input);
+        const extra = options.onVerified
+          ? await options.onVerified(result, exchange.request, identity)
+          : undefined;
+        return json(
+          200,
+          checkReply(result, typeof extra === "object" && extra !== null ? extra : undefined),
+          cors,
+        );
+      } catch (error) {
+        // By phone, "nothing pending", "wrong", "expired" and "dead" answer alike: a caller who
+        // knows only a number cannot learn that it is signing in.
+        if (isOtpError(error) && pendingOracle.has(error.code) && error.retryAfter === undefined)
+          throw new OtpError(
+            "invalid_code",
+            "That code is not right, or no code is pending. Request a new code.",
+          );
+        throw error;
+      }
+    }
+    const result = await otp.verify(input);
     const extra = options.onVerified
       ? await options.onVerified(result, exchange.request, identity)
       : undefined;
@@ -289,14 +356,14 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
   };
 }
 
-function preflight(cors: Record<string, string>): HttpAnswer {
+function preflight(cors: Record<string, string>, methods: readonly string[]): HttpAnswer {
   // An origin that is not allowed gets no allow-origin header, and the browser stops there.
   return {
     status: 204,
     headers: cors["access-control-allow-origin"]
       ? {
           ...cors,
-          "access-control-allow-methods": "POST",
+          "access-control-allow-methods": methods.join(", "),
           "access-control-allow-headers": "authorization, content-type",
           "access-control-max-age": "600",
         }

@@ -63,15 +63,22 @@ export function sendInput(body: Body, policy: WirePolicy): SendInput {
   return input;
 }
 
-/** `bySubject`: the server knows the user, so the body may carry just the code (and optionally the id). */
-export function verifyInput(body: Body, policy: WirePolicy, bySubject: boolean): VerifyInput {
+/**
+ * `by`: `"subject"` — the server knows the user, the body may carry just the code (and optionally
+ * the id); `"id"` — the id is required (a phone alongside must agree with it); `"phone"` — the id or
+ * the phone (and purpose).
+ */
+export function verifyInput(body: Body, policy: WirePolicy, by: "id" | "phone" | "subject"): VerifyInput {
   const id = optionalString(body, "id");
   const phone = field(body, "phone");
-  if (id === undefined && phone === undefined && !bySubject)
+  if (id === undefined && by === "id") throw invalid("id", "Give the verification id the send answered.");
+  if (id === undefined && phone === undefined && by === "phone")
     throw invalid("id", "Give the verification id, or the phone number (and purpose).");
   const input: VerifyInput = {};
   if (id !== undefined) input.id = id;
-  else if (phone !== undefined) input.phone = phone as string;
+  // With an id, a phone is only a consistency check; with a subject, the core refuses it (a
+  // user's code is found by the user).
+  if (phone !== undefined) input.phone = phone as string;
   const purpose = policy.pinnedPurpose ?? optionalString(body, "purpose");
   // By id, the purpose is inside the id; by phone or subject, it picks which pending code is meant.
   if (purpose !== undefined) input.purpose = purpose as Purpose;

@@ -70,11 +70,12 @@ describe("createOtpHandler: routes", () => {
     expect(checked.json).toEqual({ id: sent.json.id, phone, status: "approved", metadata: { user: "u1" } });
   });
 
-  it("approves by phone and purpose", async () => {
-    const { call, sms } = setup();
+  it("approves by phone and purpose where the app allows it (verifyBy: phone)", async () => {
+    const { call, sms } = setup({ verifyBy: "phone" });
     await call(send, { phone, purpose: "password_reset" });
     const code = sms.lastCode(phone)!;
-    expect((await call(check, { phone, code })).status).toBe(404);
+    // Another purpose finds nothing, and says so exactly as a wrong code would.
+    expect((await call(check, { phone, code })).status).toBe(422);
     const checked = await call(check, { phone, purpose: "password_reset", code });
     expect(checked.json.status).toBe("approved");
   });
@@ -174,7 +175,7 @@ describe("createOtpHandler: body parsing", () => {
     const answer = await call(send, body);
     expect(answer.status).toBe(400);
     expect(answer.json.error.field).toBe(field);
-    expect(store.dump()).toEqual({ records: [], windows: [] });
+    expect(store.dump()).toEqual({ records: [], windows: [], failures: [] });
     expect(sms.messages).toHaveLength(0);
   });
 
@@ -202,8 +203,9 @@ describe("createOtpHandler: body parsing", () => {
   it("drops __proto__, constructor and prototype keys at every depth", async () => {
     const { call, sms } = setup();
     const raw = `{"phone":"${phone}","__proto__":{"polluted":1},"metadata":{"a":1,"__proto__":{"polluted":2},"constructor":{"prototype":{"polluted":3}},"nested":{"__proto__":{"polluted":4}}}}`;
-    expect((await call(send, undefined, { raw })).status).toBe(200);
-    const checked = await call(check, { phone, code: sms.lastCode(phone) });
+    const sent = await call(send, undefined, { raw });
+    expect(sent.status).toBe(200);
+    const checked = await call(check, { id: sent.json.id, code: sms.lastCode(phone) });
     expect(checked.json.metadata).toEqual({ a: 1, nested: {} });
     expect(Object.hasOwn(checked.json.metadata, "__proto__")).toBe(false);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();

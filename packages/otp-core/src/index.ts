@@ -25,6 +25,7 @@ export {
   type OtpRequestHandler,
   toResponse,
 } from "./http.js";
+export { readStreamAtMost } from "./http-body.js";
 export {
   createOtpHttp,
   type HttpAnswer,

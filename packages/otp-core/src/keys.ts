@@ -4,7 +4,8 @@
  * (`keyTenant`), so a store can keep a tenant's keys together (one Redis Cluster slot).
  *
  *   record   <tenant>:<purpose letter>:<16-char digest>
- *   window   <tenant>:rl:<rule>:<window seconds>:<subject>
+ *   window   <tenant>:rl:<rule>:<window seconds>:<subject digest…>
+ *   failures <tenant>:rl:failures:0:<record digest>[:<requester digest>]
  *   id       ver_<purpose letter><code length><16-char digest><16 random chars>
  *
  * The digest is a keyed HMAC of the phone number (lower-case purpose letter) or of the subject,
@@ -63,12 +64,15 @@ export function parseVerificationId(id: unknown): ParsedId | undefined {
 /** The names of otpkit's rate rules, as events and `OtpError`s report them. */
 export type RateRuleName =
   | "phone"
+  | "ceiling"
   | "cooldown"
   | "ip"
   | "no_ip"
   | "prefix"
   | "global"
   | "idempotency"
+  | "verify_ip"
+  | "failures"
   | "custom";
 
 /** The window key of one rule for one subject (a phone digest, an IP, a range…). */

@@ -2,6 +2,7 @@ import { constantTimeEqual } from "./encoding.js";
 import type {
   CheckInput,
   CheckResult,
+  FailureRule,
   HitResult,
   OtpRecord,
   PutOptions,
@@ -24,6 +25,26 @@ interface Entry {
   retainUntil: number;
 }
 
+/** One consecutive-failure counter. */
+interface Failures {
+  count: number;
+  lockedUntil: number;
+  expiresAt: number;
+}
+
+/**
+ * The counter after one more wrong code (the contract's arithmetic; the Redis script and the SQL
+ * statement compute the same).
+ */
+export function failedOnce(rule: FailureRule, previous: Failures | undefined, now: number): Failures {
+  const count = (previous && previous.expiresAt > now ? previous.count : 0) + 1;
+  const lockedUntil =
+    count >= rule.threshold
+      ? now + Math.min(rule.maxBackoffMs, rule.backoffMs * 2 ** Math.min(count - rule.threshold, 40))
+      : 0;
+  return { count, lockedUntil, expiresAt: Math.max(now + rule.retainMs, lockedUntil) };
+}
+
 /** Timestamps (epoch ms) of the events still inside one rule's window, oldest first. */
 interface Window {
   times: number[];
@@ -38,11 +59,13 @@ interface Window {
 export function memoryStore(options: MemoryStoreOptions = {}) {
   const records = new Map<string, Entry>();
   const windows = new Map<string, Window>();
+  const failures = new Map<string, Failures>();
   const sweepIntervalMs = options.sweepIntervalMs ?? 30_000;
   let nextSweep = 0;
 
   const sweep = (now: number) => {
     for (const [key, entry] of records) if (entry.retainUntil <= now) records.delete(key);
+    for (const [key, counter] of failures) if (counter.expiresAt <= now) failures.delete(key);
     for (const [key, window] of windows) {
       const newest = window.times[window.times.length - 1];
       if (newest === undefined || newest + window.windowMs <= now) windows.delete(key);
@@ -97,6 +120,7 @@ export function memoryStore(options: MemoryStoreOptions = {}) {
 
   return {
     name: "memory",
+    local: true,
 
     async put(
       key: string,
@@ -118,7 +142,16 @@ export function memoryStore(options: MemoryStoreOptions = {}) {
       return { ok: true, previous: previous ? { ...previous.record } : null };
     },
 
-    async check(key: string, { id, hashes, now }: CheckInput): Promise<CheckResult> {
+    async check(key: string, { id, hashes, now, failures: rules }: CheckInput): Promise<CheckResult> {
+      if (rules?.length) {
+        let retryAfterMs = 0;
+        for (const rule of rules) {
+          const counter = failures.get(rule.key);
+          if (counter && counter.expiresAt > now && counter.lockedUntil > now)
+            retryAfterMs = Math.max(retryAfterMs, counter.lockedUntil - now);
+        }
+        if (retryAfterMs > 0) return { status: "locked", retryAfterMs };
+      }
       const entry = current(key, now);
       if (!entry || (id !== undefined && entry.record.id !== id)) return { status: "not_found" };
       const record = entry.record;
@@ -133,9 +166,12 @@ export function memoryStore(options: MemoryStoreOptions = {}) {
       }
       if (match) {
         records.delete(key);
+        if (rules) for (const rule of rules) failures.delete(rule.key);
         // Deleted just above, so no one else holds it: no defensive copy needed.
         return { status: "approved", record };
       }
+      if (rules)
+        for (const rule of rules) failures.set(rule.key, failedOnce(rule, failures.get(rule.key), now));
       record.attempts++;
       const attemptsLeft = record.maxAttempts - record.attempts;
       return attemptsLeft > 0 ? { status: "invalid", attemptsLeft } : { status: "too_many_attempts" };
@@ -161,10 +197,15 @@ export function memoryStore(options: MemoryStoreOptions = {}) {
     },
 
     /** Test helper: every record and window currently held, for inspection. */
-    dump(): { records: Array<[string, OtpRecord]>; windows: Array<[string, number[]]> } {
+    dump(): {
+      records: Array<[string, OtpRecord]>;
+      windows: Array<[string, number[]]>;
+      failures: Array<[string, Failures]>;
+    } {
       return {
         records: [...records].map(([key, entry]) => [key, { ...entry.record }]),
         windows: [...windows].map(([key, window]) => [key, [...window.times]]),
+        failures: [...failures].map(([key, counter]) => [key, { ...counter }]),
       };
     },
   } satisfies Store & Record<string, unknown>;

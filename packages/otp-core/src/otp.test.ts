@@ -8,6 +8,8 @@ import { outbox, type Sender } from "./senders.js";
 import type { Store } from "./store.js";
 
 const secret = "test-secret-test-secret-test-secret!";
+/** Random-looking enough for production's entropy check. */
+const strongSecret = "k3Vq9Zr2Lx7Pw0Ns5Dt8Hy4Bm6Jc1Gf-_Ae";
 const phone = "+14155551234";
 const start = 1_700_000_000_000;
 
@@ -212,7 +214,7 @@ describe("send and verify", () => {
     const smsOnly = createOtp({ secret, store, sender: { name: "sms", send: async () => ({ id: "m" }) } });
     const error = await failure(smsOnly.send({ phone, channel: "whatsapp" }));
     expect([error.code, error.field]).toEqual(["invalid_request", "channel"]);
-    expect(store.dump()).toEqual({ records: [], windows: [] });
+    expect(store.dump()).toEqual({ records: [], windows: [], failures: [] });
   });
 
   it("adds the WebOTP line and app name", async () => {
@@ -395,7 +397,12 @@ describe("test numbers", () => {
 
   it("are refused in production", () => {
     expect(() =>
-      createOtp({ secret, sender: outbox(), production: true, testNumbers: { "+14255550123": "123456" } }),
+      createOtp({
+        secret: strongSecret,
+        sender: outbox(),
+        production: true,
+        testNumbers: { "+14255550123": "123456" },
+      }),
     ).toThrow(/testNumbers are refused in production/);
   });
 });
@@ -458,7 +465,7 @@ describe("bad input gets a stable 4xx and changes nothing", () => {
     expect([error.code, error.field]).toEqual([code, field]);
     expect(error.status).toBeGreaterThanOrEqual(400);
     expect(error.status).toBeLessThan(500);
-    expect(store.dump()).toEqual({ records: [], windows: [] });
+    expect(store.dump()).toEqual({ records: [], windows: [], failures: [] });
     expect(messages.messages).toHaveLength(0);
   });
 
@@ -514,7 +521,8 @@ describe("events", () => {
       otp.verify({ id: sent.id, code: messages.lastCode(phone) === "000000" ? "111111" : "000000" }),
     );
     await otp.verify({ id: sent.id, code: messages.lastCode(phone)! });
-    await failure(otp.send({ phone }));
+    // The cooldown is per requester: the same IP again.
+    await failure(otp.send({ phone, ip: "198.51.100.4" }));
     await failure(otp.send({ phone: "+33612345678" }));
     expect(events.map((event) => event.type)).toEqual(["sent", "failed", "verified", "limited", "blocked"]);
     expect(events[0]).toMatchObject({ phone: "+1 ***-***-1234", ip: "198.51.100.4", purpose: "login" });

@@ -51,6 +51,7 @@ export function createOtp(options: OtpOptions): Otp {
         const retryAfter = retrySeconds(result.retryAfterMs);
         throw new OtpError("rate_limited", `Too many requests. Try again in ${retryAfter} seconds.`, {
           retryAfter,
+          source: "app",
         });
       }
     },

@@ -44,6 +44,7 @@ export function parsePhone(input: unknown, policy: PhonePolicy = {}): ParsedPhon
   if (typeof input !== "string" || input.length === 0 || input.length > 32) {
     throw new OtpError("invalid_phone", "Enter a phone number with its country code, like +14155551234.", {
       field: "phone",
+      reason: "invalid",
     });
   }
   const parsed = parsePhoneNumberFromString(
@@ -54,11 +55,15 @@ export function parsePhone(input: unknown, policy: PhonePolicy = {}): ParsedPhon
   // computes the type itself: asking once halves the regex work, the dominant cost of a send.
   const type = parsed?.getType();
   if (!parsed || !type) {
-    throw new OtpError("invalid_phone", "This phone number is not valid.", { field: "phone" });
+    throw new OtpError("invalid_phone", "This phone number is not valid.", {
+      field: "phone",
+      reason: "invalid",
+    });
   }
   if (!policy.allowNonMobileTypes && unreachableTypes.has(type)) {
     throw new OtpError("invalid_phone", "This phone number cannot receive text messages.", {
       field: "phone",
+      reason: "not_mobile",
     });
   }
   const country = parsed.country;
@@ -67,7 +72,10 @@ export function parsePhone(input: unknown, policy: PhonePolicy = {}): ParsedPhon
     (allowed && (!country || !allowed.includes(country))) ||
     (country && policy.blockedCountries?.includes(country))
   ) {
-    throw new OtpError("blocked", "Codes cannot be sent to this country.", { field: "phone" });
+    throw new OtpError("blocked", "Codes cannot be sent to this country.", {
+      field: "phone",
+      reason: "country",
+    });
   }
   return { e164: parsed.number, country, masked: mask(parsed.countryCallingCode, parsed.nationalNumber) };
 }

@@ -20,6 +20,8 @@ export const errorStatus = {
   blocked: 403,
   /** No pending code for this request (never sent, superseded, used, or gone). */
   not_found: 404,
+  /** The code was right, but no account uses the verified number (sign-in without sign-up). */
+  user_not_found: 404,
   /** The route exists but not for this method. */
   method_not_allowed: 405,
   /** The verified number already belongs to another account on the platform. */
@@ -70,6 +72,13 @@ export interface WireError {
   attempts_left?: number;
   /** The request field that was refused (`invalid_request`, `invalid_phone`). */
   field?: string;
+  /**
+   * Why, where one code has several causes: `invalid_phone` → `invalid` | `not_mobile`;
+   * `blocked` → `country` | `number_type` | `block_list` | `tripwire` | …
+   */
+  reason?: string;
+  /** `rate_limited`: `app` (an otpkit budget, final until `retry_after`) or `provider` (the SMS provider throttling). */
+  source?: "app" | "provider";
 }
 
 export interface ErrorReply {
@@ -155,5 +164,7 @@ export function parseError(json: unknown, status?: number, retryAfterHeader?: st
   const attemptsLeft = finite(raw?.attempts_left);
   if (attemptsLeft !== undefined) error.attempts_left = attemptsLeft;
   if (typeof raw?.field === "string") error.field = raw.field;
+  if (typeof raw?.reason === "string") error.reason = raw.reason;
+  if (raw?.source === "app" || raw?.source === "provider") error.source = raw.source;
   return error;
 }

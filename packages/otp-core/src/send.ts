@@ -8,11 +8,12 @@ import { type Engine, guard } from "./engine.js";
 import { configError, invalid } from "./errors.js";
 import { normalizeIp } from "./ip.js";
 import { purposeLetter, recordKey, ruleOf, verificationId } from "./keys.js";
-import { retrySeconds, sendBudget, tooManySends } from "./limits.js";
+import { requesterOf, retrySeconds, sendBudget, tooManySends } from "./limits.js";
 import { checkTemplate, composeMessage, type Purpose } from "./message.js";
 import { screenPhone } from "./policy.js";
 import type { Channel } from "./senders.js";
 import type { OtpRecord } from "./store.js";
+import type { RateRule } from "./validate.js";
 import {
   checkCodeLength,
   checkMetadata,
@@ -49,6 +50,11 @@ export interface SendInput {
   metadata?: Record<string, unknown>;
   /** Also send a one-time magic link (needs the `magicLink` option). Default: true for `magic_link`. */
   link?: boolean;
+  /**
+   * The budget of this entry point when the call has no usable IP, shared per tenant (a route that
+   * cannot see client IPs sets one, so IP-less sends are never unlimited). Default: `limits.withoutIp`.
+   */
+  withoutIp?: readonly RateRule[];
 }
 
 export interface SendResult {
@@ -118,11 +124,21 @@ export async function send(engine: Engine, input: SendInput): Promise<SendResult
     expiresAt,
     attempts: 0,
     maxAttempts: config.maxAttempts,
-    data: JSON.stringify({ phone, masked, metadata }),
+    // The number and metadata, encrypted and bound to this key: a store dump reads nothing.
+    data: await engine.seal(JSON.stringify({ phone, masked, metadata }), key),
   };
   if (token) record.linkHash = await engine.sign(`link|${key}|${token}`);
 
-  const budget = sendBudget(config.limits, tenant, letter, phoneDigest, phone, ip);
+  const { requester, ipDigest } = await requesterOf(engine, tenant, subject, ip);
+  const budget = await sendBudget(engine, config.limits, {
+    tenant,
+    purpose,
+    phone,
+    phoneDigest,
+    requester,
+    ipDigest,
+    withoutIp: input.withoutIp,
+  });
   const retainUntil = expiresAt + expiredRetentionMs;
   const put = await guard(() => store.put(key, record, { now, retainUntil, hits: budget.hits }));
   if (!put.ok) {
@@ -158,6 +174,7 @@ export async function send(engine: Engine, input: SendInput): Promise<SendResult
       {
         budget,
         now,
+        secrets: link ? [code, token!, link, encodeURIComponent(token!)] : [code],
         event: { purpose, phone: masked, id, tenant },
         // A failed send must not cost the person the code they already have: put it back, unless
         // something newer has replaced our record meanwhile (ifId).

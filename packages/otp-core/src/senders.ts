@@ -64,6 +64,7 @@ async function callProvider(provider: string, request: () => Promise<Response>):
     const retryAfter = Number(response.headers.get("retry-after"));
     throw new OtpError("rate_limited", `${provider} is rate limiting messages.`, {
       notDelivered: true,
+      source: "provider",
       ...(retryAfter > 0 ? { retryAfter } : {}),
     });
   }
@@ -237,6 +238,7 @@ export function failover(senders: readonly Sender[], { timeoutMs = 10_000 }: Fai
       throw new OtpError(failure.code, failure.message, {
         cause: failure,
         ...(failure.retryAfter !== undefined ? { retryAfter: failure.retryAfter } : {}),
+        ...(failure.source !== undefined ? { source: failure.source } : {}),
         ...(notDelivered ? { notDelivered } : {}),
       });
     },

@@ -5,10 +5,11 @@
  * read-then-write. Keys are opaque text except that everything before the first `:` is the tenant
  * (`keyTenant`). Run `storeConformance` from `@otpkit/otp-core/testing` against every store.
  */
-export { type Bounded, deadline } from "./deadline.js";
+export { type Bounded, type DeadlineWatch, deadline } from "./deadline.js";
 export { describeUrl } from "./describe-url.js";
 export { constantTimeEqual } from "./encoding.js";
 export { keyTenant } from "./keys.js";
+export { failedOnce } from "./memory-store.js";
 
 /** One pending code. The store treats every field as opaque except where documented. */
 export interface OtpRecord {
@@ -54,12 +55,30 @@ export type PutResult =
   | { ok: true; previous: OtpRecord | null }
   | { ok: false; key: string; retryAfterMs: number };
 
+/**
+ * A counter of consecutive wrong codes (across codes and purposes), evaluated inside `check`. Its
+ * state is a count and a time until which it refuses. While refusing, `check` answers `locked`
+ * and looks at nothing else. A wrong code counts one; at `threshold` consecutive failures and each
+ * one after, it refuses for `backoffMs × 2^(count − threshold)`, at most `maxBackoffMs`. A right
+ * code deletes it. It is forgotten `retainMs` after its last failure (or when its refusal ends, if
+ * that is later).
+ */
+export interface FailureRule {
+  key: string;
+  threshold: number;
+  backoffMs: number;
+  maxBackoffMs: number;
+  retainMs: number;
+}
+
 export interface CheckInput {
   /** When given, a record with another id is `not_found` (it was superseded). */
   id?: string;
   /** Candidate hashes, one per accepted secret; a match against `hash` or `linkHash` approves. */
   hashes: readonly string[];
   now: number;
+  /** Consecutive-failure counters to enforce and update in the same atomic step. Default: none. */
+  failures?: readonly FailureRule[];
 }
 
 export type CheckResult =
@@ -67,16 +86,26 @@ export type CheckResult =
   | { status: "invalid"; attemptsLeft: number }
   | { status: "too_many_attempts" }
   | { status: "expired" }
-  | { status: "not_found" };
+  | { status: "not_found" }
+  /** A failure counter is refusing: nothing was looked at or counted. */
+  | { status: "locked"; retryAfterMs: number };
 
 export interface Store {
   /** A short name for errors and events ("memory", "redis", …). */
   readonly name: string;
+  /**
+   * `true` for a store whose state lives in this process only (the memory store): adapters on
+   * platforms that run many instances (edge functions, serverless) refuse it in production.
+   * Default: absent (shared).
+   */
+  readonly local?: boolean;
   /** Replace the pending record at `key` (one pending code per key), counting `hits` atomically. */
   put(key: string, record: OtpRecord, options: PutOptions): Promise<PutResult>;
   /**
-   * In one atomic step: find the record, refuse if superseded, expired or exhausted, compare the
-   * candidates, and either consume the record (approved) or count the attempt.
+   * In one atomic step: refuse if a failure counter is refusing (`locked`); find the record, refuse
+   * if superseded, expired or exhausted; compare the candidates; and either consume the record and
+   * delete the failure counters (approved) or count the attempt on the record and on every failure
+   * counter (invalid).
    */
   check(key: string, input: CheckInput): Promise<CheckResult>;
   /** Count one event against each rule, all or nothing. */

@@ -17,7 +17,7 @@ import { OtpError } from "./errors.js";
 import { memoryStore } from "./memory-store.js";
 import { createOtp } from "./otp.js";
 import { outbox, type Sender, type SendOptions, type SmsMessage } from "./senders.js";
-import type { OtpRecord, RateHit, Store } from "./store.js";
+import type { FailureRule, OtpRecord, RateHit, Store } from "./store.js";
 
 export interface ConformanceOptions {
   /** Makes the store under test (once per suite), on the real server. */
@@ -49,7 +49,7 @@ const record = (overrides: Partial<OtpRecord> = {}): OtpRecord => ({
   expiresAt: Date.now() + 60_000,
   attempts: 0,
   maxAttempts: 3,
-  data: JSON.stringify({ phone: "+14155551234" }),
+  data: `opaque-${unique()}`,
   ...overrides,
 });
 
@@ -273,6 +273,131 @@ export function storeConformance(name: string, options: ConformanceOptions): voi
         expect(refused.ok === false && refused.retryAfterMs).toBeGreaterThan(0);
         expect((await s.check(key, { hashes: [second.hash], now: Date.now() })).status).toBe("invalid");
         expect((await s.check(key, { hashes: [first.hash], now: Date.now() })).status).toBe("approved");
+      });
+    });
+
+    describe("consecutive failures", () => {
+      const counter = (threshold: number, overrides: Partial<FailureRule> = {}): FailureRule => ({
+        key: `fl_${unique()}`,
+        threshold,
+        backoffMs: 1000,
+        maxBackoffMs: 4000,
+        retainMs: 60_000,
+        ...overrides,
+      });
+      const fresh = async (s: Store, now: number, maxAttempts = 100) => {
+        const key = `k_${unique()}`;
+        const r = record({ maxAttempts, expiresAt: now + 600_000 });
+        await s.put(key, r, { now, retainUntil: now + 600_000 });
+        return { key, r };
+      };
+
+      it("counts wrong codes across records and refuses from the threshold on, with a doubling backoff", async () => {
+        const s = await setup();
+        const now = Date.now();
+        const rule = counter(3);
+        const a = await fresh(s, now);
+        const b = await fresh(s, now);
+        expect(await s.check(a.key, { hashes: ["wrong"], now, failures: [rule] })).toMatchObject({
+          status: "invalid",
+        });
+        expect(await s.check(b.key, { hashes: ["wrong"], now, failures: [rule] })).toMatchObject({
+          status: "invalid",
+        });
+        // The third failure is counted and starts the backoff.
+        expect(await s.check(a.key, { hashes: ["wrong"], now, failures: [rule] })).toMatchObject({
+          status: "invalid",
+        });
+        // While refusing, even the right code is refused, and nothing is counted on the record.
+        expect(await s.check(b.key, { hashes: [b.r.hash], now: now + 999, failures: [rule] })).toEqual({
+          status: "locked",
+          retryAfterMs: 1,
+        });
+        expect(await s.check(a.key, { hashes: ["wrong"], now: now + 1000, failures: [rule] })).toEqual({
+          status: "invalid",
+          attemptsLeft: 97,
+        });
+        // The fourth failure doubles the backoff: 2 s from now + 1000.
+        expect(await s.check(a.key, { hashes: ["wrong"], now: now + 1500, failures: [rule] })).toEqual({
+          status: "locked",
+          retryAfterMs: 1500,
+        });
+        await s.check(a.key, { hashes: ["wrong"], now: now + 3000, failures: [rule] }); // fifth: 4 s
+        await s.check(a.key, { hashes: ["wrong"], now: now + 7000, failures: [rule] }); // sixth: capped at 4 s
+        expect(await s.check(a.key, { hashes: ["wrong"], now: now + 7000, failures: [rule] })).toEqual({
+          status: "locked",
+          retryAfterMs: 4000,
+        });
+        // Records without the rule are not affected.
+        expect((await s.check(b.key, { hashes: [b.r.hash], now: now + 7000 })).status).toBe("approved");
+      });
+
+      it("a right code resets every counter it was given", async () => {
+        const s = await setup();
+        const now = Date.now();
+        const requester = counter(3);
+        const phone = counter(5);
+        const a = await fresh(s, now);
+        await s.check(a.key, { hashes: ["wrong"], now, failures: [requester, phone] });
+        await s.check(a.key, { hashes: ["wrong"], now, failures: [requester, phone] });
+        expect((await s.check(a.key, { hashes: [a.r.hash], now, failures: [requester, phone] })).status).toBe(
+          "approved",
+        );
+        const b = await fresh(s, now);
+        await s.check(b.key, { hashes: ["wrong"], now, failures: [requester, phone] });
+        await s.check(b.key, { hashes: ["wrong"], now, failures: [requester, phone] });
+        // Two failures since the reset: the threshold of 3 is not reached.
+        expect((await s.check(b.key, { hashes: [b.r.hash], now, failures: [requester, phone] })).status).toBe(
+          "approved",
+        );
+      });
+
+      it("counts only wrong codes on live records, and forgets after retainMs", async () => {
+        const s = await setup();
+        const now = Date.now();
+        const rule = counter(2, { retainMs: 5000 });
+        const dead = await fresh(s, now, 1);
+        await s.check(dead.key, { hashes: ["wrong"], now, failures: [rule] }); // 1: kills the code
+        for (let i = 0; i < 3; i++) {
+          // not found, expired, exhausted: nothing to guess, nothing counted
+          await s.check(`k_${unique()}`, { hashes: ["wrong"], now, failures: [rule] });
+          await s.check(dead.key, { hashes: ["wrong"], now, failures: [rule] });
+        }
+        const expiring = await fresh(s, now);
+        await s.check(expiring.key, { hashes: ["wrong"], now: now + 700_000, failures: [rule] });
+        const a = await fresh(s, now);
+        expect((await s.check(a.key, { hashes: ["wrong"], now: now + 10, failures: [rule] })).status).toBe(
+          "invalid",
+        );
+        expect((await s.check(a.key, { hashes: ["wrong"], now: now + 10, failures: [rule] })).status).toBe(
+          "locked",
+        );
+        const later = await fresh(s, now + 6020);
+        // 6 s later: the counter (last failure at +10, retained 5 s, refusing 1 s) is gone.
+        expect(
+          (await s.check(later.key, { hashes: ["wrong"], now: now + 6020, failures: [rule] })).status,
+        ).toBe("invalid");
+      });
+
+      it("concurrent wrong guesses never lose a failure", async () => {
+        const s = await setup();
+        const now = Date.now();
+        const guesses = Math.min(40, concurrency);
+        const rule = counter(guesses + 1);
+        const records = await Promise.all([fresh(s, now, 1000), fresh(s, now, 1000)]);
+        const results = await Promise.all(
+          Array.from({ length: guesses }, (_, i) =>
+            s.check(records[i % 2]!.key, { hashes: ["wrong"], now, failures: [rule] }),
+          ),
+        );
+        expect(results.every((result) => result.status === "invalid")).toBe(true);
+        // Exactly `guesses` were counted: one more reaches the threshold, the next is refused.
+        expect((await s.check(records[0]!.key, { hashes: ["wrong"], now, failures: [rule] })).status).toBe(
+          "invalid",
+        );
+        expect((await s.check(records[1]!.key, { hashes: ["wrong"], now, failures: [rule] })).status).toBe(
+          "locked",
+        );
       });
     });
 
@@ -514,7 +639,7 @@ export function storeConformance(name: string, options: ConformanceOptions): voi
     if (options.dump) {
       const dump = options.dump;
       describe("at rest", () => {
-        storeDumpTest(name, { store: () => store, dump });
+        storeDumpTest(name, { store: setup, dump });
       });
     }
 
@@ -551,7 +676,7 @@ export function storeConformance(name: string, options: ConformanceOptions): voi
 
 export interface StoreDumpOptions {
   /** The store under test, on the real server. */
-  store: () => Store;
+  store: () => Store | Promise<Store>;
   /**
    * Everything the server holds for this store after the sends, as text: every key and every value
    * (Redis), every row of every table (SQL). Entries may be in any order.
@@ -561,27 +686,36 @@ export interface StoreDumpOptions {
 
 /**
  * The dump test every persistent store runs: send codes (eight digits, so one cannot turn up inside a
- * 13-digit timestamp by chance) and magic links through `createOtp`, count a wrong guess, then read
- * back everything the server holds. Every record must be there (its id appears), and no code and no
- * link token may appear, in any form. Registers one test; call it inside a `describe`.
+ * 13-digit timestamp by chance) and magic links through `createOtp`, from client IPs, with
+ * metadata, count wrong guesses and a delivery, then read back everything the server holds. Every
+ * record must be there (its id appears), and none of these may appear in any form: a code, a link
+ * token, a phone number (with or without its `+`), a number range (the number minus its last 4
+ * digits), a client IP, a metadata value. Registers one test; call it inside a `describe`.
  */
 export function storeDumpTest(name: string, options: StoreDumpOptions): void {
-  it(`${name}: holds no plaintext code or link token anywhere on the server`, async () => {
-    const phones = ["+14155552671", "+14155552672", "+447400123456", "+33612345678"];
+  it(`${name}: holds no code, token, number, range, IP or metadata in clear anywhere on the server`, async () => {
+    // Numbers whose ranges appear nowhere else in the suite.
+    const phones = ["+447400938271", "+33698765412", "+61491570156", "+4915112345678"];
+    const ips = ["198.51.100.77", "2001:db8:77:1::5"];
+    const note = `dump-metadata-${unique()}`;
     const sender = outbox();
     const otp = createOtp({
       secret: "dump-test-secret-dump-test-secret-dump-test",
-      store: options.store(),
+      store: await options.store(),
       sender,
       codeLength: 8,
       magicLink: { url: "https://example.test/login?token={token}" },
     });
     const ids: string[] = [];
     for (const [i, phone] of phones.entries()) {
-      ids.push((await otp.send({ phone, ip: `198.51.100.${i}`, tenant: "dump", metadata: { order: i } })).id);
+      ids.push((await otp.send({ phone, ip: ips[i % 2]!, tenant: "dump", metadata: { note, order: i } })).id);
     }
-    ids.push((await otp.send({ phone: "+14155552673", purpose: "magic_link", tenant: "dump" })).id);
-    await otp.verify({ phone: phones[1]!, code: "12345678", tenant: "dump" }).catch(() => undefined);
+    ids.push(
+      (await otp.send({ phone: "+447400938272", purpose: "magic_link", tenant: "dump", ip: ips[0]! })).id,
+    );
+    await otp.verify({ id: ids[1]!, code: "12345678", tenant: "dump", ip: ips[1]! }).catch(() => undefined);
+    await otp.verify({ phone: phones[2]!, code: "12345678", tenant: "dump" }).catch(() => undefined);
+    await otp.deliver({ phone: "+447400938273", code: "55667788", ip: ips[0]!, idempotencyKey: note });
 
     const secrets = sender.messages.flatMap((message) => {
       const found = [message.body.match(/\b\d{8}\b/)![0]];
@@ -589,14 +723,22 @@ export function storeDumpTest(name: string, options: StoreDumpOptions): void {
       if (token) found.push(decodeURIComponent(token), token);
       return found;
     });
-    expect(secrets.length).toBeGreaterThanOrEqual(phones.length + 2);
+    expect(secrets.length).toBeGreaterThanOrEqual(phones.length + 3);
+    const numbers = [...phones, "+447400938272", "+447400938273"];
+    const personal = [
+      ...numbers.flatMap((phone) => [phone, phone.slice(1), phone.slice(0, -4), phone.slice(1, -4)]),
+      ...ips,
+      "2001:db8:77:1",
+      note,
+    ];
 
     const dump = await options.dump();
     expect(dump.length).toBeGreaterThanOrEqual(ids.length);
     const everything = dump.join("\n");
-    // The dump does hold the records (their ids are there), just never a code or a token.
+    // The dump does hold the records (their ids are there), just nothing readable about anyone.
     for (const id of ids) expect(everything).toContain(id);
     for (const secretValue of secrets) expect(everything).not.toContain(secretValue);
+    for (const value of personal) expect(everything, value).not.toContain(value);
   });
 }
 

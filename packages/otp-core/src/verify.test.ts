@@ -86,10 +86,10 @@ describe("subject binding: a code is for the user it was sent for", () => {
     expect(await codeOf(otp.verify({ id: sent.id, code }))).toBe("approved");
   });
 
-  it("subjects share the phone's budgets: a fresh user gets no fresh SMS budget", async () => {
+  it("subjects share the phone's ceiling: a fresh user id buys no fresh SMS budget beyond it", async () => {
     const { otp } = setup();
-    for (const user of ["u1", "u2", "u3"]) await otp.send({ phone, subject: user });
-    expect(await codeOf(otp.send({ phone, subject: "u4" }))).toBe("rate_limited");
+    for (let user = 1; user <= 10; user++) await otp.send({ phone, subject: `u${user}` });
+    expect(await codeOf(otp.send({ phone, subject: "u11" }))).toBe("rate_limited");
   });
 
   it("refuses malformed subjects", async () => {

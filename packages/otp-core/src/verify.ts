@@ -5,11 +5,13 @@
  */
 import { type Engine, guard } from "./engine.js";
 import { invalid, OtpError } from "./errors.js";
-import { parseVerificationId, purposeLetter, recordKey } from "./keys.js";
+import { normalizeIp } from "./ip.js";
+import { parseVerificationId, purposeLetter, recordKey, ruleHit } from "./keys.js";
+import { failureRules, requesterOf, retrySeconds } from "./limits.js";
 import type { Purpose } from "./message.js";
 import { maskPhone, parsePhone } from "./phone.js";
 import type { CheckResult } from "./store.js";
-import { checkPurpose, checkSubject, checkTenant, codePattern, e164Pattern } from "./validate.js";
+import { checkPurpose, checkSubject, checkTenant, codePattern } from "./validate.js";
 
 export interface VerifyInput {
   /** The verification id from `send`. Or give `phone` (+ `purpose`), or `subject` (+ `purpose`). */
@@ -28,6 +30,12 @@ export interface VerifyInput {
   /** The code the person typed. Or give `token` from a magic link. */
   code?: string;
   token?: string;
+  /**
+   * The requester's IP (canonicalised here): consecutive failures are counted per phone and
+   * requester, and verifications per IP (`limits.verifyPerIp`). Default: none (callers without an
+   * IP share one requester bucket per phone).
+   */
+  ip?: string;
 }
 
 export interface VerifyResult {
@@ -58,8 +66,10 @@ export async function verify(engine: Engine, input: VerifyInput): Promise<Verify
   }
   if (subject !== undefined && input.phone !== undefined)
     throw invalid("phone", "A code bound to a user is found by the user, not by a phone number.");
+  const ip = normalizeIp(input.ip);
 
   let key: string;
+  let digest: string;
   let purpose: Purpose;
   let phone: string | undefined;
   let masked: string | undefined;
@@ -74,36 +84,47 @@ export async function verify(engine: Engine, input: VerifyInput): Promise<Verify
     if (parsed.bound !== (subject !== undefined)) throw notFound();
     if (subject !== undefined && (await engine.digest("subject", tenant, subject)) !== parsed.digest)
       throw notFound();
-    key = recordKey(tenant, parsed.letter, parsed.digest);
+    // An id and a phone together must agree (a sign-in form sends both): the id names the number.
+    if (
+      input.phone !== undefined &&
+      (await engine.digest("phone", tenant, phoneOf(engine, input.phone))) !== parsed.digest
+    )
+      throw notFound();
+    digest = parsed.digest;
+    key = recordKey(tenant, parsed.letter, digest);
   } else if (subject !== undefined) {
     purpose = checkPurpose(input.purpose ?? "login");
-    key = recordKey(tenant, purposeLetter(purpose, true), await engine.digest("subject", tenant, subject));
+    digest = await engine.digest("subject", tenant, subject);
+    key = recordKey(tenant, purposeLetter(purpose, true), digest);
   } else {
     purpose = checkPurpose(input.purpose ?? "login");
-    // Verification looks a pending code up; the send already applied the country policy.
-    // Canonical E.164 (what send stored) needs no parsing: a lookup under a number that was never
-    // sent to simply finds nothing. Anything else is parsed and normalised first.
-    if (
-      typeof input.phone === "string" &&
-      (e164Pattern.test(input.phone) || engine.testNumbers.has(input.phone))
-    ) {
-      phone = input.phone;
-    } else {
-      ({ e164: phone, masked } = parsePhone(input.phone, {
-        defaultCountry: engine.phonePolicy.defaultCountry,
-        allowNonMobileTypes: true,
-      }));
-    }
-    key = recordKey(tenant, purposeLetter(purpose, false), await engine.digest("phone", tenant, phone));
+    phone = phoneOf(engine, input.phone);
+    digest = await engine.digest("phone", tenant, phone);
+    key = recordKey(tenant, purposeLetter(purpose, false), digest);
   }
+
+  const { requester, ipDigest } = await requesterOf(engine, tenant, subject, ip);
+  const { limits } = engine.config;
+  if (ipDigest !== undefined && limits.verifyPerIp.length) {
+    const hits = limits.verifyPerIp.map((rule) => ruleHit(tenant, "verify_ip", rule, ipDigest));
+    const counted = await guard(() => engine.store.hit(hits, engine.clock()));
+    if (!counted.ok) {
+      const retryAfter = retrySeconds(counted.retryAfterMs);
+      throw new OtpError("rate_limited", `Too many verifications. Try again in ${retryAfter} seconds.`, {
+        retryAfter,
+        source: "app",
+      });
+    }
+  }
+  const failures = failureRules(limits, tenant, digest, requester);
 
   const hashes = await engine.candidates(`${token === undefined ? "code" : "link"}|${key}|${token ?? code}`);
   const now = engine.clock();
   const result: CheckResult = await guard(() =>
-    engine.store.check(key, id === undefined ? { hashes, now } : { id, hashes, now }),
+    engine.store.check(key, id === undefined ? { hashes, now, failures } : { id, hashes, now, failures }),
   );
   if (result.status === "approved") {
-    const data = JSON.parse(result.record.data) as {
+    const data = JSON.parse(await engine.open(result.record.data, key)) as {
       phone: string;
       masked: string;
       metadata: Record<string, unknown>;
@@ -127,7 +148,12 @@ export async function verify(engine: Engine, input: VerifyInput): Promise<Verify
     const maskedPhone = masked ?? (phone ? maskPhone(phone) : undefined);
     engine.emit({
       type: "failed",
-      reason: result.status === "invalid" ? "invalid_code" : result.status,
+      reason:
+        result.status === "invalid"
+          ? "invalid_code"
+          : result.status === "locked"
+            ? "too_many_attempts"
+            : result.status,
       purpose,
       ...(maskedPhone ? { phone: maskedPhone } : {}),
       ...(id ? { id } : {}),
@@ -145,9 +171,26 @@ export async function verify(engine: Engine, input: VerifyInput): Promise<Verify
       throw new OtpError("too_many_attempts", "Too many wrong codes. Request a new code.", {
         attemptsLeft: 0,
       });
+    case "locked": {
+      const retryAfter = retrySeconds(result.retryAfterMs);
+      throw new OtpError("too_many_attempts", `Too many wrong codes. Try again in ${retryAfter} seconds.`, {
+        retryAfter,
+      });
+    }
     case "expired":
       throw new OtpError("expired", "This code has expired. Request a new code.");
     default:
       throw notFound();
   }
+}
+
+/**
+ * The number a verify names, normalised as send normalised it (`+4407911123456` and
+ * `+44 7911 123456` are one number). Test numbers match as typed. The send already applied the
+ * country policy: a number that was never sent to simply finds nothing.
+ */
+function phoneOf(engine: Engine, input: unknown): string {
+  if (typeof input === "string" && engine.testNumbers.has(input)) return input;
+  return parsePhone(input, { defaultCountry: engine.phonePolicy.defaultCountry, allowNonMobileTypes: true })
+    .e164;
 }

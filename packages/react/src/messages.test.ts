@@ -4,7 +4,7 @@ import { defaultMessages, errorMessage, formatWait } from "./messages.js";
 
 describe("errorMessage", () => {
   it("has an English message for every stable error code otp-core reports, and the client's own", () => {
-    for (const code of [...errorCodes, "user_not_found", "network_error", "CredentialsSignin", "unknown"]) {
+    for (const code of [...errorCodes, "network_error", "CredentialsSignin", "unknown"]) {
       const message = errorMessage({ code, retryAfter: 5, attemptsLeft: 1 });
       expect(message, code).toMatch(/\w/);
       expect(defaultMessages[code as keyof typeof defaultMessages], code).toBeDefined();

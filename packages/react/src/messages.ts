@@ -1,10 +1,9 @@
 import type { OtpErrorCode } from "@otpkit/otp-core/protocol";
 
 /**
- * Codes the UI knows besides otp-core's: the app's own (`user_not_found` from `SmsOtpProvider`),
- * the browser's (`network_error`) and NextAuth's (`CredentialsSignin`), and the fallback (`unknown`).
+ * Codes the UI knows besides otp-core's: the browser's (`network_error`) and NextAuth's (`CredentialsSignin`), and the fallback (`unknown`).
  */
-export type ClientErrorCode = "user_not_found" | "network_error" | "CredentialsSignin" | "unknown";
+export type ClientErrorCode = "network_error" | "CredentialsSignin" | "unknown";
 
 /** Every code a message exists for. */
 export type KnownErrorCode = OtpErrorCode | ClientErrorCode;

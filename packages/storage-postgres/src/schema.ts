@@ -8,6 +8,8 @@ export interface TableNames {
   codes: string;
   /** Rate-limit windows (`<table>_windows`), quoted for SQL. */
   windows: string;
+  /** Consecutive-failure counters (`<table>_failures`), quoted for SQL. */
+  failures: string;
 }
 
 /** Validates the configured name and quotes each part, so it can be spliced into SQL text safely. */
@@ -22,7 +24,7 @@ export function tableNames(table: string = defaultTable): TableNames {
       .split(".")
       .map((part) => `"${part}"`)
       .join(".");
-  return { codes: quote(table), windows: quote(`${table}_windows`) };
+  return { codes: quote(table), windows: quote(`${table}_windows`), failures: quote(`${table}_failures`) };
 }
 
 /**
@@ -30,7 +32,7 @@ export function tableNames(table: string = defaultTable): TableNames {
  * table name (a test keeps the two identical).
  */
 export function schemaSql(table: string = defaultTable): string {
-  const { codes, windows } = tableNames(table);
+  const { codes, windows, failures } = tableNames(table);
   return `-- otpkit: pending one-time codes and rate-limit windows. Never a plaintext code: only HMACs.
 
 -- One row per pending code. The primary key is "<tenant>:<purpose letter>:<keyed digest of the
@@ -43,7 +45,7 @@ CREATE TABLE IF NOT EXISTS ${codes} (
   expires_at   bigint  NOT NULL,  -- epoch ms: the code is accepted strictly before this
   attempts     integer NOT NULL,  -- wrong guesses so far
   max_attempts integer NOT NULL,
-  data         text    NOT NULL,  -- opaque JSON the core reads back on success
+  data         text    NOT NULL,  -- the number, its mask and metadata, sealed with AES-256-GCM by the core
   retain_until bigint  NOT NULL   -- epoch ms: the row counts as gone from here; deleteExpired() sweeps it
 ) WITH (fillfactor = 80);
 
@@ -53,6 +55,15 @@ CREATE TABLE IF NOT EXISTS ${windows} (
   key        text     PRIMARY KEY,
   times      bigint[] NOT NULL,  -- epoch ms, oldest first
   expires_at bigint   NOT NULL   -- epoch ms when the newest event leaves the window; deleteExpired() sweeps
+) WITH (fillfactor = 80);
+
+-- One row per consecutive-failure counter ("<tenant>:rl:failures:0:<digest>[:<requester digest>]"):
+-- wrong codes in a row, and the refusal they earned. A right code deletes the row.
+CREATE TABLE IF NOT EXISTS ${failures} (
+  key          text    PRIMARY KEY,
+  count        integer NOT NULL,  -- consecutive wrong codes
+  locked_until bigint  NOT NULL,  -- epoch ms: checks are refused before this (0: not refusing)
+  expires_at   bigint  NOT NULL   -- epoch ms: the counter is forgotten from here; deleteExpired() sweeps
 ) WITH (fillfactor = 80);
 `;
 }

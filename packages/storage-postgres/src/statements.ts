@@ -185,6 +185,90 @@ SELECT verdict.status, ${recordColumns
 FROM verdict`;
 
 /**
+ * check with consecutive-failure counters — $1 key, $2 id (null: any), $3 candidate hashes, $4 now,
+ * $5 counter keys, $6 thresholds, $7 backoffs (ms), $8 maximum backoffs (ms), $9 retentions (ms).
+ * One row: `status` (null when nothing was found: not_found; 'locked' when a counter refuses, then
+ * `retry_after_ms`), the record's columns and `attempts_left` as in `checkSql`. The counters are
+ * locked (in key order) before the record; a refusing counter leaves the record unread. A right
+ * code deletes them; a wrong one counts on each (a new counter is a plain INSERT: a concurrent
+ * creation makes the statement roll back whole and run again, never lose a count).
+ */
+export const checkCountedSql = (t: TableNames) => `
+WITH
+  counters AS (
+    SELECT * FROM unnest($5::text[], $6::int[], $7::bigint[], $8::bigint[], $9::bigint[])
+      WITH ORDINALITY AS rule(key, threshold, backoff_ms, max_backoff_ms, retain_ms, n)
+  ),
+  held AS MATERIALIZED (
+    SELECT key, count, locked_until, expires_at FROM ${t.failures}
+    WHERE key = ANY($5::text[]) ORDER BY key FOR UPDATE
+  ),
+  state AS (
+    SELECT counters.*, held.key IS NOT NULL AS stored,
+      CASE WHEN held.expires_at > $4::bigint THEN held.count ELSE 0 END AS live,
+      CASE WHEN held.expires_at > $4::bigint AND held.locked_until > $4::bigint
+        THEN held.locked_until - $4::bigint ELSE 0 END AS wait_ms
+    FROM counters LEFT JOIN held USING (key)
+  ),
+  refusing AS (SELECT coalesce(max(wait_ms), 0) AS wait_ms FROM state),
+  current AS MATERIALIZED (
+    SELECT key, ${recordColumns},
+      coalesce(hash = ANY($3::text[]) OR link_hash = ANY($3::text[]), false) AS matched
+    FROM ${t.codes}
+    WHERE key = $1::text AND retain_until > $4::bigint AND ($2::text IS NULL OR id = $2::text)
+      AND (SELECT wait_ms FROM refusing) = 0
+    FOR UPDATE
+  ),
+  verdict AS (
+    SELECT *, CASE
+        WHEN $4::bigint >= expires_at THEN 'expired'
+        WHEN attempts >= max_attempts THEN 'too_many_attempts'
+        WHEN matched THEN 'approved'
+        ELSE 'invalid'
+      END AS status
+    FROM current
+  ),
+  consumed AS (
+    DELETE FROM ${t.codes} AS c USING verdict
+    WHERE c.key = $1::text AND c.key = verdict.key AND verdict.status = 'approved'
+  ),
+  counted AS (
+    UPDATE ${t.codes} AS c SET attempts = c.attempts + 1
+    FROM verdict WHERE c.key = $1::text AND c.key = verdict.key AND verdict.status = 'invalid'
+    RETURNING c.attempts, c.max_attempts
+  ),
+  reset AS (
+    DELETE FROM ${t.failures} AS f
+    WHERE f.key = ANY($5::text[]) AND EXISTS (SELECT 1 FROM verdict WHERE status = 'approved')
+  ),
+  failed AS (
+    SELECT key, stored, live + 1 AS count, retain_ms,
+      CASE WHEN live + 1 >= threshold
+        THEN $4::bigint + least(max_backoff_ms::float8, backoff_ms * power(2, least(live + 1 - threshold, 40)))::bigint
+        ELSE 0 END AS locked_until
+    FROM state WHERE EXISTS (SELECT 1 FROM verdict WHERE status = 'invalid')
+  ),
+  failed_stored AS (
+    UPDATE ${t.failures} AS f
+    SET count = failed.count, locked_until = failed.locked_until,
+      expires_at = greatest($4::bigint + failed.retain_ms, failed.locked_until)
+    FROM failed WHERE f.key = failed.key AND f.key = ANY($5::text[]) AND failed.stored
+  ),
+  failed_new AS (
+    INSERT INTO ${t.failures} (key, count, locked_until, expires_at)
+    SELECT key, count, locked_until, greatest($4::bigint + retain_ms, locked_until)
+    FROM failed WHERE NOT failed.stored ORDER BY key
+  )
+SELECT CASE WHEN (SELECT wait_ms FROM refusing) > 0 THEN 'locked' ELSE verdict.status END AS status,
+  (SELECT wait_ms FROM refusing) AS retry_after_ms,
+  ${recordColumns
+    .split(", ")
+    .map((column) => `verdict.${column}`)
+    .join(", ")},
+  (SELECT max_attempts - attempts FROM counted) AS attempts_left
+FROM (SELECT) AS one LEFT JOIN verdict ON true`;
+
+/**
  * release — $1 the instant whose events to give back, $2 the window keys. Removes one event at
  * exactly $1 from each window that has one (locked in key order, like every window write, so the
  * removal is computed on the latest committed log). No rows returned.
@@ -202,9 +286,11 @@ FROM locked WHERE w.key = locked.key AND w.key = ANY($2::text[]) AND locked.i IS
 export const deleteSql = (t: TableNames) =>
   `DELETE FROM ${t.codes} WHERE key = $1::text AND ($2::text IS NULL OR id = $2::text) RETURNING 1`;
 
-/** deleteExpired — $1 now. One row: how many records and windows were removed. */
+/** deleteExpired — $1 now. One row: how many records, windows and failure counters were removed. */
 export const deleteExpiredSql = (t: TableNames) => `
 WITH
   records AS (DELETE FROM ${t.codes} WHERE retain_until <= $1::bigint RETURNING 1),
-  windows AS (DELETE FROM ${t.windows} WHERE expires_at <= $1::bigint RETURNING 1)
-SELECT (SELECT count(*) FROM records)::int AS records, (SELECT count(*) FROM windows)::int AS windows`;
+  windows AS (DELETE FROM ${t.windows} WHERE expires_at <= $1::bigint RETURNING 1),
+  failures AS (DELETE FROM ${t.failures} WHERE expires_at <= $1::bigint RETURNING 1)
+SELECT (SELECT count(*) FROM records)::int AS records, (SELECT count(*) FROM windows)::int AS windows,
+  (SELECT count(*) FROM failures)::int AS failures`;

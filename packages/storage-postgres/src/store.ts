@@ -12,6 +12,7 @@ import {
 
 import { defaultTable, schemaSql, tableNames } from "./schema.js";
 import {
+  checkCountedSql,
   checkSql,
   deleteExpiredSql,
   deleteSql,
@@ -123,6 +124,7 @@ export function createPostgresStore(options: PostgresStoreOptions) {
     putAlone: statement("put_alone", putAloneSql(names)),
     hit: statement("hit", hitSql(names)),
     check: statement("check", checkSql(names)),
+    checkCounted: statement("check_counted", checkCountedSql(names)),
     release: statement("release", releaseSql(names)),
     delete: statement("delete", deleteSql(names)),
     deleteExpired: statement("delete_expired", deleteExpiredSql(names)),
@@ -186,10 +188,24 @@ export function createPostgresStore(options: PostgresStoreOptions) {
       return { ok: true, previous: row.id === null ? null : recordFrom(row) };
     },
 
-    async check(key: string, { id, hashes, now }: CheckInput): Promise<CheckResult> {
-      const [row] = await run(sql.check, [key, id ?? null, hashes, now]);
-      if (!row) return { status: "not_found" };
+    async check(key: string, { id, hashes, now, failures }: CheckInput): Promise<CheckResult> {
+      const [row] = failures?.length
+        ? await run(sql.checkCounted, [
+            key,
+            id ?? null,
+            hashes,
+            now,
+            failures.map((rule) => rule.key),
+            failures.map((rule) => rule.threshold),
+            failures.map((rule) => rule.backoffMs),
+            failures.map((rule) => rule.maxBackoffMs),
+            failures.map((rule) => rule.retainMs),
+          ])
+        : await run(sql.check, [key, id ?? null, hashes, now]);
+      if (!row || row.status === null) return { status: "not_found" };
       switch (row.status) {
+        case "locked":
+          return { status: "locked", retryAfterMs: Number(row.retry_after_ms) };
         case "approved":
           return { status: "approved", record: recordFrom(row) };
         case "invalid": {
@@ -222,13 +238,16 @@ export function createPostgresStore(options: PostgresStoreOptions) {
     },
 
     /**
-     * Removes records past their retention and windows whose events all left them. Reads never
+     * Removes records past their retention, windows whose events all left them, and failure
+     * counters past their retention. Reads never
      * need it (such rows already read as absent); run it now and then to keep the tables small.
      * Returns how many rows went. `now` defaults to `Date.now()`.
      */
-    async deleteExpired(now: number = Date.now()): Promise<{ records: number; windows: number }> {
+    async deleteExpired(
+      now: number = Date.now(),
+    ): Promise<{ records: number; windows: number; failures: number }> {
       const [row] = await run(sql.deleteExpired, [now]);
-      return { records: row.records, windows: row.windows };
+      return { records: row.records, windows: row.windows, failures: row.failures };
     },
   } satisfies Store & Record<string, unknown>;
 }

@@ -49,22 +49,27 @@ describe("through createOtp on real PostgreSQL", () => {
     await expect(otp.verify({ id: first.id, code, tenant: "acme" })).rejects.toMatchObject({
       code: "not_found",
     });
-    await expect(otp.send({ phone: phones[0]!, tenant: "acme", purpose: "signup" })).rejects.toMatchObject({
-      code: "rate_limited",
-    });
+    await expect(
+      otp.send({ phone: phones[0]!, ip: "203.0.113.9", tenant: "acme", purpose: "signup" }),
+    ).rejects.toMatchObject({ code: "rate_limited" }); // the same requester's cooldown
     const { rows } = await client.query(`SELECT key FROM ${table}`);
     expect(rows).toHaveLength(0); // consumed
     const windows = await client.query(`SELECT key, cardinality(times) AS events FROM ${table}_windows`);
     expect(windows.rows.map((row) => row.key.split(":").slice(1, 4).join(":")).sort()).toEqual([
+      "rl:ceiling:3600",
+      "rl:ceiling:86400",
       "rl:cooldown:60",
       "rl:ip:600",
       "rl:phone:3600",
       "rl:phone:86400",
       "rl:prefix:3600",
     ]);
+    // The wrong guess counted one consecutive failure per requester and per phone; the right code reset them.
+    const failures = await client.query(`SELECT key FROM ${table}_failures`);
+    expect(failures.rows).toHaveLength(0);
   });
 
-  it("deleteExpired sweeps records past retention and windows past their last event", async () => {
+  it("deleteExpired sweeps records past retention, windows past their last event, and old failure counters", async () => {
     const store = postgresStore({ client, table: `${schema}.sweep` });
     await migrate(client, { table: `${schema}.sweep` });
     const now = Date.now();
@@ -75,8 +80,18 @@ describe("through createOtp on real PostgreSQL", () => {
       hits: [{ key: "t:rl:ip:1:x", limit: 5, windowMs: 1000 }],
     });
     await store.put("t:l:new", { ...record, id: "ver_b" }, { now, retainUntil: now + 60_000 });
-    expect(await store.deleteExpired(now)).toEqual({ records: 0, windows: 0 });
-    expect(await store.deleteExpired(now + 2000)).toEqual({ records: 1, windows: 1 });
+    const counter = {
+      key: "t:rl:failures:0:x",
+      threshold: 5,
+      backoffMs: 10,
+      maxBackoffMs: 10,
+      retainMs: 1500,
+    };
+    expect((await store.check("t:l:old", { hashes: ["wrong"], now, failures: [counter] })).status).toBe(
+      "invalid",
+    );
+    expect(await store.deleteExpired(now)).toEqual({ records: 0, windows: 0, failures: 0 });
+    expect(await store.deleteExpired(now + 2000)).toEqual({ records: 1, windows: 1, failures: 1 });
     expect((await store.check("t:l:new", { hashes: ["h"], now: now + 500 })).status).toBe("approved");
   });
 });
@@ -118,7 +133,7 @@ describe("fails closed when PostgreSQL is unreachable", () => {
     const client = await deadPool();
     const otp = createOtp({ secret, store: postgresStore({ client }), sender: outbox() });
     const errors: unknown[] = [];
-    const handler = createOtpHandler(otp, { onError: (error) => errors.push(error) });
+    const handler = createOtpHandler(otp, { onError: (error) => errors.push(error), verifyBy: "phone" });
     const post = (path: string, body: unknown) =>
       handler(
         new Request(`http://localhost/v1/sms/verify/${path}`, {

@@ -27,9 +27,15 @@ export async function fromUrl(url: string, options: RedisUrlOptions = {}): Promi
     // Fail a command at once while disconnected instead of queueing it until Redis returns.
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
+    // A command the store already answered as failed (a timeout) must not run later, after a
+    // reconnect: it would spend a budget for a send that never happened.
+    autoResendUnfulfilledCommands: false,
     connectTimeout: connectTimeoutMs,
-    // Commands that never come back (a half-open connection) fail after this long.
+    // Commands that never come back (a half-open connection) fail after this long…
     commandTimeout: storeOptions.timeoutMs ?? 2000,
+    // …and keepalive probes an idle connection (defence in depth: the store's forced reconnect
+    // after timeouts is what recovers a connection with unacknowledged data in flight).
+    keepAlive: 10_000,
   });
   // Failures reach requests as store_unavailable; the event itself needs no output.
   client.on("error", () => {});

@@ -101,13 +101,17 @@ return reply
 `;
 
 /** What `check` answers when it does not approve (an approval is the record itself, a string). */
-export const checkReply = { notFound: -1, expired: -2, tooManyAttempts: -3 } as const;
+export const checkReply = { notFound: -1, expired: -2, tooManyAttempts: -3, locked: -4 } as const;
 
 /**
- * check — KEYS[1]: the record. ARGV: now, id marker, then the candidate hashes.
- * Reply: the encoded record (approved, now consumed) | attemptsLeft > 0 (invalid) | -1 not found
- * | -2 expired | -3 too many attempts.
- * The order of the tests is the contract's: gone or superseded, expired, exhausted, then compare.
+ * check — KEYS[1]: the record; KEYS[2..]: consecutive-failure counters.
+ * ARGV: now, id marker, the number of candidate hashes, the hashes, then per counter: threshold,
+ * backoffMs, maxBackoffMs, retainMs.
+ * Reply: the encoded record (approved, now consumed; counters deleted) | attemptsLeft > 0 (invalid;
+ * every counter counted) | -1 not found | -2 expired | -3 too many attempts | {-4, retryAfterMs}
+ * (a counter is refusing: nothing looked at).
+ * The order of the tests is the contract's: counters, gone or superseded, expired, exhausted, compare.
+ * A counter is one string `count:lockedUntil:expiresAt` that expires with its retention.
  */
 export const checkScript = `
 -- Runs in time that depends only on the lengths, which are public (every HMAC here has 43
@@ -123,6 +127,25 @@ local function equal(a, b)
 end
 
 local now = tonumber(ARGV[1])
+local hashCount = tonumber(ARGV[3])
+local counters = #KEYS - 1
+local counts = {}
+local refusing = 0
+for i = 1, counters do
+  local stored = redis.call('GET', KEYS[i + 1])
+  local count = 0
+  if stored then
+    local c, lockedUntil, expiresAt = string.match(stored, '^(%d+):(%d+):(%d+)$')
+    if c and tonumber(expiresAt) > now then
+      count = tonumber(c)
+      local wait = tonumber(lockedUntil) - now
+      if wait > refusing then refusing = wait end
+    end
+  end
+  counts[i] = count
+end
+if refusing > 0 then return {${checkReply.locked}, refusing} end
+
 local value = redis.call('GET', KEYS[1])
 if not value then return ${checkReply.notFound} end
 local _, _, retainUntil, expiresAt, attempts, maxAttempts, id, hash, linkHash =
@@ -136,7 +159,7 @@ if now >= tonumber(expiresAt) then return ${checkReply.expired} end
 attempts, maxAttempts = tonumber(attempts), tonumber(maxAttempts)
 if attempts >= maxAttempts then return ${checkReply.tooManyAttempts} end
 local match = false
-for i = 3, #ARGV do
+for i = 4, 3 + hashCount do
   -- Both comparisons run for every candidate, matched or not.
   local codeMatches = equal(ARGV[i], hash)
   local linkMatches = linkHash ~= '' and equal(ARGV[i], linkHash)
@@ -144,7 +167,28 @@ for i = 3, #ARGV do
 end
 if match then
   redis.call('DEL', KEYS[1])
+  for i = 1, counters do redis.call('DEL', KEYS[i + 1]) end
   return value
+end
+-- A wrong code: one more consecutive failure on every counter (refusing from its threshold on,
+-- the backoff doubling per failure up to its maximum).
+for i = 1, counters do
+  local at = 3 + hashCount + (i - 1) * 4
+  local threshold, backoff = tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2])
+  local maxBackoff, retain = tonumber(ARGV[at + 3]), tonumber(ARGV[at + 4])
+  local count = counts[i] + 1
+  local lockedUntil = 0
+  if count >= threshold then
+    local doublings = count - threshold
+    if doublings > 40 then doublings = 40 end
+    local wait = backoff * (2 ^ doublings)
+    if wait > maxBackoff then wait = maxBackoff end
+    lockedUntil = now + wait
+  end
+  local until_ = now + retain
+  if lockedUntil > until_ then until_ = lockedUntil end
+  redis.call('SET', KEYS[i + 1], string.format('%d:%d:%d', count, lockedUntil, until_),
+    'PX', string.format('%d', until_ - now))
 end
 -- Count the attempt: the same record with attempts + 1, keeping its TTL.
 redis.call('SET', KEYS[1], retainUntil .. '\\n' .. expiresAt .. '\\n' .. (attempts + 1) .. '\\n' ..

@@ -30,6 +30,16 @@ export interface RedisStoreOptions {
    * whatever the client's own retry settings. `0` turns the guard off. Default: `2000`.
    */
   timeoutMs?: number;
+  /**
+   * After this many operations in a row ran out of time, the store forces the client to reconnect
+   * (ioredis: `disconnect(true)`; node-redis: `destroy()` then `connect()`). A half-open connection
+   * (the server's host gone without a reset) otherwise keeps every request at 503 until the kernel
+   * gives up on the socket — about 15 minutes with Linux defaults; TCP keepalive cannot help while
+   * unacknowledged data is in flight. The reconnect drops the client's other in-flight commands
+   * too: if the app shares the client with other code, that code sees them fail once. `0` turns it
+   * off. Default: `3`.
+   */
+  reconnectAfterTimeouts?: number;
 }
 
 const scripts = {
@@ -86,6 +96,8 @@ function decodeRecord(value: string): OtpRecord {
 /** The check script's reply as the contract's result (module level: no closure per call). */
 function checkResult(reply: Reply): CheckResult {
   if (typeof reply === "string") return { status: "approved", record: decodeRecord(reply) };
+  if (Array.isArray(reply) && reply[0] === checkReply.locked)
+    return { status: "locked", retryAfterMs: Number(reply[1]) };
   if (typeof reply === "number" && reply > 0) return { status: "invalid", attemptsLeft: reply };
   if (reply === checkReply.notFound) return { status: "not_found" };
   if (reply === checkReply.expired) return { status: "expired" };
@@ -116,13 +128,25 @@ export function createRedisStore(options: RedisStoreOptions) {
   const runner = scriptRunner(options.client);
   const prefix = options.prefix ?? "otp:";
   if (/[{}]/.test(prefix)) throw new TypeError("redisStore: `prefix` must not contain { or }.");
-  const bounded = deadline(options.timeoutMs ?? 2000, "Redis");
+  const reconnectAfter = options.reconnectAfterTimeouts ?? 3;
+  let timeoutsInARow = 0;
+  const bounded = deadline(options.timeoutMs ?? 2000, "Redis", {
+    expired() {
+      if (reconnectAfter > 0 && ++timeoutsInARow >= reconnectAfter) {
+        timeoutsInARow = 0;
+        forceReconnect(options.client);
+      }
+    },
+    answered() {
+      timeoutsInARow = 0;
+    },
+  });
 
   /**
-   * `tenant:rest` becomes `{<prefix>tenant}:<kind>:rest`; the kind (`r` record, `w` window) keeps
-   * records and windows apart. A key without a colon (tenant "") keeps its whole text after the kind.
+   * `tenant:rest` becomes `{<prefix>tenant}:<kind>:rest`; the kind (`r` record, `w` window, `f`
+   * failure counter) keeps them apart. A key without a colon (tenant "") keeps its whole text after the kind.
    */
-  const redisKey = (kind: "r" | "w", key: string) => {
+  const redisKey = (kind: "r" | "w" | "f", key: string) => {
     const tenant = tenantOf(key);
     return `{${prefix}${tenant}}:${kind}${key.slice(tenant.length)}`;
   };
@@ -177,10 +201,29 @@ export function createRedisStore(options: RedisStoreOptions) {
       );
     },
 
-    check(key: string, { id, hashes, now }: CheckInput): Promise<CheckResult> {
-      const keysAndArgs = [redisKey("r", key), String(now), idMarker(id)];
+    check(key: string, { id, hashes, now, failures = [] }: CheckInput): Promise<CheckResult> {
+      const keysAndArgs = [redisKey("r", key)];
+      try {
+        const tenant = tenantOf(key);
+        for (const rule of failures) {
+          // One slot per script: the counters live under the record's tenant tag.
+          if (tenantOf(rule.key) !== tenant)
+            throw new Error("redisStore: all keys of one operation must share a tenant (one Cluster slot).");
+          keysAndArgs.push(redisKey("f", rule.key));
+        }
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      keysAndArgs.push(String(now), idMarker(id), String(hashes.length));
       for (const hash of hashes) keysAndArgs.push(hash);
-      return run(scripts.check, 1, keysAndArgs, checkResult);
+      for (const rule of failures)
+        keysAndArgs.push(
+          String(rule.threshold),
+          String(rule.backoffMs),
+          String(rule.maxBackoffMs),
+          String(rule.retainMs),
+        );
+      return run(scripts.check, failures.length + 1, keysAndArgs, checkResult);
     },
 
     hit(hits: readonly RateHit[], now: number): Promise<HitResult> {
@@ -219,3 +262,29 @@ export function createRedisStore(options: RedisStoreOptions) {
 }
 
 const nothing = () => undefined;
+
+/** Drops the client's connection and opens a new one (see `reconnectAfterTimeouts`). */
+function forceReconnect(client: RedisClientLike): void {
+  const candidate = client as {
+    evalsha?: unknown;
+    disconnect?: (reconnect?: boolean) => unknown;
+    destroy?: () => unknown;
+    connect?: () => Promise<unknown>;
+  };
+  try {
+    const stream = (client as { stream?: { destroy?: () => void } }).stream;
+    if (typeof candidate.evalsha === "function" && typeof stream?.destroy === "function") {
+      // ioredis: destroying the socket (ending it politely would wait for a peer that is gone)
+      // makes the client reconnect by its retry strategy, as after any lost connection.
+      stream.destroy();
+    } else if (typeof candidate.evalsha === "function" && typeof candidate.disconnect === "function") {
+      candidate.disconnect(true); // ioredis Cluster: reconnects every node
+    } else if (typeof candidate.destroy === "function" && typeof candidate.connect === "function") {
+      Promise.resolve(candidate.destroy())
+        .then(() => candidate.connect!())
+        .catch(() => {}); // node-redis: a failed connect shows up as store_unavailable on the next call
+    }
+  } catch {
+    // Reconnecting is best effort; the deadline keeps failing requests closed meanwhile.
+  }
+}

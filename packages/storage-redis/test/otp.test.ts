@@ -33,6 +33,8 @@ describe("through createOtp on real Redis", () => {
         ["rl", "ip", "600"],
         ["rl", "phone", "3600"],
         ["rl", "phone", "86400"],
+        ["rl", "ceiling", "3600"],
+        ["rl", "ceiling", "86400"],
         ["rl", "prefix", "3600"],
       ]),
     );
@@ -53,8 +55,8 @@ describe("through createOtp on real Redis", () => {
     await expect(otp.verify({ id: sent.id, code, tenant: "acme" })).rejects.toMatchObject({
       code: "not_found",
     });
-    // A second send to the same phone inside the cooldown is refused, with its retry time.
-    await expect(otp.send({ phone: phones[0]!, tenant: "acme" })).rejects.toMatchObject({
+    // A second send to the same phone from the same requester inside the cooldown is refused.
+    await expect(otp.send({ phone: phones[0]!, ip: "203.0.113.9", tenant: "acme" })).rejects.toMatchObject({
       code: "rate_limited",
     });
   });
@@ -113,7 +115,7 @@ describe("fails closed when Redis is unreachable", () => {
     client.on("error", () => {});
     const otp = createOtp({ secret, store: redisStore({ client }), sender: outbox() });
     const errors: unknown[] = [];
-    const handler = createOtpHandler(otp, { onError: (error) => errors.push(error) });
+    const handler = createOtpHandler(otp, { onError: (error) => errors.push(error), verifyBy: "phone" });
     const post = (path: string, body: unknown) =>
       handler(
         new Request(`http://localhost/v1/sms/verify/${path}`, {
@@ -162,4 +164,52 @@ describe("redisStore.fromUrl", () => {
     expect((error as Error).message).toMatch(/^Redis at redis:\/\/127\.0\.0\.1:\d+\/0 is unavailable/);
     expect((error as Error).message).not.toContain("hunter2");
   });
+});
+
+describe("recovers from a half-open connection", () => {
+  for (const kind of ["ioredis", "node-redis"] as const) {
+    it(`${kind}: after a few timeouts the store reconnects, and requests succeed again within seconds`, async () => {
+      const { tcpProxy } = await import("@otpkit/otp-core/testing/node");
+      const proxy = await tcpProxy(
+        Number(new URL(process.env.REDIS_URL ?? "redis://127.0.0.1:6379").port || 6379),
+      );
+      // As the README recommends (no replay of commands the store already reported as failed).
+      const io = new Redis({
+        host: "127.0.0.1",
+        port: proxy.port,
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 1,
+        autoResendUnfulfilledCommands: false,
+      });
+      io.on("error", () => {});
+      const node = createClient({ socket: { host: "127.0.0.1", port: proxy.port } });
+      node.on("error", () => {});
+      const client = kind === "ioredis" ? io : await node.connect();
+      if (kind === "ioredis") await new Promise((resolve) => io.once("ready", resolve));
+      const prefix = runPrefix(`half-open-${kind}`);
+      const sender = outbox();
+      const otp = createOtp({ secret, sender, store: redisStore({ client, prefix, timeoutMs: 300 }) });
+      try {
+        await otp.send({ phone: phones[0]! });
+        proxy.freeze(); // the open connection now swallows everything, as a vanished host does
+        for (let i = 0; i < 3; i++) await expectStoreUnavailable(otp.send({ phone: phones[1]! }), 1500);
+        // The third timeout forced a reconnect through the proxy, which accepts new connections.
+        const started = performance.now();
+        let sent: unknown;
+        while (!sent && performance.now() - started < 5000) {
+          sent = await otp.send({ phone: phones[1]! }).catch(() => undefined);
+          if (!sent) await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        expect(sent).toMatchObject({ status: "sent" });
+        expect(performance.now() - started).toBeLessThan(5000);
+      } finally {
+        if (kind === "ioredis") io.disconnect();
+        else await node.destroy();
+        const cleaner = ioredisClient();
+        await dropKeys(cleaner, prefix);
+        cleaner.disconnect();
+        await proxy.close();
+      }
+    });
+  }
 });

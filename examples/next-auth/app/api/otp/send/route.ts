@@ -1,9 +1,14 @@
 import { createSendRoute } from "@otpkit/next-auth";
+import { clientIpFrom, noIpLimit } from "@/lib/client-ip";
 import { getOtp } from "@/lib/otp";
 
 /**
  * POST /api/otp/send {phone} → sends a login code. App Router handlers cannot see the client's
- * socket, so per-IP limits need a trusted proxy: set TRUST_PROXY to the number of proxies in front
- * of the app (1 behind Vercel, nginx or a load balancer). Left at 0, only per-phone limits apply.
+ * socket, so the client IP (for per-IP limits) comes from where this app runs — see lib/client-ip.ts.
+ * Without one, every send shares one conservative budget (SMS_RATE_LIMIT_NO_IP per 10 minutes).
  */
-export const { POST } = createSendRoute(getOtp, { trustProxy: Number(process.env.TRUST_PROXY ?? 0) });
+export const { POST } = createSendRoute(getOtp, {
+  trustProxy: Number(process.env.TRUST_PROXY ?? 0),
+  ...clientIpFrom(process.env),
+  ...noIpLimit(process.env),
+});
