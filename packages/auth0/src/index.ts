@@ -48,7 +48,7 @@ export {
   type SendPhoneMessageOptions,
   toPhoneNotification,
 } from "./phone-provider.js";
-export { otpFromSecrets, secretNames, templateFromSecrets } from "./secrets.js";
+export { memoryStoreAllowed, otpFromSecrets, secretNames, templateFromSecrets } from "./secrets.js";
 export { createStepUp, denyReasons, type Setting, type StepUp, type StepUpOptions } from "./step-up.js";
 export { sessionTokenUse, tokenParameter, verifiedTokenUse } from "./step-up-claims.js";
 export {

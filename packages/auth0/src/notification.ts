@@ -33,6 +33,13 @@ export interface NotificationOptions<Event> {
    */
   timeoutMs?: number;
   /**
+   * Accept a store that lives in one process (`otp.store.local`: the memory store) in production.
+   * Auth0 runs an Action on many instances, each with its own memory, so budgets and duplicate
+   * detection would hold per instance only. Default: `false` — refused (dropped, `invalid_config`)
+   * when `otp.config.production`.
+   */
+  allowMemoryStore?: boolean | ((event: Event) => boolean);
+  /**
    * Told about every message that was not delivered (its outcome and reason; never the code). The
    * reason already reaches Auth0's logs through `drop`/`retry`; use this for your own. Default: none.
    */
@@ -104,6 +111,7 @@ export async function deliverNotification<Event extends NotificationContext>(
   if (key && cache.get(key)) return { status: "duplicate" };
   try {
     const otp = await getOtp(event);
+    refuseLocalStore(otp, options, event);
     const code = notification.code || undefined;
     const result = code
       ? await deliverCode(otp, options, event, notification, code, key)
@@ -115,6 +123,19 @@ export async function deliverNotification<Event extends NotificationContext>(
     options.onFailure?.(failure, event);
     return { status: failure.outcome, reason: failure.reason, failure };
   }
+}
+
+function refuseLocalStore<Event>(otp: Otp, options: NotificationOptions<Event>, event: Event): void {
+  if (!otp.config.production || !otp.store.local) return;
+  const allowed =
+    typeof options.allowMemoryStore === "function"
+      ? options.allowMemoryStore(event)
+      : options.allowMemoryStore;
+  if (!allowed)
+    throw new OtpError(
+      "invalid_config",
+      "The memory store is refused in production: each Action instance would keep its own budgets. Set REDIS_URL (a Redis store), or OTP_ALLOW_MEMORY_STORE=true (allowMemoryStore) to accept that.",
+    );
 }
 
 function deliverCode<Event extends NotificationContext>(

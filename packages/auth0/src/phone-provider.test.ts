@@ -107,6 +107,24 @@ describe("createCustomPhoneProvider", () => {
     expect(sms.last()!.body).toContain("889900 is your verification code for Example Inc.");
   });
 
+  it("refuses a one-process store in production unless allowMemoryStore says it is understood", async () => {
+    const { sms, otp } = setup({ production: true });
+    const refused = await runCustomPhoneProvider(
+      createCustomPhoneProvider({ otp }),
+      customPhoneProviderEvent(),
+    );
+    expect(refused.outcome).toBe("drop");
+    expect(refused.executions[0]!.reason).toMatch(
+      /^otpkit invalid_config: The memory store is refused in production/,
+    );
+    const allowed = createCustomPhoneProvider({
+      otp,
+      allowMemoryStore: (event) => event.tenant.id === "example",
+    });
+    expect((await runCustomPhoneProvider(allowed, customPhoneProviderEvent())).outcome).toBe("success");
+    expect(sms.messages).toHaveLength(1);
+  });
+
   it("sends every execution when Auth0 gives no correlation id (nothing to dedupe by)", async () => {
     const { sms, otp } = setup({ limits: { resendCooldownSeconds: 0 } });
     const provider = createCustomPhoneProvider({ otp });

@@ -67,20 +67,12 @@ function senderFromSecrets(secrets: Secrets): Sender {
 
 /**
  * `REDIS_URL` → a Redis store shared by every Action instance (and your app). Without it, the
- * memory store: each Action instance then has its own budgets and idempotency keys, so a fraud
- * guard that Auth0 spreads over several instances is weaker. It is refused in production unless
- * `OTP_ALLOW_MEMORY_STORE=true` says that is understood.
+ * memory store, which the phone Actions refuse in production unless `OTP_ALLOW_MEMORY_STORE=true`
+ * (`memoryStoreAllowed`): each instance would keep its own budgets and idempotency keys.
  */
-async function storeFromSecrets(secrets: Secrets, production: boolean): Promise<Store | undefined> {
+async function storeFromSecrets(secrets: Secrets): Promise<Store | undefined> {
   const url = secrets.REDIS_URL;
-  if (!url) {
-    if (production && !flag(secrets, "OTP_ALLOW_MEMORY_STORE", false))
-      throw new OtpError(
-        "invalid_config",
-        "REDIS_URL is not set: the memory store keeps budgets per Action instance. Set REDIS_URL, or OTP_ALLOW_MEMORY_STORE=true to accept that.",
-      );
-    return undefined;
-  }
+  if (!url) return undefined;
   const { redisStore } = await import("@otpkit/storage-redis");
   try {
     return await redisStore.fromUrl(url, {
@@ -94,11 +86,15 @@ async function storeFromSecrets(secrets: Secrets, production: boolean): Promise<
   }
 }
 
+/** `OTP_ALLOW_MEMORY_STORE=true`: the `allowMemoryStore` option of the phone Actions. Default: `false`. */
+export const memoryStoreAllowed = (secrets: Secrets): boolean =>
+  flag(secrets, "OTP_ALLOW_MEMORY_STORE", false);
+
 /**
  * Reads `OTP_SECRET` (comma-separated to rotate), `UNOSEND_API_KEY` / `UNOSEND_API_URL`, the
  * optional fallback provider `UNOSEND_FALLBACK_API_KEY` / `UNOSEND_FALLBACK_API_URL` (failover),
- * `REDIS_URL` / `REDIS_PREFIX`, `OTP_PRODUCTION` (default `true`), `OTP_ALLOW_MEMORY_STORE`
- * (default `false`), `OTP_APP_NAME` and otp-core's `SMS_RATE_LIMIT_HOUR` / `_DAY` / `_IP` and
+ * `REDIS_URL` / `REDIS_PREFIX` (else the memory store), `OTP_PRODUCTION` (default `true`),
+ * `OTP_APP_NAME` and otp-core's `SMS_RATE_LIMIT_HOUR` / `_DAY` / `_IP` and
  * `SMS_RESEND_COOLDOWN_SECONDS`. `overrides` win.
  */
 export async function otpFromSecrets(secrets: Secrets, overrides: Partial<OtpOptions> = {}): Promise<Otp> {
@@ -113,7 +109,7 @@ export async function otpFromSecrets(secrets: Secrets, overrides: Partial<OtpOpt
   // Every check that needs no connection first (a dry run on the memory store): a missing or
   // short secret never opens, and leaks, a Redis connection on every execution.
   createOtpFromEnv(options, env);
-  const store = overrides.store ?? (await storeFromSecrets(secrets, production));
+  const store = overrides.store ?? (await storeFromSecrets(secrets));
   return createOtpFromEnv({ ...options, ...(store ? { store } : {}) }, env);
 }
 

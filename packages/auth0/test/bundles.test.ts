@@ -306,7 +306,9 @@ describe("custom-phone-provider bundle", () => {
       phoneEvent({ secrets: memory, notification: { recipient: freshPhone() } }),
     );
     expect(refused.outcome).toBe("drop");
-    expect(refused.executions[0]!.reason).toMatch(/^otpkit invalid_config: REDIS_URL is not set/);
+    expect(refused.executions[0]!.reason).toMatch(
+      /^otpkit invalid_config: The memory store is refused in production/,
+    );
     const allowances: Record<string, string>[] = [
       { OTP_ALLOW_MEMORY_STORE: "true" },
       { OTP_PRODUCTION: "false" },

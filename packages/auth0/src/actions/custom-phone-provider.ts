@@ -4,9 +4,10 @@
  * guard and budgets, configured entirely by the Action's secrets (see `otpFromSecrets`).
  */
 import { createCustomPhoneProvider } from "../phone-provider.js";
-import { otpFromSecrets, templateFromSecrets } from "../secrets.js";
+import { memoryStoreAllowed, otpFromSecrets, templateFromSecrets } from "../secrets.js";
 
 export const { onExecuteCustomPhoneProvider } = createCustomPhoneProvider({
   otp: (event) => otpFromSecrets(event.secrets),
   templates: (notification, event) => templateFromSecrets(event.secrets, notification),
+  allowMemoryStore: (event) => memoryStoreAllowed(event.secrets),
 });

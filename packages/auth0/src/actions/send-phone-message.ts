@@ -3,9 +3,10 @@
  * without the Unified Phone Experience: the same mapping and secrets as the custom phone provider.
  */
 import { createSendPhoneMessage } from "../phone-provider.js";
-import { otpFromSecrets, templateFromSecrets } from "../secrets.js";
+import { memoryStoreAllowed, otpFromSecrets, templateFromSecrets } from "../secrets.js";
 
 export const { onExecuteSendPhoneMessage } = createSendPhoneMessage({
   otp: (event) => otpFromSecrets(event.secrets),
   templates: (notification, event) => templateFromSecrets(event.secrets, notification),
+  allowMemoryStore: (event) => memoryStoreAllowed(event.secrets),
 });
