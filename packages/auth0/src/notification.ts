@@ -71,8 +71,10 @@ const codeTypes = new Set<MessageType>(["otp_verify", "otp_enroll"]);
 /** How long a delivered message is remembered in `api.cache`: core's idempotency window. */
 const dedupeTtlMs = 10 * 60_000;
 
-export const voiceRefusal =
-  "otpkit: voice delivery is not supported yet (no otpkit sender can call); turn voice off for this phone provider or use a provider with voice.";
+const voiceMessage =
+  "Voice delivery is not supported yet (no otpkit sender can call): turn voice off for this phone provider, or use a provider with voice.";
+/** The reason a voice message is dropped with. */
+export const voiceRefusal = `otpkit invalid_request: ${voiceMessage}`;
 
 const encoder = new TextEncoder();
 
@@ -102,14 +104,15 @@ export async function deliverNotification<Event extends NotificationContext>(
   notification: PhoneNotification,
   cache: CacheApi,
 ): Promise<NotificationOutcome> {
-  if (notification.delivery_method === "voice") return { status: "drop", reason: voiceRefusal };
-  const correlationId = event.transaction?.correlation_id;
-  // Without a correlation id there is nothing retry-stable to dedupe by: every execution sends.
-  const key = correlationId ? await dedupeKey(correlationId, notification) : undefined;
-  // The cache is Auth0's fast path (no store round trip); the store's claim is the one that holds
-  // when the cache has lost the entry or a retry lands on another instance.
-  if (key && cache.get(key)) return { status: "duplicate" };
   try {
+    if (notification.delivery_method === "voice")
+      throw new OtpError("invalid_request", voiceMessage, { field: "delivery_method" });
+    const correlationId = event.transaction?.correlation_id;
+    // Without a correlation id there is nothing retry-stable to dedupe by: every execution sends.
+    const key = correlationId ? await dedupeKey(correlationId, notification) : undefined;
+    // The cache is Auth0's fast path (no store round trip); the store's claim is the one that holds
+    // when the cache has lost the entry or a retry lands on another instance.
+    if (key && cache.get(key)) return { status: "duplicate" };
     const otp = await getOtp(event);
     refuseLocalStore(otp, options, event);
     const code = notification.code || undefined;
@@ -120,7 +123,11 @@ export async function deliverNotification<Event extends NotificationContext>(
     return { status: result.status };
   } catch (error) {
     const failure = deliveryFailure(error);
-    options.onFailure?.(failure, event);
+    try {
+      options.onFailure?.(failure, event);
+    } catch {
+      // A listener that throws changes nothing: Auth0 still gets the outcome.
+    }
     return { status: failure.outcome, reason: failure.reason, failure };
   }
 }

@@ -159,11 +159,22 @@ describe("createCustomPhoneProvider", () => {
     expect(run.executions[0]!.reason).toBe(
       "otpkit invalid_request: An otp_verify notification must carry a code.",
     );
+    // A failure listener that throws changes nothing; it hears about voice too.
+    const heard: string[] = [];
+    const listening = createCustomPhoneProvider({
+      otp,
+      onFailure: (failure) => {
+        heard.push(failure.error.code);
+        throw new Error("listener bug");
+      },
+    });
     const voice = await runCustomPhoneProvider(
-      provider,
+      listening,
       customPhoneProviderEvent({ notification: { delivery_method: "voice" } }),
     );
+    expect(voice.outcome).toBe("drop");
     expect(voice.executions[0]!.reason).toBe(voiceRefusal);
+    expect(heard).toEqual(["invalid_request"]);
     expect(sms.messages).toHaveLength(0);
   });
 
