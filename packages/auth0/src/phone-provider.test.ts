@@ -108,7 +108,7 @@ describe("createCustomPhoneProvider", () => {
   });
 
   it("refuses a one-process store in production unless allowMemoryStore says it is understood", async () => {
-    const { sms, otp } = setup({ production: true });
+    const { sms, otp } = setup({ production: true, phone: { allowedCountries: ["US"] } });
     const refused = await runCustomPhoneProvider(
       createCustomPhoneProvider({ otp }),
       customPhoneProviderEvent(),
