@@ -102,6 +102,12 @@ export interface OtpOptions {
   expiryMinutes?: Partial<Record<Purpose, number>>;
   /** Message templates per purpose with `{code}`, `{minutes}`, `{app}` (and `{link}`). Default: `defaultTemplates`. */
   templates?: Partial<Record<Purpose, string>>;
+  /**
+   * Texts per BCP 47 locale (`{ "pt-BR": { login: "…" } }`), picked by `send`/`deliver`'s `locale`
+   * (exact tag, else language); purposes a locale leaves out use `templates`. Ready-made:
+   * `smsTemplates` from `@otpkit/otp-core/locales`. Default: none (every send in `templates`).
+   */
+  locales?: Record<string, Partial<Record<Purpose, string>>>;
   /** Rate limits; see each field for its default. */
   limits?: LimitOptions;
   /**
@@ -227,6 +233,7 @@ export interface Resolved {
   config: OtpConfig;
   secrets: string[];
   templates: Record<Purpose, string>;
+  locales: Record<string, Partial<Record<Purpose, string>>>;
   testNumbers: Map<string, string>;
   phonePolicy: PhonePolicy;
   guard: ResolvedGuard;
@@ -262,6 +269,10 @@ export function resolveOptions(given: OtpOptions): Resolved {
     configured(`expiryMinutes.${purpose}`, () => checkMinutes(expiryMinutes[purpose], purpose));
   const templates = { ...defaultTemplates, ...options.templates };
   for (const purpose of purposes) configured(`templates.${purpose}`, () => checkTemplate(templates[purpose]));
+  const locales = options.locales ?? {};
+  for (const [locale, texts] of Object.entries(locales))
+    for (const [purpose, text] of Object.entries(texts ?? {}))
+      configured(`locales.${locale}.${purpose}`, () => checkTemplate(text));
 
   const limits = options.limits ?? {};
   const resendCooldownSeconds = limits.resendCooldownSeconds ?? 60;
@@ -358,6 +369,7 @@ export function resolveOptions(given: OtpOptions): Resolved {
     config,
     secrets,
     templates,
+    locales,
     testNumbers,
     phonePolicy,
     guard: resolveGuard(options.guard),

@@ -11,11 +11,13 @@ import { configError, invalid } from "./errors.js";
 import { normalizeIp } from "./ip.js";
 import { ruleKey } from "./keys.js";
 import { countMonitored, refused, requesterOf, sendBudget, spendAcrossTenants } from "./limits.js";
+import { templatesFor } from "./locales.js";
 import { checkTemplate, composeMessage, type Purpose, withOriginLines } from "./message.js";
 import { screenPhone } from "./policy.js";
 import type { Channel } from "./senders.js";
 import type { RateHit } from "./store.js";
 import {
+  checkLocale,
   checkMinutes,
   checkPurpose,
   checkSubject,
@@ -41,6 +43,8 @@ export interface DeliverInput {
   channel?: Channel;
   /** Overrides the purpose's template; must contain `{code}`. Default: the purpose's template. */
   template?: string;
+  /** BCP 47 language of the SMS (Auth0's `en_US` too): picks from the `locales` option. Default: the `templates`. */
+  locale?: string;
   /**
    * The finished text, when the platform composed it (Auth0's `as_text`, Clerk's message). Must
    * contain the code; the WebOTP line is still appended when configured. Default: the template.
@@ -120,7 +124,10 @@ export async function deliver(engine: Engine, input: DeliverInput): Promise<Deli
     });
   } else {
     body = composeMessage({
-      template: input.template === undefined ? engine.templates[purpose] : checkTemplate(input.template),
+      template:
+        input.template === undefined
+          ? (templatesFor(engine.locales, checkLocale(input.locale))?.[purpose] ?? engine.templates[purpose])
+          : checkTemplate(input.template),
       code,
       minutes:
         input.expiryMinutes === undefined

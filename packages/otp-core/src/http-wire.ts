@@ -53,6 +53,8 @@ export function sendInput(body: Body, policy: WirePolicy): SendInput {
   }
   const metadata = field(body, "metadata");
   const captchaToken = optionalString(body, "captcha_token");
+  const locale = optionalString(body, "locale");
+  if (locale !== undefined) input.locale = locale;
   if (captchaToken !== undefined) input.challengeToken = captchaToken;
   if (template !== undefined) input.template = template;
   input.purpose = policy.pinnedPurpose ?? ((purpose ?? policy.defaultPurpose) as Purpose);

@@ -11,6 +11,7 @@ import { configError, invalid, OtpError } from "./errors.js";
 import { normalizeIp } from "./ip.js";
 import { purposeLetter, recordKey, ruleKey, verificationId } from "./keys.js";
 import { countMonitored, refused, requesterOf, sendBudget, spendAcrossTenants } from "./limits.js";
+import { templatesFor } from "./locales.js";
 import { checkTemplate, composeMessage, type Purpose } from "./message.js";
 import { screenPhone } from "./policy.js";
 import type { Channel } from "./senders.js";
@@ -18,6 +19,7 @@ import type { OtpRecord, RateHit } from "./store.js";
 import type { RateRule } from "./validate.js";
 import {
   checkCodeLength,
+  checkLocale,
   checkMetadata,
   checkMinutes,
   checkPurpose,
@@ -44,6 +46,8 @@ export interface SendInput {
   channel?: Channel;
   /** Overrides the purpose's template; must contain `{code}`. Default: the purpose's template. */
   template?: string;
+  /** BCP 47 language of the SMS (`pt-BR`, `en_US`): picks from the `locales` option. Default: the `templates`. */
+  locale?: string;
   /** 4–8. Default: the `codeLength` option. */
   codeLength?: number;
   /** 1–60. Default: the purpose's expiry. */
@@ -116,7 +120,10 @@ export async function send(engine: Engine, input: SendInput): Promise<SendResult
     input.expiryMinutes === undefined
       ? config.expiryMinutes[purpose]
       : checkMinutes(input.expiryMinutes, "expiry_minutes");
-  const template = input.template === undefined ? engine.templates[purpose] : checkTemplate(input.template);
+  const template =
+    input.template === undefined
+      ? (templatesFor(engine.locales, checkLocale(input.locale))?.[purpose] ?? engine.templates[purpose])
+      : checkTemplate(input.template);
   const metadata = checkMetadata(input.metadata);
   const channel = input.channel ?? "sms";
   if (channel !== "sms" && channel !== "whatsapp")
