@@ -160,6 +160,34 @@ describe("velocity and the conversion tripwire", () => {
   });
 });
 
+describe("monitor mode for the counted rules", () => {
+  it("velocity, tripwire and spend in monitor: every SMS goes out, each would-be refusal is an event", async () => {
+    const { otp, sms, events } = setup({
+      guard: {
+        perCountry: [{ limit: 3, windowSeconds: 3600 }],
+        spend: { perHour: 4 },
+        modes: { velocity: "monitor", tripwire: "monitor", spend: "monitor" },
+      },
+    });
+    for (let i = 0; i < 12; i++)
+      expect(await outcome(otp.send({ phone: `+1415555${String(5000 + i)}` }))).toBe("sent");
+    expect(sms.messages).toHaveLength(12);
+    const flagged = new Set(
+      events.flatMap((event) => (event.type === "blocked" && event.monitor ? [event.reason] : [])),
+    );
+    expect([...flagged].sort()).toEqual(["spend", "tripwire", "velocity"]);
+    // Enforced, the same traffic stops at the first rule that refuses (velocity: 3 per country).
+    const enforced = setup({ guard: { perCountry: [{ limit: 3, windowSeconds: 3600 }] } });
+    const results = [];
+    for (let i = 0; i < 5; i++)
+      results.push(await outcome(enforced.otp.send({ phone: `+1415555${String(6000 + i)}` })));
+    expect(results).toEqual(["sent", "sent", "sent", "rate_limited", "rate_limited"]);
+    expect(
+      enforced.events.filter((event) => event.type === "blocked" && event.reason === "velocity"),
+    ).toHaveLength(2);
+  });
+});
+
 describe("spend budget", () => {
   it("weighs messages by destination price and refuses with quota_exceeded", async () => {
     const { otp, sms } = setup({

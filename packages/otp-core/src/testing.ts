@@ -599,6 +599,36 @@ export function storeConformance(name: string, options: ConformanceOptions): voi
         expect(sms.messages).toHaveLength(10);
       });
 
+      it("in monitor mode the same pumped range is only reported: every SMS goes out, the would-be refusals are events", async () => {
+        const sms = outbox();
+        const flagged: string[] = [];
+        const otp = createOtp({
+          secret: suiteSecret,
+          store: await setup(),
+          sender: sms,
+          limits: { perIp: [{ limit: 1_000_000, windowSeconds: 600 }], perPrefix: false },
+          guard: { modes: { tripwire: "monitor" } },
+          onEvent: (event) => {
+            if (event.type === "blocked" && event.monitor) flagged.push(event.reason);
+          },
+        });
+        const range = suitePhone().slice(0, 10);
+        const attempts = Math.min(40, concurrency);
+        const results = await Promise.all(
+          Array.from({ length: attempts }, (_, i) =>
+            otp
+              .send({ phone: `${range}${String(i).padStart(2, "0")}`, ip: `198.19.${i >> 8}.${i & 255}` })
+              .then(
+                () => "sent",
+                (error: OtpError) => error.code,
+              ),
+          ),
+        );
+        expect(results.every((result) => result === "sent")).toBe(true);
+        expect(sms.messages).toHaveLength(attempts);
+        expect(flagged.filter((reason) => reason === "tripwire").length).toBeGreaterThanOrEqual(1);
+      });
+
       it("a weighted spend budget lets exactly as many messages through as it holds, under concurrency", async () => {
         const sms = outbox();
         const otp = createOtp({
