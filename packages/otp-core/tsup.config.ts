@@ -9,6 +9,7 @@ const entry = {
   index: "src/index.ts",
   testing: "src/testing.ts",
   protocol: "src/protocol.ts",
+  locales: "src/locales.ts",
   store: "src/store.ts",
   node: "src/http.node.ts",
   "testing-node": "src/testing.node.ts",

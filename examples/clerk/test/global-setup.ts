@@ -71,6 +71,7 @@ export default async function setup(project: TestProject) {
           CLERK_TELEMETRY_DISABLED: "1",
           CLERK_WEBHOOK_SIGNING_SECRET: webhookSecret,
           OTP_SECRET: randomBytes(32).toString("base64url"),
+          OTP_COUNTRIES: "US,CA,GB",
           UNOSEND_API_URL: sms.apiUrl,
           UNOSEND_API_KEY: "sandbox",
           // Mode B's country policy: the "blocked → 200, nothing sent" case.

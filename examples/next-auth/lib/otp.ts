@@ -10,6 +10,8 @@ const developmentDefaults = {
   OTP_SECRET: "otpkit-example-development-secret-never-use-in-production",
   UNOSEND_API_KEY: "sandbox",
   UNOSEND_API_URL: "http://127.0.0.1:4025/api/v1",
+  // The countries codes may go to (the fraud guard's first rule); production must choose its own.
+  OTP_COUNTRIES: "US,CA,GB",
 };
 
 async function createAppOtp(): Promise<Otp> {

@@ -45,6 +45,8 @@ const app = spawn(process.execPath, [nextBin, "start", "--hostname", host, "--po
     NEXT_TELEMETRY_DISABLED: "1",
     // Per-run secrets: production mode refuses the development defaults, as it should.
     OTP_SECRET: process.env.OTP_SECRET || secret(),
+    // The countries codes may go to: the demo texts US, Canadian and UK numbers.
+    OTP_COUNTRIES: process.env.OTP_COUNTRIES || "US,CA,GB",
     NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET || secret(),
     NEXTAUTH_URL: appUrl,
     // The demo always texts the sandbox, whatever a local .env says.

@@ -72,6 +72,7 @@ export async function startApp(sandboxApiUrl: string): Promise<RunningApp> {
       env: cleanEnv({
         NODE_ENV: "production",
         OTP_SECRET: randomBytes(32).toString("base64url"),
+        OTP_COUNTRIES: "US,CA,GB",
         NEXTAUTH_SECRET: randomBytes(32).toString("base64url"),
         NEXTAUTH_URL: url,
         UNOSEND_API_URL: sandboxApiUrl,

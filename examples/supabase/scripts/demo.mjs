@@ -57,6 +57,7 @@ const fn = spawn(
       PORT: String(port("PORT", 8000)),
       SEND_SMS_HOOK_SECRETS: hookSecret,
       OTP_SECRET: randomBytes(32).toString("base64"),
+      OTP_COUNTRIES: "US,CA,GB",
       UNOSEND_API_URL: sandbox.apiUrl,
       UNOSEND_API_KEY: "sandbox",
     },

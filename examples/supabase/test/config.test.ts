@@ -24,6 +24,7 @@ function start(env: Record<string, string>) {
       PORT: "0",
       SEND_SMS_HOOK_SECRETS: secrets[0]!,
       OTP_SECRET: randomBytes(32).toString("base64"),
+      OTP_COUNTRIES: "US,CA,GB",
       ...env,
     },
   }).then((served) => {

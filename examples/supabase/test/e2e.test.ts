@@ -44,6 +44,7 @@ beforeAll(async () => {
       PORT: "0",
       SEND_SMS_HOOK_SECRETS: secrets.join("|"),
       OTP_SECRET: randomBytes(32).toString("base64"),
+      OTP_COUNTRIES: "US,CA,GB",
       UNOSEND_API_URL: sandbox.apiUrl,
       UNOSEND_API_KEY: "sandbox",
       DATABASE_URL: url.toString(),

@@ -17,7 +17,9 @@ export const notificationOutcome: Record<OtpErrorCode, NotificationOutcome> = {
   invalid_phone: "drop",
   unauthorized: "drop",
   quota_exceeded: "drop", // the provider's quota will not refill within Auth0's retry minutes
-  blocked: "drop", // country policy: fraud guard
+  blocked: "drop", // the fraud guard: country, block list, tripwire
+  idempotency_mismatch: "drop",
+  challenge_required: "drop",
   not_found: "drop",
   user_not_found: "drop",
   method_not_allowed: "drop",

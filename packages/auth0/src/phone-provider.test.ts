@@ -107,8 +107,20 @@ describe("createCustomPhoneProvider", () => {
     expect(sms.last()!.body).toContain("889900 is your verification code for Example Inc.");
   });
 
+  it("drops what the fraud guard refuses (a blocked number), naming the reason, sending nothing", async () => {
+    const { sms, otp } = setup({ guard: { blockList: ["+14155550199"] } });
+    const refused = await runCustomPhoneProvider(
+      createCustomPhoneProvider({ otp }),
+      customPhoneProviderEvent({ notification: { code: "123123", recipient: "+14155550199" } }),
+    );
+    expect(refused.outcome).toBe("drop");
+    expect(refused.executions[0]!.reason).toMatch(/blocked/);
+    expect(refused.executions[0]!.reason).not.toContain("123123");
+    expect(sms.messages).toHaveLength(0);
+  });
+
   it("refuses a one-process store in production unless allowMemoryStore says it is understood", async () => {
-    const { sms, otp } = setup({ production: true });
+    const { sms, otp } = setup({ production: true, phone: { allowedCountries: ["US"] } });
     const refused = await runCustomPhoneProvider(
       createCustomPhoneProvider({ otp }),
       customPhoneProviderEvent(),

@@ -2,7 +2,11 @@ import { outbox } from "@otpkit/otp-core";
 import { describe, expect, it } from "vitest";
 import { otpFromSecrets, templateFromSecrets } from "./secrets.js";
 
-const base = { OTP_SECRET: "secrets-unit-test-secret-of-32-bytes-long", UNOSEND_API_KEY: "key" };
+const base = {
+  OTP_SECRET: "secrets-unit-test-secret-of-32-bytes-long",
+  UNOSEND_API_KEY: "key",
+  OTP_COUNTRIES: "US,CA",
+};
 
 describe("otpFromSecrets", () => {
   it("is production unless OTP_PRODUCTION=false, and reads otp-core's limits from the secrets", async () => {

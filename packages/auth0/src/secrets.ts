@@ -29,6 +29,7 @@ export const secretNames = [
   "OTP_PRODUCTION",
   "OTP_ALLOW_MEMORY_STORE",
   "OTP_APP_NAME",
+  "OTP_COUNTRIES",
   "SMS_RATE_LIMIT_HOUR",
   "SMS_RATE_LIMIT_DAY",
   "SMS_RATE_LIMIT_IP",
@@ -94,7 +95,8 @@ export const memoryStoreAllowed = (secrets: Secrets): boolean =>
  * Reads `OTP_SECRET` (comma-separated to rotate), `UNOSEND_API_KEY` / `UNOSEND_API_URL`, the
  * optional fallback provider `UNOSEND_FALLBACK_API_KEY` / `UNOSEND_FALLBACK_API_URL` (failover),
  * `REDIS_URL` / `REDIS_PREFIX` (else the memory store), `OTP_PRODUCTION` (default `true`),
- * `OTP_APP_NAME` and otp-core's `SMS_RATE_LIMIT_HOUR` / `_DAY` / `_IP` and
+ * `OTP_APP_NAME`, `OTP_COUNTRIES` (the countries codes may go to: `US,CA` or `all`; required in
+ * production) and otp-core's `SMS_RATE_LIMIT_HOUR` / `_DAY` / `_IP` and
  * `SMS_RESEND_COOLDOWN_SECONDS`. `overrides` win.
  */
 export async function otpFromSecrets(secrets: Secrets, overrides: Partial<OtpOptions> = {}): Promise<Otp> {

@@ -67,6 +67,7 @@ const smsEvent: typeof sendPhoneMessageEvent = (input = {}) =>
 
 const secrets = (extra: Record<string, string> = {}): Record<string, string> => ({
   OTP_SECRET: "auth0-bundle-test-secret-at-least-32-bytes",
+  OTP_COUNTRIES: "US,CA,GB",
   UNOSEND_API_KEY: "sandbox-primary",
   UNOSEND_API_URL: primary.apiUrl,
   REDIS_URL: redisUrl,

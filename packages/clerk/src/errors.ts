@@ -22,6 +22,8 @@ export const svixAnswer: Record<OtpErrorCode, SvixAnswer> = {
   // The provider's own quota (or the app's budget): it may be topped up before the next attempt.
   quota_exceeded: "retry",
   blocked: "drop",
+  idempotency_mismatch: "drop",
+  challenge_required: "drop",
   not_found: "drop",
   user_not_found: "drop",
   method_not_allowed: "drop",

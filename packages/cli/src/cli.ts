@@ -5,16 +5,17 @@
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { isOtpError } from "@otpkit/otp-core";
+import { formatFindings, isOtpError } from "@otpkit/otp-core";
 import { CliError } from "./node-http.js";
 import { checkFaults, type SandboxFaults, startSandbox } from "./sandbox.js";
-import { type Log, startServer } from "./serve.js";
+import { type Log, lintEnv, startServer } from "./serve.js";
 
 const usage = `Usage: otpkit <command> [options]
 
 Commands:
   sandbox   Local SMS gateway (Unosend-compatible) with an inbox page at /
   serve     The verify API (POST /v1/sms/verify/send and /check), configured from env
+  lint      Check the configuration in the environment against NIST SP 800-63B (or --preset owasp)
 
 Options (both):
   --port <n>        Port to listen on (sandbox 4025, serve 4000; 0 = any free port)
@@ -22,6 +23,9 @@ Options (both):
   --allowed-host <name>  sandbox: another Host name to answer (repeatable; e.g. a Docker service
                     name). Loopback names, *.localhost and the bound address always are.
   -h, --help        Show this help
+
+Lint options:
+  --preset <name>   nist-800-63b (default) or owasp; exits 1 when an error-level finding remains
 
 Sandbox options:
   --api-key <key>   Accept only this Bearer key (default: any non-empty key)
@@ -53,6 +57,7 @@ async function main(argv: string[]): Promise<void> {
       fail: { type: "string" },
       latency: { type: "string" },
       timeout: { type: "boolean" },
+      preset: { type: "string" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
     },
@@ -93,6 +98,15 @@ async function main(argv: string[]): Promise<void> {
     if (faults.status || faults.latencyMs || faults.hang)
       log("info", `  faults:   ${JSON.stringify(checkFaults(faults))}`);
     return onShutdown(() => sandbox.close());
+  }
+  if (command === "lint") {
+    const preset = values.preset ?? "nist-800-63b";
+    if (preset !== "nist-800-63b" && preset !== "owasp")
+      throw new CliError('--preset is "nist-800-63b" or "owasp".');
+    const findings = lintEnv(process.env, preset);
+    console.log(findings.length ? formatFindings(findings) : "no findings");
+    if (findings.some((finding) => finding.level === "error")) process.exitCode = 1;
+    return;
   }
   if (command === "serve") {
     if (values.fail || values.latency || values.timeout || values["api-key"] || values["allowed-host"])

@@ -9,9 +9,12 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import {
   createOtp,
   isOtpError,
+  type LintFinding,
+  lintConfig,
   type Otp,
   type OtpHandlerOptions,
   otpOptionsFromEnv,
+  type Preset,
   unosend,
 } from "@otpkit/otp-core";
 import { createNodeOtpHandler } from "@otpkit/otp-core/node";
@@ -143,6 +146,11 @@ export async function startServer(options: ServerOptions = {}): Promise<OtpServe
     log("info", `  GET  ${server.url}/readyz    (readiness: reaches the store)`);
     log("info", `  store:  ${storeHandle.description}`);
     log("info", `  sender: ${senderLine}`);
+    // The configuration against NIST SP 800-63B, one line per finding (notices stay quiet).
+    for (const finding of lintConfig(otpOptions)) {
+      if (finding.level === "notice") continue;
+      log("warn", `config ${finding.level}: ${finding.setting}: ${finding.message} (${finding.reference})`);
+    }
     if (handlerOptions.apiKeys)
       log("info", `  API keys: ${Object.keys(handlerOptions.apiKeys).length} configured`);
 
@@ -277,4 +285,26 @@ function describeFailure(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const cause = error.cause instanceof Error ? ` (cause: ${error.cause.message})` : "";
   return `${isOtpError(error) ? error.code : error.name}: ${error.message}${cause}`;
+}
+
+/**
+ * `otpkit lint`: the configuration the environment gives `serve`, against a preset. A missing or
+ * malformed setting is itself a finding (nothing is started).
+ */
+export function lintEnv(env: Env, preset: Preset): LintFinding[] {
+  const problems: LintFinding[] = [];
+  if (!env.OTP_SECRET?.trim())
+    problems.push({
+      level: "error",
+      setting: "OTP_SECRET",
+      message: "not set: codes cannot be stored or checked (generate one: openssl rand -base64 32).",
+      reference: "otpkit",
+    });
+  try {
+    const options = otpOptionsFromEnv({ ...env, OTP_SECRET: env.OTP_SECRET?.trim() || "x".repeat(32) });
+    return [...problems, ...lintConfig(options, preset)];
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return [...problems, { level: "error", setting: "environment", message, reference: "otpkit" }];
+  }
 }

@@ -90,6 +90,28 @@ describe("otpkit CLI", () => {
     expect(run.stdout()).toMatch(/Usage: otpkit <command>/);
   });
 
+  it("lint: one line per finding with its section; exits 1 while an error-level finding remains", async () => {
+    const weak = otpkit(["lint"], {
+      OTP_SECRET: "lint-test-secret-lint-test-secret-0123",
+      OTP_EXPIRY_MINUTES: "30",
+    });
+    expect(await exitCode(weak)).toBe(1);
+    const lines = weak.stdout().trim().split("\n");
+    expect(
+      lines.some((line) =>
+        /^error\s+expiryMinutes\.login: 30 minutes.*NIST SP 800-63B §5\.1\.3\.2/.test(line),
+      ),
+    ).toBe(true);
+    expect(lines.some((line) => /^warning\s+phone\.allowedCountries/.test(line))).toBe(true);
+    const sound = otpkit(["lint", "--preset", "owasp"], {
+      OTP_SECRET: "lint-test-secret-lint-test-secret-0123",
+      OTP_COUNTRIES: "US,CA",
+    });
+    expect(await exitCode(sound)).toBe(0);
+    expect(sound.stdout()).not.toMatch(/^(error|warning)/m);
+    expect(sound.stdout()).toMatch(/^notice\s+channel:.*PSTN/m);
+  });
+
   it("sandbox: prints where it listens, serves the inbox, stops cleanly on SIGTERM", async () => {
     const run = otpkit(["sandbox", "--port", "0"]);
     const [, url] = await run.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/);

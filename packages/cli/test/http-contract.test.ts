@@ -52,6 +52,7 @@ function switchableStore() {
     check: async (...args) => (down ? fail() : inner.check(...args)),
     hit: async (...args) => (down ? fail() : inner.hit(...args)),
     release: async (...args) => (down ? fail() : inner.release(...args)),
+    read: async (...args) => (down ? fail() : inner.read(...args)),
     delete: async (...args) => (down ? fail() : inner.delete(...args)),
   };
   const set = (value: boolean) => {

@@ -280,4 +280,17 @@ describe("sendSMSVerification / verifySMSCode", () => {
     expect(errors[0]).toBeInstanceOf(OtpError);
     expect((errors[0]!.cause as Error).message).toContain("OTP_SECRET");
   });
+
+  it("passes the fraud guard's refusals on as permission-denied, nothing sent", async () => {
+    const { sms, sendSMSVerification } = setup({
+      otpOptions: { secret, guard: { blockList: [alice] } },
+    });
+    expect(
+      await refusedWith(sendSMSVerification.run(callableRequest({ phone: alice }, { uid: "alice" }))),
+    ).toMatchObject({
+      code: "permission-denied",
+      details: { reason: "blocked" },
+    });
+    expect(sms.messages).toHaveLength(0);
+  });
 });

@@ -16,6 +16,8 @@ export const httpsErrorCodes = {
   // The provider's (or the app's) SMS quota: a budget is spent, like a rate limit.
   quota_exceeded: "resource-exhausted",
   blocked: "permission-denied",
+  idempotency_mismatch: "failed-precondition",
+  challenge_required: "failed-precondition",
   not_found: "not-found",
   user_not_found: "not-found",
   // The callable protocol is POST-only and the SDK parses the body: these three never reach a

@@ -27,6 +27,7 @@
  * @module
  */
 export {
+  countryPolicy,
   createOtp,
   createOtpFromEnv,
   isOtpError,

@@ -118,8 +118,10 @@ function storedTimes(snapshot: DocumentSnapshot, now: number): number[] {
   return doc.times;
 }
 
-/** Window keys in first-seen order, each once (two rules may name one key). */
-const uniqueKeys = (hits: readonly RateHit[]) => [...new Set(hits.map((hit) => hit.key))];
+/** Window keys in first-seen order, each once (two rules may name one key), tripwire windows included. */
+const uniqueKeys = (hits: readonly RateHit[]) => [
+  ...new Set([...hits.map((hit) => hit.key), ...hits.flatMap((hit) => (hit.ratio ? [hit.ratio.key] : []))]),
+];
 
 /**
  * Decides a batch of rate hits on the windows just read: the refusing rule that waits longest (the
@@ -132,17 +134,27 @@ function countHits(
   now: number,
 ): { refused: { key: string; retryAfterMs: number } } | { refused: null; grown: Map<string, number[]> } {
   let refused: { key: string; retryAfterMs: number } | null = null;
+  const refuse = (key: string, retryAfterMs: number) => {
+    if (!refused || retryAfterMs > refused.retryAfterMs) refused = { key, retryAfterMs };
+  };
   for (const hit of hits) {
     const from = now - hit.windowMs;
+    const weight = hit.weight ?? 1;
     const live = windows.get(hit.key)!.filter((time) => time > from);
-    if (live.length < hit.limit) continue;
-    // The oldest event inside the window leaves it first; that frees one slot.
-    const retryAfterMs = live.length ? live[live.length - hit.limit]! + hit.windowMs - now : hit.windowMs;
-    if (!refused || retryAfterMs > refused.retryAfterMs) refused = { key: hit.key, retryAfterMs };
+    if (live.length + weight > hit.limit) {
+      // The oldest events inside the window leave it first; enough must leave for the weight to fit.
+      const mustLeave = live.length + weight - hit.limit;
+      refuse(hit.key, mustLeave <= live.length ? live[mustLeave - 1]! + hit.windowMs - now : hit.windowMs);
+    }
+    if (hit.ratio && live.length >= hit.ratio.minEvents) {
+      const verified = windows.get(hit.ratio.key)!.filter((time) => time > from).length;
+      if (verified < hit.ratio.minRatio * live.length) refuse(hit.key, live[0]! + hit.windowMs - now);
+    }
   }
   if (refused) return { refused };
   const longest = new Map<string, number>();
   for (const hit of hits) longest.set(hit.key, Math.max(longest.get(hit.key) ?? 0, hit.windowMs));
+  // (Tripwire windows are only read here: they are not in `longest`, so nothing is written to them.)
   const grown = new Map<string, number[]>();
   for (const [key, windowMs] of longest) {
     grown.set(
@@ -150,7 +162,7 @@ function countHits(
       windows.get(key)!.filter((time) => time > now - windowMs),
     );
   }
-  for (const hit of hits) insertSorted(grown.get(hit.key)!, now);
+  for (const hit of hits) for (let i = 0; i < (hit.weight ?? 1); i++) insertSorted(grown.get(hit.key)!, now);
   return { refused: null, grown };
 }
 
@@ -253,7 +265,7 @@ export function firestoreStore(options: FirestoreStoreOptions) {
     put(
       key: string,
       value: OtpRecord,
-      { now, retainUntil, hits = [], ifId }: PutOptions,
+      { now, retainUntil, hits = [], ifId, carry }: PutOptions,
     ): Promise<PutResult> {
       const keys = uniqueKeys(hits);
       return transaction([docId("c", key), ...keys.map((k) => docId("w", k))], async (tx) => {
@@ -264,7 +276,13 @@ export function firestoreStore(options: FirestoreStoreOptions) {
           if (counted.refused) return { ok: false, ...counted.refused };
           writeWindows(tx, counted.grown, hits);
         }
-        tx.set(record(key), recordDoc(value, retainUntil));
+        const written = { ...value };
+        if (carry && current && now < current.expiresAt && current.attempts < current.maxAttempts) {
+          // Resend policy "carry": the new code inherits the pending code's attempts and expiry.
+          written.attempts = current.attempts;
+          written.expiresAt = Math.min(written.expiresAt, current.expiresAt);
+        }
+        tx.set(record(key), recordDoc(written, retainUntil));
         return { ok: true, previous: current };
       });
     },
@@ -346,9 +364,10 @@ export function firestoreStore(options: FirestoreStoreOptions) {
             let removed = 0;
             for (const hit of hits) {
               if (hit.key !== key) continue;
-              // The newest matching event: the one this operation counted, or one indistinguishable from it.
-              const index = times.lastIndexOf(at);
-              if (index >= 0) {
+              // The newest matching events: the ones this operation counted, or indistinguishable from them.
+              for (let left = hit.weight ?? 1; left > 0; left--) {
+                const index = times.lastIndexOf(at);
+                if (index < 0) break;
                 times.splice(index, 1);
                 removed++;
               }
@@ -360,6 +379,11 @@ export function firestoreStore(options: FirestoreStoreOptions) {
           });
         },
       );
+    },
+
+    read(key: string, now: number): Promise<OtpRecord | null> {
+      // A plain read (no transaction): nothing is changed, and one snapshot is consistent.
+      return bounded(record(key).get()).then((snapshot) => liveRecord(snapshot, now));
     },
 
     delete(key: string, id?: string): Promise<boolean> {

@@ -53,6 +53,7 @@ function dealt(stores: Store[]): Store {
     check: (key, input) => pick().check(key, input),
     hit: (hits, now) => pick().hit(hits, now),
     release: (hits, at) => pick().release(hits, at),
+    read: (key, now) => pick().read(key, now),
     delete: (key, id) => pick().delete(key, id),
   };
 }

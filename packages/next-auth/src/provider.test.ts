@@ -180,6 +180,7 @@ describe("SmsOtpProvider", () => {
         },
         hit: async () => ({ ok: true }),
         release: async () => {},
+        read: async () => null,
         delete: async () => false,
       };
       const otp = createOtp({ secret, store: broken, sender: outbox() });

@@ -57,6 +57,16 @@ describe("createSendRoute (App Router)", () => {
     ).resolves.toMatchObject({ status: "approved" });
   });
 
+  it("answers the fraud guard's refusals with 403 blocked and its reason", async () => {
+    const sms = outbox();
+    const otp = createOtp({ secret, sender: sms, guard: { blockList: ["+14155550123"] } });
+    const { POST } = createSendRoute(otp, { onWarning: () => {} });
+    const refused = await POST(post({ phone: "+1 415 555 0123" }));
+    expect(refused.status).toBe(403);
+    expect((await refused.json()).error).toMatchObject({ code: "blocked", reason: "block_list" });
+    expect(sms.messages).toHaveLength(0);
+  });
+
   it("answers refusals with the stable error JSON, status and Retry-After", async () => {
     const { otp } = setup();
     const { POST } = createSendRoute(otp);
@@ -102,7 +112,13 @@ describe("createSendRoute (App Router)", () => {
 
   it("without an IP source, sends from anywhere share a conservative budget, and it says so once at start", async () => {
     const warnings: string[] = [];
-    const otp = createOtp({ secret, sender: outbox(), limits: { perPrefix: false } });
+    // (Sequential numbers nobody verifies would also trip the pumping tripwire: off here.)
+    const otp = createOtp({
+      secret,
+      sender: outbox(),
+      limits: { perPrefix: false },
+      guard: { tripwire: false },
+    });
     const { POST } = createSendRoute(otp, { onWarning: (message) => warnings.push(message) });
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/no client IP source.*getClientIp or trustProxy/);

@@ -5,6 +5,8 @@
  */
 import { configError } from "./errors.js";
 import type { EventListener } from "./events.js";
+import { type GuardOptions, type ResolvedGuard, resolveGuard } from "./guard.js";
+import { type Preset, withPreset } from "./lint.js";
 import { checkTemplate, defaultExpiryMinutes, defaultTemplates, type Purpose, purposes } from "./message.js";
 import type { PhonePolicy } from "./phone.js";
 import type { Sender } from "./senders.js";
@@ -100,10 +102,33 @@ export interface OtpOptions {
   expiryMinutes?: Partial<Record<Purpose, number>>;
   /** Message templates per purpose with `{code}`, `{minutes}`, `{app}` (and `{link}`). Default: `defaultTemplates`. */
   templates?: Partial<Record<Purpose, string>>;
+  /**
+   * Texts per BCP 47 locale (`{ "pt-BR": { login: "…" } }`), picked by `send`/`deliver`'s `locale`
+   * (exact tag, else language); purposes a locale leaves out use `templates`. Ready-made:
+   * `smsTemplates` from `@otpkit/otp-core/locales`. Default: none (every send in `templates`).
+   */
+  locales?: Record<string, Partial<Record<Purpose, string>>>;
   /** Rate limits; see each field for its default. */
   limits?: LimitOptions;
-  /** Phone parsing and country policy. Default: E.164 input, every country, mobile-capable numbers only. */
+  /**
+   * Phone parsing and country policy. Default: E.164 input, every country (production requires an
+   * explicit `allowedCountries`), mobile numbers only (no landline, premium, VoIP…).
+   */
   phone?: PhonePolicy;
+  /** The fraud guard (lists, velocity per country, conversion tripwire, spend, bot checks). See `GuardOptions`. */
+  guard?: GuardOptions;
+  /**
+   * What a resend does to the pending code: `rotate` — a new code with fresh attempts (OWASP);
+   * `carry` — a new code that inherits the pending one's attempts and expiry, so resends never buy
+   * more guesses or time. Either way only hashes are stored. Default: `"rotate"`.
+   */
+  resendPolicy?: "rotate" | "carry";
+  /**
+   * Defaults from a standard: `nist-800-63b` (codes valid ≤ 10 minutes, ≥ 6 digits, ≤ 100
+   * consecutive failures, a new code on resend) or `owasp`. Options you give still win;
+   * `lintConfig(options)` reports where they depart from it. Default: none (otpkit's own defaults).
+   */
+  preset?: Preset;
   /**
    * Numbers with fixed codes that never reach the sender (app review, end-to-end tests), e.g.
    * `{ "+14255550123": "123456" }`. Refused when `production` is true. Default: none.
@@ -153,6 +178,9 @@ export interface OtpConfig {
   readonly magicLinks: boolean;
   readonly webOtpDomain?: string;
   readonly testNumberCount: number;
+  readonly resendPolicy: "rotate" | "carry";
+  /** The country policy: `"all"` or the allowed countries; `undefined` when none was chosen. */
+  readonly allowedCountries: readonly string[] | "all" | undefined;
 }
 
 const encoder = new TextEncoder();
@@ -205,14 +233,19 @@ export interface Resolved {
   config: OtpConfig;
   secrets: string[];
   templates: Record<Purpose, string>;
+  locales: Record<string, Partial<Record<Purpose, string>>>;
   testNumbers: Map<string, string>;
   phonePolicy: PhonePolicy;
+  guard: ResolvedGuard;
   magicLinkUrl: string | undefined;
   androidAppHash: string | undefined;
 }
 
-export function resolveOptions(options: OtpOptions): Resolved {
-  if (typeof options !== "object" || options === null) throw configError("createOtp needs options.");
+export function resolveOptions(given: OtpOptions): Resolved {
+  if (typeof given !== "object" || given === null) throw configError("createOtp needs options.");
+  const options = withPreset(given);
+  if (given.preset !== undefined && given.preset !== "nist-800-63b" && given.preset !== "owasp")
+    throw configError('preset is "nist-800-63b" or "owasp".');
   const secrets = typeof options.secret === "string" ? [options.secret] : [...(options.secret ?? [])];
   if (
     !secrets.length ||
@@ -236,6 +269,10 @@ export function resolveOptions(options: OtpOptions): Resolved {
     configured(`expiryMinutes.${purpose}`, () => checkMinutes(expiryMinutes[purpose], purpose));
   const templates = { ...defaultTemplates, ...options.templates };
   for (const purpose of purposes) configured(`templates.${purpose}`, () => checkTemplate(templates[purpose]));
+  const locales = options.locales ?? {};
+  for (const [locale, texts] of Object.entries(locales))
+    for (const [purpose, text] of Object.entries(texts ?? {}))
+      configured(`locales.${locale}.${purpose}`, () => checkTemplate(text));
 
   const limits = options.limits ?? {};
   const resendCooldownSeconds = limits.resendCooldownSeconds ?? 60;
@@ -263,6 +300,15 @@ export function resolveOptions(options: OtpOptions): Resolved {
     }
     testNumbers.set(number, code);
   }
+  const phonePolicy = options.phone ?? {};
+  if (production && phonePolicy.allowedCountries === undefined) {
+    throw configError(
+      'Choose the countries codes may go to: phone.allowedCountries (e.g. ["US", "CA"], or "all"), or OTP_COUNTRIES. Production refuses to start without one: SMS pumping targets countries you never serve.',
+    );
+  }
+  const resendPolicy = options.resendPolicy ?? "rotate";
+  if (resendPolicy !== "rotate" && resendPolicy !== "carry")
+    throw configError('resendPolicy is "rotate" or "carry".');
   if (options.magicLink && !options.magicLink.url?.includes("{token}")) {
     throw configError("magicLink.url must contain {token}.");
   }
@@ -316,13 +362,17 @@ export function resolveOptions(options: OtpOptions): Resolved {
     magicLinks: options.magicLink !== undefined,
     ...(options.webOtpDomain ? { webOtpDomain: options.webOtpDomain } : {}),
     testNumberCount: testNumbers.size,
+    resendPolicy,
+    allowedCountries: phonePolicy.allowedCountries,
   };
   return {
     config,
     secrets,
     templates,
+    locales,
     testNumbers,
-    phonePolicy: options.phone ?? {},
+    phonePolicy,
+    guard: resolveGuard(options.guard),
     magicLinkUrl: options.magicLink?.url,
     androidAppHash: options.androidAppHash || undefined,
   };

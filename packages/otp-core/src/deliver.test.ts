@@ -85,7 +85,12 @@ describe("deliver: the platform made the code", () => {
     expect((await failure(otp.deliver({ phone: "+447400123456", code: "123456", ip: "1.2.3.4" }))).code).toBe(
       "blocked",
     );
-    expect(events).toContainEqual({ type: "blocked", reason: "country", ip: "1.2.3.4" });
+    expect(events).toContainEqual({
+      type: "blocked",
+      reason: "country",
+      phone: "+44 ***-***-3456",
+      ip: "1.2.3.4",
+    });
     for (const code of ["12", "12345678901", "12a456", 123456]) {
       expect(await failure(otp.deliver({ phone, code: code as string }))).toMatchObject({
         code: "invalid_request",

@@ -9,13 +9,15 @@ import { dispatch } from "./dispatch.js";
 import { type Engine, guard } from "./engine.js";
 import { configError, invalid } from "./errors.js";
 import { normalizeIp } from "./ip.js";
-import { ruleKey, ruleOf } from "./keys.js";
-import { requesterOf, retrySeconds, sendBudget, tooManySends } from "./limits.js";
+import { ruleKey } from "./keys.js";
+import { countMonitored, refused, requesterOf, sendBudget, spendAcrossTenants } from "./limits.js";
+import { templatesFor } from "./locales.js";
 import { checkTemplate, composeMessage, type Purpose, withOriginLines } from "./message.js";
 import { screenPhone } from "./policy.js";
 import type { Channel } from "./senders.js";
 import type { RateHit } from "./store.js";
 import {
+  checkLocale,
   checkMinutes,
   checkPurpose,
   checkSubject,
@@ -41,6 +43,8 @@ export interface DeliverInput {
   channel?: Channel;
   /** Overrides the purpose's template; must contain `{code}`. Default: the purpose's template. */
   template?: string;
+  /** BCP 47 language of the SMS (Auth0's `en_US` too): picks from the `locales` option. Default: the `templates`. */
+  locale?: string;
   /**
    * The finished text, when the platform composed it (Auth0's `as_text`, Clerk's message). Must
    * contain the code; the WebOTP line is still appended when configured. Default: the template.
@@ -90,7 +94,11 @@ export async function deliver(engine: Engine, input: DeliverInput): Promise<Deli
   if (typeof code !== "string" || !deliveredCodePattern.test(code))
     throw invalid("code", "The code to deliver is 4 to 10 digits.");
   const ip = normalizeIp(input.ip);
-  const { phone, masked } = screenPhone(engine, input.phone, { tenant, ip, testNumbers: false });
+  const { phone, masked, country, safe } = screenPhone(engine, input.phone, {
+    tenant,
+    ip,
+    testNumbers: false,
+  });
   const channel = input.channel ?? "sms";
   if (channel !== "sms" && channel !== "whatsapp")
     throw invalid("channel", "Channel must be sms or whatsapp.");
@@ -116,7 +124,10 @@ export async function deliver(engine: Engine, input: DeliverInput): Promise<Deli
     });
   } else {
     body = composeMessage({
-      template: input.template === undefined ? engine.templates[purpose] : checkTemplate(input.template),
+      template:
+        input.template === undefined
+          ? (templatesFor(engine.locales, checkLocale(input.locale))?.[purpose] ?? engine.templates[purpose])
+          : checkTemplate(input.template),
       code,
       minutes:
         input.expiryMinutes === undefined
@@ -157,30 +168,39 @@ export async function deliver(engine: Engine, input: DeliverInput): Promise<Deli
     tenant,
     purpose,
     phone,
+    country,
     phoneDigest,
     requester,
     ipDigest,
+    safe,
+    delivering: true,
+    // The platform runs its own bot checks before it makes a code.
+    challengeRisk: false,
   });
+  // A spend budget shared by all tenants lives outside any tenant's keys: counted together here.
+  const shared = spendAcrossTenants(engine, country, safe);
+  budget.refundable.push(...shared);
+  const giveBack = () =>
+    claim.length || shared.length
+      ? guard(() => store.release([...claim, ...shared], now)).catch(() => undefined)
+      : undefined;
   let counted: Awaited<ReturnType<typeof store.hit>>;
   try {
-    counted = budget.hits.length ? await guard(() => store.hit(budget.hits, now)) : { ok: true };
+    counted = shared.length ? await guard(() => store.hit(shared, now)) : { ok: true };
+    if (counted.ok && budget.hits.length) {
+      counted = await guard(() => store.hit(budget.hits, now));
+      if (!counted.ok && shared.length) await guard(() => store.release(shared, now)).catch(() => undefined);
+    }
   } catch (error) {
-    if (claim.length) await guard(() => store.release(claim, now)).catch(() => undefined);
+    await giveBack();
     throw error;
   }
   if (!counted.ok) {
     // Refused: the platform's retry of this message must be judged again, not called a duplicate.
     if (claim.length) await guard(() => store.release(claim, now)).catch(() => undefined);
-    const retryAfter = retrySeconds(counted.retryAfterMs);
-    engine.emit?.({
-      type: "limited",
-      rule: ruleOf(counted.key),
-      retryAfter,
-      ...event,
-      ...(ip ? { ip } : {}),
-    });
-    throw tooManySends(retryAfter);
+    throw refused(engine, counted.key, counted.retryAfterMs, { purpose, phone: masked, tenant, ip });
   }
+  await countMonitored(engine, budget.monitored, now, { phone: masked, tenant, ip });
 
   const messageId = await dispatch(
     engine,

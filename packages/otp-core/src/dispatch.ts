@@ -55,7 +55,7 @@ export async function dispatch(
       : new OtpError("send_failed", "The SMS could not be sent.", { cause: error });
     const { budget } = options;
     const giveBack = [
-      ...(failure.notDelivered ? budget.perPhone : []),
+      ...(failure.notDelivered ? budget.refundable : []),
       ...budget.cooldown,
       ...(options.alsoRelease ?? []),
     ];

@@ -1,6 +1,7 @@
 import type { OtpOptions } from "./config.js";
 import { OtpError } from "./errors.js";
 import { createOtp, type Otp } from "./otp.js";
+import type { CountryCode, PhonePolicy } from "./phone.js";
 import { unosend } from "./senders.js";
 
 type Env = Record<string, string | undefined>;
@@ -25,6 +26,8 @@ function integer(env: Env, name: string, min = 1): number | undefined {
  * `SMS_RATE_LIMIT_IP` (sends per IP per 10 minutes; default 10),
  * `SMS_RATE_LIMIT_VERIFY_IP` (verifications per IP per 10 minutes; default 30),
  * `SMS_RESEND_COOLDOWN_SECONDS` (default 60; 0 turns it off),
+ * `OTP_COUNTRIES` (the countries codes may go to: `US,CA`, or `all`, or `all,!RU,!KP` to exclude some;
+ * production requires it),
  * `OTP_EXPIRY_MINUTES` (login, signup, two_factor, transaction),
  * `MAGIC_LINK_EXPIRY_MINUTES`, `PASSWORD_RESET_EXPIRY_MINUTES`.
  * Explicit `overrides` win over the environment.
@@ -69,6 +72,8 @@ export function otpOptionsFromEnv(
   if (perIp) options.limits.perIp = [{ limit: perIp, windowSeconds: 600 }];
   const cooldown = integer(env, "SMS_RESEND_COOLDOWN_SECONDS", 0);
   if (cooldown !== undefined) options.limits.resendCooldownSeconds = cooldown;
+  const countries = env.OTP_COUNTRIES?.trim();
+  if (countries) options.phone = countryPolicy(countries);
   const otpMinutes = integer(env, "OTP_EXPIRY_MINUTES");
   const magicMinutes = integer(env, "MAGIC_LINK_EXPIRY_MINUTES");
   const resetMinutes = integer(env, "PASSWORD_RESET_EXPIRY_MINUTES");
@@ -89,6 +94,28 @@ export function createOtpFromEnv(overrides: Partial<OtpOptions> = {}, env?: Env)
     ...fromEnv,
     ...overrides,
     limits: { ...fromEnv.limits, ...overrides.limits },
+    phone: { ...fromEnv.phone, ...overrides.phone },
     expiryMinutes: { ...fromEnv.expiryMinutes, ...overrides.expiryMinutes },
   });
+}
+
+/** `US,CA` → allow those; `all` → every country; `all,!RU,!KP` → every country but those. */
+export function countryPolicy(text: string): PhonePolicy {
+  const parts = text
+    .split(",")
+    .map((part) => part.trim().toUpperCase())
+    .filter(Boolean);
+  const blocked = parts.filter((part) => part.startsWith("!")).map((part) => part.slice(1));
+  const listed = parts.filter((part) => !part.startsWith("!"));
+  const valid = (code: string) => /^[A-Z]{2}$/.test(code);
+  if (!listed.length || ![...blocked, ...listed.filter((code) => code !== "ALL")].every(valid))
+    throw new OtpError(
+      "invalid_config",
+      'OTP_COUNTRIES lists ISO 3166 country codes ("US,CA"), or "all", optionally with exclusions ("all,!RU").',
+    );
+  const allowed = listed.includes("ALL") ? ("all" as const) : (listed as CountryCode[]);
+  return {
+    allowedCountries: allowed,
+    ...(blocked.length ? { blockedCountries: blocked as CountryCode[] } : {}),
+  };
 }

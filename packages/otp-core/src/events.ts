@@ -6,8 +6,8 @@ import type { RateRuleName } from "./keys.js";
 import type { Purpose } from "./message.js";
 import type { OtpErrorCode } from "./protocol.js";
 
-/** Why a policy refused a number before anything was counted or sent. */
-export type BlockReason = "country";
+/** Why the guard refused (or, in monitor mode, would have refused) a send: its rule. */
+export type BlockReason = "block_list" | "number_type" | "country" | "velocity" | "tripwire" | "spend";
 
 export type OtpEvent =
   | {
@@ -49,7 +49,16 @@ export type OtpEvent =
       tenant?: string;
       ip?: string;
     }
-  | { type: "blocked"; reason: BlockReason; tenant?: string; ip?: string };
+  | {
+      type: "blocked";
+      reason: BlockReason;
+      /** `monitor` mode: nothing was refused, the send went on. */
+      monitor?: boolean;
+      /** The masked number, when it parsed. */
+      phone?: string;
+      tenant?: string;
+      ip?: string;
+    };
 
 export type EventListener = (event: OtpEvent) => void;
 

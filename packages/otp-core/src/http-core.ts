@@ -269,7 +269,13 @@ export function createOtpHttp<NativeRequest>(
             : "a send arrived without a client IP and withoutIpLimit is off: IP-less sends are not limited per client.",
         );
       }
-      const input = { ...sendInput(body, policy), ...scope, withoutIp };
+      const idempotencyKey = exchange.header("idempotency-key");
+      const input = {
+        ...sendInput(body, policy),
+        ...scope,
+        withoutIp,
+        ...(idempotencyKey ? { idempotencyKey } : {}),
+      };
       const result = await otp.send(ip ? { ...input, ip } : input);
       return json(200, sendReply(result), cors);
     }
@@ -364,7 +370,7 @@ function preflight(cors: Record<string, string>, methods: readonly string[]): Ht
       ? {
           ...cors,
           "access-control-allow-methods": methods.join(", "),
-          "access-control-allow-headers": "authorization, content-type",
+          "access-control-allow-headers": "authorization, content-type, idempotency-key",
           "access-control-max-age": "600",
         }
       : { vary: "Origin" },

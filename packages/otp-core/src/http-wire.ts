@@ -52,6 +52,10 @@ export function sendInput(body: Body, policy: WirePolicy): SendInput {
       throw invalid("expiry_minutes", "This endpoint does not let callers choose expiry_minutes.");
   }
   const metadata = field(body, "metadata");
+  const captchaToken = optionalString(body, "captcha_token");
+  const locale = optionalString(body, "locale");
+  if (locale !== undefined) input.locale = locale;
+  if (captchaToken !== undefined) input.challengeToken = captchaToken;
   if (template !== undefined) input.template = template;
   input.purpose = policy.pinnedPurpose ?? ((purpose ?? policy.defaultPurpose) as Purpose);
   if (channel !== undefined) input.channel = channel as SendInput["channel"];

@@ -235,6 +235,10 @@ function recording(inner: ReturnType<typeof memoryStore>) {
       calls.push("release");
       return inner.release(...args);
     },
+    read: async (...args) => {
+      calls.push("read");
+      return inner.read(...args);
+    },
     delete: async (...args) => {
       calls.push("delete");
       return inner.delete(...args);

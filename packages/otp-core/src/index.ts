@@ -3,10 +3,18 @@
  * tests `@otpkit/otp-core/testing`, browsers `@otpkit/otp-core/protocol`, node:http servers
  * `@otpkit/otp-core/node`.
  */
+
+export {
+  type ChallengeVerifier,
+  hcaptcha,
+  recaptcha,
+  type SiteVerifyOptions,
+  turnstile,
+} from "./challenge.js";
 export { generateCode } from "./code.js";
 export type { LimitOptions, OtpConfig, OtpOptions } from "./config.js";
 export type { DeliverInput, DeliverResult } from "./deliver.js";
-export { createOtpFromEnv, otpOptionsFromEnv } from "./env.js";
+export { countryPolicy, createOtpFromEnv, otpOptionsFromEnv } from "./env.js";
 export {
   isOtpError,
   OtpError,
@@ -15,6 +23,7 @@ export {
   publicError,
 } from "./errors.js";
 export type { BlockReason, OtpEvent } from "./events.js";
+export type { GuardMode, GuardOptions, GuardRule, TripwireBound } from "./guard.js";
 export {
   type ApiKeyResolver,
   createOtpHandler,
@@ -35,6 +44,7 @@ export {
 } from "./http-core.js";
 export { forwardedIp, normalizeIp } from "./ip.js";
 export type { RateRuleName } from "./keys.js";
+export { formatFindings, type LintFinding, lintConfig, type Preset, presetDefaults } from "./lint.js";
 export { type MemoryStoreOptions, memoryStore } from "./memory-store.js";
 export {
   composeMessage,
@@ -46,7 +56,15 @@ export {
   purposes,
 } from "./message.js";
 export { createOtp, type Otp } from "./otp.js";
-export { type CountryCode, maskPhone, type ParsedPhone, type PhonePolicy, parsePhone } from "./phone.js";
+export {
+  type CountryCode,
+  defaultRefusedTypes,
+  maskPhone,
+  type NumberType,
+  type ParsedPhone,
+  type PhonePolicy,
+  parsePhone,
+} from "./phone.js";
 export type { SendInput, SendResult } from "./send.js";
 export {
   type Channel,

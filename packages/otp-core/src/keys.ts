@@ -73,6 +73,13 @@ export type RateRuleName =
   | "idempotency"
   | "verify_ip"
   | "failures"
+  | "country"
+  | "sent_range"
+  | "sent_country"
+  | "verified_range"
+  | "verified_country"
+  | "spend"
+  | "challenge"
   | "custom";
 
 /** The window key of one rule for one subject (a phone digest, an IP, a range…). */

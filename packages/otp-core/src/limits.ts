@@ -8,22 +8,27 @@
 import type { OtpConfig } from "./config.js";
 import type { Engine } from "./engine.js";
 import { OtpError } from "./errors.js";
-import { ruleHit, ruleKey } from "./keys.js";
+import type { GuardRule, TripwireBound } from "./guard.js";
+import { ruleHit, ruleKey, ruleOf } from "./keys.js";
 import type { Purpose } from "./message.js";
 import type { FailureRule, RateHit } from "./store.js";
 import type { RateRule } from "./validate.js";
 
 export interface SendBudget {
-  /** Every rule this send is counted against. */
+  /** Every enforced rule, counted in the same atomic step as the write (or the delivery). */
   hits: RateHit[];
+  /** Guard rules in `monitor` mode: counted on their own; a refusal is only reported. */
+  monitored: RateHit[];
   /**
-   * The rules keyed by the phone or its number range: given back when the provider definitely
-   * did not take the message, so a provider failure costs the person nothing. Per-IP and global
-   * counts stay, so a failing provider cannot be hammered.
+   * What a send the provider definitely did not take gives back: everything keyed by the phone,
+   * its range or its country, the tripwire's sends and the spend — the SMS was not paid for and
+   * nobody got it. Per-IP and global counts stay, so a failing provider cannot be hammered.
    */
-  perPhone: RateHit[];
+  refundable: RateHit[];
   /** The resend cooldown: given back after any failed send (even a timeout). */
   cooldown: RateHit[];
+  /** The windows a verification of this code counts in (the tripwire's verified events). */
+  tally: RateHit[];
 }
 
 /** Purposes that sign someone in share one ceiling; every other purpose has its own. */
@@ -50,17 +55,27 @@ export interface BudgetInput {
   tenant: string;
   purpose: Purpose;
   phone: string;
+  country: string | undefined;
   phoneDigest: string;
   requester: string;
   ipDigest: string | undefined;
+  /** On the guard's safe list: no guard rules. */
+  safe: boolean;
+  /** `deliver`: the tripwire runs as `guard.tripwire.onDeliver` says. */
+  delivering: boolean;
+  /** Count the challenge's risk rule (no valid token was given). */
+  challengeRisk: boolean;
   /** This entry point's budget for callers without a usable IP. Default: `limits.withoutIp`. */
   withoutIp?: readonly RateRule[] | undefined;
 }
 
+/** No count limit: a window that only counts (the tripwire's sends and verifications). */
+const uncapped = 1e9;
+
 /**
  * The budget of one send: per phone and requester, the per-phone ceiling of the purpose group, the
- * cooldown per phone, purpose and requester, per IP (or the no-IP budget), per number range and
- * global.
+ * cooldown per phone, purpose and requester, per IP (or the no-IP budget), per number range,
+ * global — and the guard's velocity per country, conversion tripwire, spend and challenge risk.
  */
 export async function sendBudget(
   engine: Engine,
@@ -68,12 +83,20 @@ export async function sendBudget(
   input: BudgetInput,
 ): Promise<SendBudget> {
   const { tenant, phoneDigest, requester } = input;
-  const perPhone: RateHit[] = [];
+  const { guard } = engine;
+  const refundable: RateHit[] = [];
+  const monitored: RateHit[] = [];
+  const tally: RateHit[] = [];
+  /** Enforced guard rules join the atomic step; monitored ones are counted apart. */
+  const guarded = (rule: GuardRule, hit: RateHit, mode = guard.mode(rule)) => {
+    if (mode === "monitor") monitored.push(hit);
+    else refundable.push(hit);
+  };
   for (const rule of limits.perPhone)
-    perPhone.push(ruleHit(tenant, "phone", rule, `${phoneDigest}:${requester}`));
+    refundable.push(ruleHit(tenant, "phone", rule, `${phoneDigest}:${requester}`));
   const group = purposeGroup(input.purpose);
   for (const rule of limits.phoneCeiling)
-    perPhone.push(ruleHit(tenant, "ceiling", rule, `${phoneDigest}:${group}`));
+    refundable.push(ruleHit(tenant, "ceiling", rule, `${phoneDigest}:${group}`));
   const cooldown: RateHit[] = [];
   if (limits.resendCooldownSeconds > 0) {
     // Per purpose: a login code and a signup code for one phone do not wait on each other; per
@@ -81,17 +104,75 @@ export async function sendBudget(
     const rule = { limit: 1, windowSeconds: limits.resendCooldownSeconds };
     cooldown.push(ruleHit(tenant, "cooldown", rule, `${phoneDigest}:${input.purpose}:${requester}`));
   }
-  if (limits.perPrefix) {
-    const range = input.phone.slice(0, -limits.perPrefix.hiddenDigits);
-    const rangeDigest = await engine.digest("prefix", tenant, range);
-    for (const rule of limits.perPrefix.rules) perPhone.push(ruleHit(tenant, "prefix", rule, rangeDigest));
+  const rangeDigest =
+    limits.perPrefix || guard.tripwire ? await rangeOf(engine, limits, tenant, input.phone) : "";
+  if (limits.perPrefix)
+    for (const rule of limits.perPrefix.rules) refundable.push(ruleHit(tenant, "prefix", rule, rangeDigest));
+  if (!input.safe) {
+    const country = input.country ?? "??";
+    for (const rule of guard.perCountry) guarded("velocity", ruleHit(tenant, "country", rule, country));
+    const tripwire = guard.tripwire;
+    const tripwireMode = !tripwire ? "off" : input.delivering ? tripwire.onDeliver : guard.mode("tripwire");
+    if (tripwire && tripwireMode !== "off") {
+      const windowSeconds = tripwire.windowMs / 1000;
+      const pair = (name: "range" | "country", subject: string, bound: TripwireBound | false) => {
+        const verified = ruleHit(tenant, `verified_${name}`, { limit: uncapped, windowSeconds }, subject);
+        tally.push(verified);
+        if (!bound) return;
+        const sent = {
+          ...ruleHit(tenant, `sent_${name}`, { limit: uncapped, windowSeconds }, subject),
+          ratio: { key: verified.key, minEvents: bound.minSends, minRatio: bound.minVerifiedRatio },
+        };
+        guarded("tripwire", sent, tripwireMode);
+      };
+      pair("range", rangeDigest, tripwire.range);
+      pair("country", country, tripwire.country);
+    }
+    const spend = guard.spend;
+    if (spend && spend.scope === "tenant") {
+      const weight = spend.prices[country] ?? spend.defaultPrice;
+      for (const rule of spend.rules) guarded("spend", { ...ruleHit(tenant, "spend", rule, "all"), weight });
+    }
   }
-  const hits = [...perPhone, ...cooldown];
+  const hits = [...refundable, ...cooldown];
   if (input.ipDigest !== undefined)
     for (const rule of limits.perIp) hits.push(ruleHit(tenant, "ip", rule, input.ipDigest));
   else for (const rule of input.withoutIp ?? limits.withoutIp) hits.push(ruleHit(tenant, "no_ip", rule, "-"));
   for (const rule of limits.global) hits.push(ruleHit(tenant, "global", rule, "all"));
-  return { hits, perPhone, cooldown };
+  if (input.challengeRisk && guard.challenge)
+    hits.push(ruleHit(tenant, "challenge", guard.challenge.riskAfter, input.ipDigest ?? "-"));
+  return { hits, monitored, refundable, cooldown, tally };
+}
+
+/** The keyed digest of a number's range (the number minus the hidden digits). */
+export async function rangeOf(
+  engine: Engine,
+  limits: OtpConfig["limits"],
+  tenant: string,
+  phone: string,
+): Promise<string> {
+  const hidden = limits.perPrefix ? limits.perPrefix.hiddenDigits : 4;
+  return engine.digest("prefix", tenant, phone.slice(0, -hidden));
+}
+
+/**
+ * The windows a verified code counts in: the tripwire's verified events for its range and
+ * country (empty when the tripwire is off).
+ */
+export async function tallyOf(
+  engine: Engine,
+  tenant: string,
+  phone: string,
+  country: string | undefined,
+): Promise<RateHit[]> {
+  const tripwire = engine.guard.tripwire;
+  if (!tripwire) return [];
+  const windowSeconds = tripwire.windowMs / 1000;
+  const range = await rangeOf(engine, engine.config.limits, tenant, phone);
+  return [
+    ruleHit(tenant, "verified_range", { limit: uncapped, windowSeconds }, range),
+    ruleHit(tenant, "verified_country", { limit: uncapped, windowSeconds }, country ?? "??"),
+  ];
 }
 
 /** Seven days: consecutive failures are remembered this long after the last one. */
@@ -133,3 +214,99 @@ export const tooManySends = (retryAfter: number): OtpError =>
     retryAfter,
     source: "app",
   });
+
+/** What a refusal by one of the budget's windows answers: the guard's rules by their own codes. */
+export function refusalFor(key: string, retryAfterMs: number): OtpError {
+  const retryAfter = retrySeconds(retryAfterMs);
+  switch (ruleOf(key)) {
+    case "sent_range":
+    case "sent_country":
+      return new OtpError(
+        "blocked",
+        `Codes to this number range are paused. Try again in ${retryAfter} seconds.`,
+        {
+          field: "phone",
+          reason: "tripwire",
+          retryAfter,
+        },
+      );
+    case "spend":
+      return new OtpError("quota_exceeded", "The text-message budget is used up for now.", {
+        reason: "spend",
+        retryAfter,
+      });
+    case "challenge":
+      return new OtpError("challenge_required", "Complete the check first (send captcha_token).", {
+        field: "captcha_token",
+      });
+    default:
+      return tooManySends(retryAfter);
+  }
+}
+
+/** The guard rule behind a window key, for `blocked` events. */
+export function guardRuleOf(key: string): GuardRule | undefined {
+  const rule = ruleOf(key);
+  if (rule === "country") return "velocity";
+  if (rule === "sent_range" || rule === "sent_country") return "tripwire";
+  if (rule === "spend") return "spend";
+  return undefined;
+}
+
+/**
+ * Counts the guard's monitored rules (each on its own: one refusing does not stop the others), and
+ * reports each that would have refused. Never refuses, never fails the send.
+ */
+export async function countMonitored(
+  engine: Engine,
+  hits: readonly RateHit[],
+  now: number,
+  event: { phone: string; tenant: string; ip: string | undefined },
+): Promise<void> {
+  if (!hits.length) return;
+  await Promise.all(
+    hits.map(async (hit) => {
+      const result = await engine.store.hit([hit], now).catch(() => ({ ok: true as const }));
+      if (result.ok) return;
+      engine.emit?.({
+        type: "blocked",
+        reason: guardRuleOf(hit.key) ?? "velocity",
+        monitor: true,
+        phone: event.phone,
+        ...(event.tenant ? { tenant: event.tenant } : {}),
+        ...(event.ip ? { ip: event.ip } : {}),
+      });
+    }),
+  );
+}
+
+/** The spend budget counted across tenants (`scope: "all"`): its own keys, outside any tenant. */
+export function spendAcrossTenants(engine: Engine, country: string | undefined, safe: boolean): RateHit[] {
+  const spend = engine.guard.spend;
+  if (safe || !spend || spend.scope !== "all") return [];
+  const weight = spend.prices[country ?? "??"] ?? spend.defaultPrice;
+  return spend.rules.map((rule) => ({ ...ruleHit("", "spend", rule, "all"), weight }));
+}
+
+/** Reports a budget refusal as its event (`blocked` for the guard's rules, else `limited`) and returns its error. */
+export function refused(
+  engine: Engine,
+  key: string,
+  retryAfterMs: number,
+  event: { purpose: Purpose; phone: string; tenant: string; ip: string | undefined },
+): OtpError {
+  const error = refusalFor(key, retryAfterMs);
+  const rule = guardRuleOf(key);
+  const where = { ...(event.tenant ? { tenant: event.tenant } : {}), ...(event.ip ? { ip: event.ip } : {}) };
+  if (rule) engine.emit?.({ type: "blocked", reason: rule, phone: event.phone, ...where });
+  else if (error.code !== "challenge_required")
+    engine.emit?.({
+      type: "limited",
+      rule: ruleOf(key),
+      retryAfter: retrySeconds(retryAfterMs),
+      purpose: event.purpose,
+      phone: event.phone,
+      ...where,
+    });
+  return error;
+}

@@ -83,28 +83,38 @@ export function memoryStore(options: MemoryStoreOptions = {}) {
     return window.times;
   };
 
-  /** All-or-nothing: the first rule at its limit refuses and nothing is counted. */
+  /** All-or-nothing: the rule refusing for longest wins, and nothing is counted. */
   const hitAll = (hits: readonly RateHit[], now: number): HitResult => {
-    let refused: HitResult | undefined;
+    let refused: { ok: false; key: string; retryAfterMs: number } | undefined;
+    const refuse = (key: string, retryAfterMs: number) => {
+      if (!refused || retryAfterMs > refused.retryAfterMs) refused = { ok: false, key, retryAfterMs };
+    };
     for (const hit of hits) {
+      const weight = hit.weight ?? 1;
       const times = live(hit, now);
-      if (times.length >= hit.limit) {
-        // The oldest event inside the window leaves it first; that frees one slot.
-        const retryAfterMs = times.length
-          ? times[times.length - hit.limit]! + hit.windowMs - now
-          : hit.windowMs;
-        if (!refused || retryAfterMs > (refused as { retryAfterMs: number }).retryAfterMs) {
-          refused = { ok: false, key: hit.key, retryAfterMs };
-        }
+      if (times.length + weight > hit.limit) {
+        // The oldest events inside the window leave it first; enough of them must leave for `weight` to fit.
+        const mustLeave = times.length + weight - hit.limit;
+        refuse(
+          hit.key,
+          mustLeave <= times.length ? times[mustLeave - 1]! + hit.windowMs - now : hit.windowMs,
+        );
+      }
+      if (hit.ratio && times.length >= hit.ratio.minEvents) {
+        const verified = live({ key: hit.ratio.key, limit: 0, windowMs: hit.windowMs }, now).length;
+        if (verified < hit.ratio.minRatio * times.length) refuse(hit.key, times[0]! + hit.windowMs - now);
       }
     }
     if (refused) return refused;
     for (const hit of hits) {
-      const window = windows.get(hit.key);
-      if (window) {
-        window.times.push(now);
-        window.windowMs = Math.max(window.windowMs, hit.windowMs);
-      } else windows.set(hit.key, { times: [now], windowMs: hit.windowMs });
+      const weight = hit.weight ?? 1;
+      let window = windows.get(hit.key);
+      if (!window) {
+        window = { times: [], windowMs: hit.windowMs };
+        windows.set(hit.key, window);
+      }
+      for (let i = 0; i < weight; i++) window.times.push(now);
+      window.windowMs = Math.max(window.windowMs, hit.windowMs);
     }
     return { ok: true };
   };
@@ -125,7 +135,7 @@ export function memoryStore(options: MemoryStoreOptions = {}) {
     async put(
       key: string,
       record: OtpRecord,
-      { now, retainUntil, hits, ifId }: PutOptions,
+      { now, retainUntil, hits, ifId, carry }: PutOptions,
     ): Promise<PutResult> {
       const previous = current(key, now);
       if (ifId !== undefined && previous?.record.id !== ifId)
@@ -134,7 +144,13 @@ export function memoryStore(options: MemoryStoreOptions = {}) {
         const result = hitAll(hits, now);
         if (!result.ok) return result;
       }
-      records.set(key, { record: { ...record }, retainUntil });
+      const written = { ...record };
+      const old = previous?.record;
+      if (carry && old && now < old.expiresAt && old.attempts < old.maxAttempts) {
+        written.attempts = old.attempts;
+        written.expiresAt = Math.min(written.expiresAt, old.expiresAt);
+      }
+      records.set(key, { record: written, retainUntil });
       if (now >= nextSweep) {
         nextSweep = now + sweepIntervalMs;
         sweep(now);
@@ -181,12 +197,20 @@ export function memoryStore(options: MemoryStoreOptions = {}) {
       return hitAll(hits, now);
     },
 
+    async read(key: string, now: number): Promise<OtpRecord | null> {
+      const entry = current(key, now);
+      return entry ? { ...entry.record } : null;
+    },
+
     async release(hits: readonly RateHit[], at: number): Promise<void> {
       for (const hit of hits) {
         const times = windows.get(hit.key)?.times;
-        // The newest matching event: the one this operation counted, or one indistinguishable from it.
-        const index = times ? times.lastIndexOf(at) : -1;
-        if (index >= 0) times!.splice(index, 1);
+        // The newest matching events: the ones this operation counted, or indistinguishable from them.
+        for (let left = hit.weight ?? 1; left > 0 && times; left--) {
+          const index = times.lastIndexOf(at);
+          if (index < 0) break;
+          times.splice(index, 1);
+        }
       }
     },
 

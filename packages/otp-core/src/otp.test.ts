@@ -312,7 +312,7 @@ describe("rate limits", () => {
   });
 
   it("limits each IP to 10 sends per 10 minutes across phones", async () => {
-    const { otp } = setup({ limits: { perPrefix: false } });
+    const { otp } = setup({ limits: { perPrefix: false }, guard: { tripwire: false } });
     for (let i = 0; i < 10; i++) await otp.send({ phone: `+1415555${String(1000 + i)}`, ip: "203.0.113.7" });
     const error = await failure(otp.send({ phone: "+14155552000", ip: "203.0.113.7" }));
     expect([error.code, error.retryAfter]).toEqual(["rate_limited", 600]);
@@ -502,6 +502,7 @@ describe("store outages fail closed", () => {
       check: () => Promise.reject(new Error("ECONNREFUSED")),
       hit: () => Promise.reject(new Error("ECONNREFUSED")),
       release: () => Promise.reject(new Error("ECONNREFUSED")),
+      read: () => Promise.reject(new Error("ECONNREFUSED")),
       delete: () => Promise.reject(new Error("ECONNREFUSED")),
     };
     const messages = outbox();

@@ -12,7 +12,8 @@ import { type DeliverInput, type DeliverResult, deliver } from "./deliver.js";
 import { createEngine, guard } from "./engine.js";
 import { OtpError } from "./errors.js";
 import { ruleHit } from "./keys.js";
-import { retrySeconds } from "./limits.js";
+import { retrySeconds, tallyOf } from "./limits.js";
+import { readPhone } from "./phone.js";
 import { type SendInput, type SendResult, send } from "./send.js";
 import type { Sender } from "./senders.js";
 import type { Store } from "./store.js";
@@ -26,6 +27,12 @@ export interface Otp {
   deliver(input: DeliverInput): Promise<DeliverResult>;
   /** Checks a code once, atomically. Wrong, expired or dead codes throw an `OtpError`. */
   verify(input: VerifyInput): Promise<VerifyResult>;
+  /**
+   * Tells the fraud guard's tripwire that a code `deliver` sent was verified by the platform (an
+   * adapter that sees the platform's success signal calls it), so a range with real users keeps
+   * its good ratio. Default use: none.
+   */
+  reportVerified(input: { phone: string; tenant?: string }): Promise<void>;
   /** Counts one event against rules of your own (e.g. per-IP verify attempts), atomically. */
   limit(subject: string, rules: readonly RateRule[], tenant?: string): Promise<void>;
   readonly store: Store;
@@ -40,6 +47,12 @@ export function createOtp(options: OtpOptions): Otp {
     send: (input) => send(engine, input),
     deliver: (input) => deliver(engine, input),
     verify: (input) => verify(engine, input),
+    async reportVerified(input) {
+      const tenant = checkTenant(input?.tenant);
+      const { e164, country } = readPhone(input?.phone, engine.phonePolicy.defaultCountry);
+      const tally = await tallyOf(engine, tenant, e164, country);
+      if (tally.length) await guard(() => engine.store.hit(tally, engine.clock()));
+    },
     async limit(subject, rules, tenantInput) {
       const tenant = checkTenant(tenantInput);
       checkRules(rules, "limit");

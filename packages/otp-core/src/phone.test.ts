@@ -17,6 +17,7 @@ describe("parsePhone", () => {
       e164: "+14155551234",
       country: "US",
       masked: "+1 ***-***-1234",
+      type: "FIXED_LINE_OR_MOBILE",
     });
     expect(parsePhone("+44 7123 456789")).toMatchObject({ e164: "+447123456789", country: "GB" });
     expect(parsePhone("07123 456789", { defaultCountry: "GB" }).e164).toBe("+447123456789");

@@ -34,6 +34,10 @@ export const errorStatus = {
   unsupported_media_type: 415,
   /** The code is wrong (`attempts_left` says how many tries remain). */
   invalid_code: 422,
+  /** An `Idempotency-Key` seen before came with another request body. */
+  idempotency_mismatch: 422,
+  /** A bot check is needed first: send the widget's token as `captcha_token`. */
+  challenge_required: 428,
   /** Too many sends (per phone, IP, range, cooldown), or the provider is limiting (`retry_after`). */
   rate_limited: 429,
   /** The code is dead after too many wrong guesses. */
@@ -79,6 +83,18 @@ export interface WireError {
   reason?: string;
   /** `rate_limited`: `app` (an otpkit budget, final until `retry_after`) or `provider` (the SMS provider throttling). */
   source?: "app" | "provider";
+}
+
+/** `POST …/send` body fields the server reads (besides what the app adds). */
+export interface SendRequest {
+  phone: string;
+  purpose?: string;
+  channel?: "sms" | "whatsapp";
+  metadata?: Record<string, unknown>;
+  /** The bot-check widget's token (Turnstile, hCaptcha, reCAPTCHA), when the server asks for one. */
+  captcha_token?: string;
+  /** BCP 47 language for the SMS text, e.g. `pt-BR` (the server picks the nearest it has). */
+  locale?: string;
 }
 
 export interface ErrorReply {

@@ -2,20 +2,24 @@
  * `otp.send`: otpkit makes the code. Policy → code → keyed hash → one atomic `put` that checks and
  * counts every limit and replaces the pending code → message → sender.
  */
+
+import { challenged } from "./challenge.js";
 import { generateCode, randomToken } from "./code.js";
 import { dispatch } from "./dispatch.js";
 import { type Engine, guard } from "./engine.js";
-import { configError, invalid } from "./errors.js";
+import { configError, invalid, OtpError } from "./errors.js";
 import { normalizeIp } from "./ip.js";
-import { purposeLetter, recordKey, ruleOf, verificationId } from "./keys.js";
-import { requesterOf, retrySeconds, sendBudget, tooManySends } from "./limits.js";
+import { purposeLetter, recordKey, ruleKey, verificationId } from "./keys.js";
+import { countMonitored, refused, requesterOf, sendBudget, spendAcrossTenants } from "./limits.js";
+import { templatesFor } from "./locales.js";
 import { checkTemplate, composeMessage, type Purpose } from "./message.js";
 import { screenPhone } from "./policy.js";
 import type { Channel } from "./senders.js";
-import type { OtpRecord } from "./store.js";
+import type { OtpRecord, RateHit } from "./store.js";
 import type { RateRule } from "./validate.js";
 import {
   checkCodeLength,
+  checkLocale,
   checkMetadata,
   checkMinutes,
   checkPurpose,
@@ -42,6 +46,8 @@ export interface SendInput {
   channel?: Channel;
   /** Overrides the purpose's template; must contain `{code}`. Default: the purpose's template. */
   template?: string;
+  /** BCP 47 language of the SMS (`pt-BR`, `en_US`): picks from the `locales` option. Default: the `templates`. */
+  locale?: string;
   /** 4–8. Default: the `codeLength` option. */
   codeLength?: number;
   /** 1–60. Default: the purpose's expiry. */
@@ -55,6 +61,19 @@ export interface SendInput {
    * cannot see client IPs sets one, so IP-less sends are never unlimited). Default: `limits.withoutIp`.
    */
   withoutIp?: readonly RateRule[];
+  /**
+   * The bot-check widget's token (Turnstile, hCaptcha, reCAPTCHA), when `guard.challenge` is
+   * configured: verified with the provider before anything is counted. Default: none.
+   */
+  challengeToken?: string;
+  /**
+   * Makes a retried request safe (`Idempotency-Key` on the HTTP API): scoped to the tenant and the
+   * requester, claimed atomically. The same key with the same request within 10 minutes answers the
+   * first successful result again and sends nothing; with another request it is refused
+   * (`idempotency_mismatch`); while the first is still in flight, `rate_limited` for a second. A
+   * failed send frees the key. Default: none.
+   */
+  idempotencyKey?: string;
 }
 
 export interface SendResult {
@@ -77,6 +96,9 @@ export interface SendResult {
 /** Records outlive their expiry by this much so that a late attempt hears `expired`, not `not_found`. */
 export const expiredRetentionMs = 10 * 60_000;
 
+/** How long an idempotency key holds its answer. */
+const idempotencyWindowMs = 10 * 60_000;
+
 export async function send(engine: Engine, input: SendInput): Promise<SendResult> {
   if (typeof input !== "object" || input === null)
     throw invalid("body", "Send needs an object with a phone.");
@@ -85,7 +107,11 @@ export async function send(engine: Engine, input: SendInput): Promise<SendResult
   const tenant = checkTenant(input.tenant);
   const subject = checkSubject(input.subject);
   const ip = normalizeIp(input.ip);
-  const { phone, masked, testCode } = screenPhone(engine, input.phone, { tenant, ip, testNumbers: true });
+  const { phone, masked, country, testCode, safe } = screenPhone(engine, input.phone, {
+    tenant,
+    ip,
+    testNumbers: true,
+  });
   const length =
     input.codeLength === undefined ? config.codeLength : checkCodeLength(input.codeLength, "code_length");
   if (testCode && testCode.length !== length)
@@ -94,7 +120,10 @@ export async function send(engine: Engine, input: SendInput): Promise<SendResult
     input.expiryMinutes === undefined
       ? config.expiryMinutes[purpose]
       : checkMinutes(input.expiryMinutes, "expiry_minutes");
-  const template = input.template === undefined ? engine.templates[purpose] : checkTemplate(input.template);
+  const template =
+    input.template === undefined
+      ? (templatesFor(engine.locales, checkLocale(input.locale))?.[purpose] ?? engine.templates[purpose])
+      : checkTemplate(input.template);
   const metadata = checkMetadata(input.metadata);
   const channel = input.channel ?? "sms";
   if (channel !== "sms" && channel !== "whatsapp")
@@ -106,6 +135,7 @@ export async function send(engine: Engine, input: SendInput): Promise<SendResult
   }
   const withLink = input.link ?? purpose === "magic_link";
   if (withLink && !engine.magicLinkUrl) throw invalid("link", "Magic links are not configured.");
+  const challengeRisk = safe ? false : await challenged(engine, input.challengeToken, ip);
 
   const now = engine.clock();
   const letter = purposeLetter(purpose, subject !== undefined);
@@ -125,35 +155,68 @@ export async function send(engine: Engine, input: SendInput): Promise<SendResult
     attempts: 0,
     maxAttempts: config.maxAttempts,
     // The number and metadata, encrypted and bound to this key: a store dump reads nothing.
-    data: await engine.seal(JSON.stringify({ phone, masked, metadata }), key),
+    data: await engine.seal(
+      JSON.stringify({ phone, masked, metadata, ...(country ? { country } : {}) }),
+      key,
+    ),
   };
   if (token) record.linkHash = await engine.sign(`link|${key}|${token}`);
 
   const { requester, ipDigest } = await requesterOf(engine, tenant, subject, ip);
+  const idempotency =
+    input.idempotencyKey === undefined
+      ? undefined
+      : await idempotencyOf(engine, tenant, requester, input.idempotencyKey, {
+          phone,
+          purpose,
+          channel,
+          template: input.template,
+          codeLength: length,
+          expiryMinutes: minutes,
+          metadata,
+          link: withLink,
+        });
+  if (idempotency) {
+    const claimed = await guard(() => store.hit(idempotency.claim, now));
+    if (!claimed.ok) return replay(engine, idempotency, now, { purpose, phone: masked, tenant });
+  }
   const budget = await sendBudget(engine, config.limits, {
     tenant,
     purpose,
     phone,
+    country,
     phoneDigest,
     requester,
     ipDigest,
+    safe,
+    delivering: false,
+    challengeRisk,
     withoutIp: input.withoutIp,
   });
-  const retainUntil = expiresAt + expiredRetentionMs;
-  const put = await guard(() => store.put(key, record, { now, retainUntil, hits: budget.hits }));
-  if (!put.ok) {
-    const retryAfter = retrySeconds(put.retryAfterMs);
-    engine.emit?.({
-      type: "limited",
-      rule: ruleOf(put.key),
-      retryAfter,
-      purpose,
-      phone: masked,
-      ...(tenant ? { tenant } : {}),
-      ...(ip ? { ip } : {}),
-    });
-    throw tooManySends(retryAfter);
+  const event = { purpose, phone: masked, tenant, ip };
+  if (idempotency) budget.cooldown.push(...idempotency.claim); // a failed send frees the key
+  // A spend budget shared by all tenants lives outside any tenant's keys: its own atomic step,
+  // given back if the send does not go ahead.
+  const shared = spendAcrossTenants(engine, country, safe);
+  if (shared.length) {
+    const spent = await guard(() => store.hit(shared, now));
+    if (!spent.ok) throw refused(engine, spent.key, spent.retryAfterMs, event);
+    budget.refundable.push(...shared);
   }
+  const retainUntil = expiresAt + expiredRetentionMs;
+  const carry = config.resendPolicy === "carry";
+  const put = await guard(() =>
+    store.put(key, record, { now, retainUntil, hits: budget.hits, ...(carry ? { carry } : {}) }),
+  ).catch(async (error: unknown) => {
+    if (shared.length) await guard(() => store.release(shared, now)).catch(() => undefined);
+    throw error;
+  });
+  if (!put.ok) {
+    const unclaim = [...shared, ...(idempotency?.claim ?? [])];
+    if (unclaim.length) await guard(() => store.release(unclaim, now)).catch(() => undefined);
+    throw refused(engine, put.key, put.retryAfterMs, event);
+  }
+  await countMonitored(engine, budget.monitored, now, event);
 
   let messageId: string | undefined;
   if (!testCode) {
@@ -200,7 +263,7 @@ export async function send(engine: Engine, input: SendInput): Promise<SendResult
     ...(ip ? { ip } : {}),
     ...(testCode ? { test: true } : {}),
   });
-  return {
+  const result: SendResult = {
     id,
     phone,
     maskedPhone: masked,
@@ -209,5 +272,83 @@ export async function send(engine: Engine, input: SendInput): Promise<SendResult
     expiresAt: new Date(expiresAt),
     resendAvailableAt: new Date(now + config.limits.resendCooldownSeconds * 1000),
     ...(messageId ? { messageId } : {}),
+  };
+  if (idempotency) {
+    // The answer a retry gets: sealed like any record (it holds the number), kept 10 minutes.
+    const answer: OtpRecord = {
+      id: idempotency.request,
+      hash: "-",
+      expiresAt: now + idempotencyWindowMs,
+      attempts: 0,
+      maxAttempts: 1,
+      data: await engine.seal(JSON.stringify(result), idempotency.key),
+    };
+    await guard(() =>
+      store.put(idempotency.key, answer, { now, retainUntil: now + idempotencyWindowMs }),
+    ).catch(() => undefined);
+  }
+  return result;
+}
+
+interface Idempotency {
+  /** The claim: a window that admits one event in 10 minutes. */
+  claim: RateHit[];
+  /** Where the first answer is kept. */
+  key: string;
+  /** A digest of the request, to tell a retry from another request under the same key. */
+  request: string;
+}
+
+async function idempotencyOf(
+  engine: Engine,
+  tenant: string,
+  requester: string,
+  key: unknown,
+  request: Record<string, unknown>,
+): Promise<Idempotency> {
+  if (typeof key !== "string" || key.length === 0 || key.length > 255)
+    throw invalid("idempotency_key", "An idempotency key is 1–255 characters.");
+  const digest = await engine.digest("idempotency", tenant, `send|${requester}|${key}`);
+  return {
+    claim: [
+      {
+        key: ruleKey(tenant, "idempotency", idempotencyWindowMs / 1000, digest),
+        limit: 1,
+        windowMs: idempotencyWindowMs,
+      },
+    ],
+    key: recordKey(tenant, "i", digest),
+    request: (await engine.sign(`request|${JSON.stringify(request)}`)).slice(0, 22),
+  };
+}
+
+/** A key already claimed: the first answer again, or why not. Nothing is sent. */
+async function replay(
+  engine: Engine,
+  idempotency: Idempotency,
+  now: number,
+  event: { purpose: Purpose; phone: string; tenant: string },
+): Promise<SendResult> {
+  const stored = await guard(() => engine.store.read(idempotency.key, now));
+  if (!stored)
+    throw new OtpError("rate_limited", "A request with this idempotency key is still in progress.", {
+      retryAfter: 1,
+      source: "app",
+    });
+  if (stored.id !== idempotency.request)
+    throw new OtpError("idempotency_mismatch", "This idempotency key was used for another request.", {
+      field: "idempotency_key",
+    });
+  const answer = JSON.parse(await engine.open(stored.data, idempotency.key)) as SendResult;
+  engine.emit?.({
+    type: "duplicate",
+    purpose: event.purpose,
+    phone: event.phone,
+    ...(event.tenant ? { tenant: event.tenant } : {}),
+  });
+  return {
+    ...answer,
+    expiresAt: new Date(answer.expiresAt),
+    resendAvailableAt: new Date(answer.resendAvailableAt),
   };
 }

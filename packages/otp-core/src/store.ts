@@ -34,6 +34,18 @@ export interface RateHit {
   key: string;
   limit: number;
   windowMs: number;
+  /**
+   * How many events this operation counts (a spend budget weighs a message by its price). Refused
+   * when the window's live events plus `weight` would pass `limit`. Default: 1.
+   */
+  weight?: number;
+  /**
+   * A conversion tripwire on this window: also refused when it already holds at least `minEvents`
+   * live events and the window at `key` (same `windowMs`: the verified events) holds fewer than
+   * `minRatio` times as many. `retryAfterMs` is then the time until this window's oldest event
+   * leaves. Default: none.
+   */
+  ratio?: { key: string; minEvents: number; minRatio: number };
 }
 
 export type HitResult = { ok: true } | { ok: false; key: string; retryAfterMs: number };
@@ -49,6 +61,12 @@ export interface PutOptions {
   hits?: readonly RateHit[];
   /** Write only if the current record has this id (used to restore after a failed send). */
   ifId?: string;
+  /**
+   * Resend policy "carry": when a live record (not expired, not exhausted) is replaced, the new one
+   * takes over its `attempts` and its `expiresAt` (if sooner), so a resend never buys more guesses or
+   * time. Default: `false` (the new record stands as given).
+   */
+  carry?: boolean;
 }
 
 export type PutResult =
@@ -108,11 +126,17 @@ export interface Store {
    * counter (invalid).
    */
   check(key: string, input: CheckInput): Promise<CheckResult>;
-  /** Count one event against each rule, all or nothing. */
+  /** Count one event (or `weight`) against each rule, all or nothing. */
   hit(hits: readonly RateHit[], now: number): Promise<HitResult>;
   /**
-   * Give back events counted earlier: for each hit, remove one event recorded at exactly `at` (the
-   * `now` of the `put` or `hit` that counted it) from its window, all in one atomic step. A window
+   * The record at `key` as it is (nothing counted or changed), or `null` when there is none or it
+   * is past `retainUntil` at `now`. The core reads back stored answers (idempotent sends).
+   */
+  read(key: string, now: number): Promise<OtpRecord | null>;
+  /**
+   * Give back events counted earlier: for each hit, remove `weight` (default 1) events recorded at
+   * exactly `at` (the `now` of the `put` or `hit` that counted them) from its window, all in one
+   * atomic step. A window
    * without such an event is left as it is. The core calls it when a send failed before anything
    * reached the person, so the failure costs them no budget.
    */

@@ -276,6 +276,84 @@ export function storeConformance(name: string, options: ConformanceOptions): voi
       });
     });
 
+    describe("weights, conversion ratios, carried attempts, reads", () => {
+      it("weighs events: a weight-3 event takes three slots, and is refused when it does not fit", async () => {
+        const s = await setup();
+        const now = Date.now();
+        const hit = rule(5, 10_000);
+        expect(await s.hit([{ ...hit, weight: 3 }], now)).toEqual({ ok: true });
+        // 3 live + 3 would pass 5: refused until the weight-3 event leaves (all three at once).
+        expect(await s.hit([{ ...hit, weight: 3 }], now + 1000)).toEqual({
+          ok: false,
+          key: hit.key,
+          retryAfterMs: 9000,
+        });
+        expect(await s.hit([{ ...hit, weight: 2 }], now + 1000)).toEqual({ ok: true });
+        expect((await s.hit([hit], now + 1000)).ok).toBe(false);
+        // Release gives back exactly the weight counted at that instant.
+        await s.release([{ ...hit, weight: 2 }], now + 1000);
+        expect(await s.hit([{ ...hit, weight: 2 }], now + 2000)).toEqual({ ok: true });
+        expect((await s.hit([hit], now + 2000)).ok).toBe(false);
+      });
+
+      it("a conversion ratio refuses once enough events came with too few verified ones", async () => {
+        const s = await setup();
+        const now = Date.now();
+        const verified = rule(1_000_000, 60_000);
+        const sent = {
+          ...rule(1_000_000, 60_000),
+          ratio: { key: verified.key, minEvents: 4, minRatio: 0.5 },
+        };
+        for (let i = 0; i < 4; i++) expect(await s.hit([sent], now + i)).toEqual({ ok: true });
+        // Four sent, none verified: refused until the oldest leaves the window.
+        expect(await s.hit([sent], now + 10)).toEqual({ ok: false, key: sent.key, retryAfterMs: 59_990 });
+        await s.hit([verified], now + 11);
+        expect((await s.hit([sent], now + 12)).ok).toBe(false); // 1 of 4 < 0.5
+        await s.hit([verified], now + 13);
+        expect(await s.hit([sent], now + 14)).toEqual({ ok: true }); // 2 of 4 = 0.5
+      });
+
+      it("carry: a resend over a live code keeps its attempts and its (sooner) expiry", async () => {
+        const s = await setup();
+        const now = Date.now();
+        const key = `k_${unique()}`;
+        const first = record({ expiresAt: now + 60_000, maxAttempts: 3 });
+        await s.put(key, first, { now, retainUntil: now + 120_000 });
+        await s.check(key, { hashes: ["wrong"], now });
+        await s.check(key, { hashes: ["wrong"], now });
+        const second = record({ expiresAt: now + 600_000, maxAttempts: 3 });
+        await s.put(key, second, { now: now + 1, retainUntil: now + 700_000, carry: true });
+        expect(await s.read(key, now + 2)).toMatchObject({
+          id: second.id,
+          attempts: 2,
+          expiresAt: now + 60_000,
+        });
+        expect(await s.check(key, { hashes: ["wrong"], now: now + 3 })).toEqual({
+          status: "too_many_attempts",
+        });
+        // Without carry (or over a dead code) the new record stands as given.
+        const third = record({ expiresAt: now + 600_000 });
+        await s.put(key, third, { now: now + 4, retainUntil: now + 700_000, carry: true });
+        expect(await s.read(key, now + 5)).toMatchObject({
+          id: third.id,
+          attempts: 0,
+          expiresAt: now + 600_000,
+        });
+      });
+
+      it("read returns the record unchanged, or null when absent or past retention", async () => {
+        const s = await setup();
+        const now = Date.now();
+        const key = `k_${unique()}`;
+        const r = record({ expiresAt: now + 1000 });
+        expect(await s.read(key, now)).toBeNull();
+        await s.put(key, r, { now, retainUntil: now + 5000 });
+        expect(await s.read(key, now)).toEqual(r);
+        expect(await s.read(key, now)).toEqual(r); // reading counts nothing
+        expect(await s.read(key, now + 5000)).toBeNull();
+      });
+    });
+
     describe("consecutive failures", () => {
       const counter = (threshold: number, overrides: Partial<FailureRule> = {}): FailureRule => ({
         key: `fl_${unique()}`,
@@ -489,6 +567,90 @@ export function storeConformance(name: string, options: ConformanceOptions): voi
         });
       });
 
+      it("the fraud guard holds under concurrency: a pumped range gets its tripwire's 10 sends and no more", async () => {
+        const sms = outbox();
+        const otp = createOtp({
+          secret: suiteSecret,
+          store: await setup(),
+          sender: sms,
+          limits: { perIp: [{ limit: 1_000_000, windowSeconds: 600 }] },
+        });
+        // One random range (+1 415 5XX XX..): every number different, every send from its own IP.
+        const range = suitePhone().slice(0, 10);
+        const attempts = Math.min(1000, concurrency * 5);
+        const results = await Promise.all(
+          Array.from({ length: attempts }, (_, i) =>
+            otp
+              .send({
+                phone: `${range}${String(i % 100).padStart(2, "0")}`,
+                ip: `198.18.${i >> 8}.${i & 255}`,
+              })
+              .then(
+                () => "sent",
+                (error: OtpError) => `${error.code}:${error.reason ?? ""}`,
+              ),
+          ),
+        );
+        expect(results.filter((result) => result === "sent")).toHaveLength(10);
+        // The rest were refused by the tripwire, or by the range's own velocity limit (20 an hour).
+        expect(
+          results.every((result) => result === "sent" || /^(blocked:tripwire|rate_limited:)$/.test(result)),
+        ).toBe(true);
+        expect(sms.messages).toHaveLength(10);
+      });
+
+      it("in monitor mode the same pumped range is only reported: every SMS goes out, the would-be refusals are events", async () => {
+        const sms = outbox();
+        const flagged: string[] = [];
+        const otp = createOtp({
+          secret: suiteSecret,
+          store: await setup(),
+          sender: sms,
+          limits: { perIp: [{ limit: 1_000_000, windowSeconds: 600 }], perPrefix: false },
+          guard: { modes: { tripwire: "monitor" } },
+          onEvent: (event) => {
+            if (event.type === "blocked" && event.monitor) flagged.push(event.reason);
+          },
+        });
+        const range = suitePhone().slice(0, 10);
+        const attempts = Math.min(40, concurrency);
+        const results = await Promise.all(
+          Array.from({ length: attempts }, (_, i) =>
+            otp
+              .send({ phone: `${range}${String(i).padStart(2, "0")}`, ip: `198.19.${i >> 8}.${i & 255}` })
+              .then(
+                () => "sent",
+                (error: OtpError) => error.code,
+              ),
+          ),
+        );
+        expect(results.every((result) => result === "sent")).toBe(true);
+        expect(sms.messages).toHaveLength(attempts);
+        expect(flagged.filter((reason) => reason === "tripwire").length).toBeGreaterThanOrEqual(1);
+      });
+
+      it("a weighted spend budget lets exactly as many messages through as it holds, under concurrency", async () => {
+        const sms = outbox();
+        const otp = createOtp({
+          secret: suiteSecret,
+          store: await setup(),
+          sender: sms,
+          limits: { perIp: [{ limit: 1_000_000, windowSeconds: 600 }], perPrefix: false },
+          guard: { tripwire: false, spend: { perHour: 10, defaultPrice: 3 } },
+        });
+        const tenant = `spend${unique().replace(/[^\w]/g, "")}`;
+        const results = await Promise.all(
+          Array.from({ length: Math.min(50, concurrency) }, () =>
+            otp.send({ phone: suitePhone(), tenant }).then(
+              () => "sent",
+              (error: OtpError) => error.code,
+            ),
+          ),
+        );
+        expect(results.filter((result) => result === "sent")).toHaveLength(3); // 3 × 3 = 9 of 10
+        expect(results.filter((result) => result === "quota_exceeded")).toHaveLength(results.length - 3);
+      });
+
       it("deliver: a repeated idempotency key sends once, concurrent repeats too; a failed delivery frees its key", async () => {
         const sms = outbox();
         const { otp } = await engine(sms);
@@ -662,6 +824,7 @@ export function storeConformance(name: string, options: ConformanceOptions): voi
             () => dead.check("k", { hashes: ["h"], now }),
             () => dead.hit([rule(1)], now),
             () => dead.release([rule(1)], now),
+            () => dead.read("k", now),
             () => dead.delete("k"),
           ]) {
             const started = performance.now();
@@ -759,7 +922,7 @@ export async function expectStoreUnavailable(promise: Promise<unknown>, withinMs
   return elapsed;
 }
 
-export type StoreOperation = "put" | "check" | "hit" | "release" | "delete";
+export type StoreOperation = "put" | "check" | "hit" | "release" | "read" | "delete";
 
 export interface FaultyStoreOptions {
   /** Which operations fail. Default: all of them. */
@@ -776,7 +939,9 @@ export interface FaultyStoreOptions {
  */
 export function faultyStore(options: FaultyStoreOptions = {}): Store & { calls: StoreOperation[] } {
   const base = options.base ?? memoryStore();
-  const failing = new Set<StoreOperation>(options.operations ?? ["put", "check", "hit", "release", "delete"]);
+  const failing = new Set<StoreOperation>(
+    options.operations ?? ["put", "check", "hit", "release", "read", "delete"],
+  );
   const calls: StoreOperation[] = [];
   const fault = <T>(operation: StoreOperation, run: () => Promise<T>): Promise<T> => {
     calls.push(operation);
@@ -791,6 +956,7 @@ export function faultyStore(options: FaultyStoreOptions = {}): Store & { calls: 
     check: (key, input) => fault("check", () => base.check(key, input)),
     hit: (hits, now) => fault("hit", () => base.hit(hits, now)),
     release: (hits, at) => fault("release", () => base.release(hits, at)),
+    read: (key, now) => fault("read", () => base.read(key, now)),
     delete: (key, id) => fault("delete", () => base.delete(key, id)),
   };
 }

@@ -81,6 +81,14 @@ export const checkRules = (rules: readonly RateRule[], field: string): readonly 
   return rules;
 };
 
+/** A BCP 47 language tag (`pt-BR`, Auth0's `pt_BR`), or `undefined`. */
+export const checkLocale = (value: unknown): string | undefined => {
+  if (value === undefined) return undefined;
+  if (typeof value !== "string" || !/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8}){0,3}$/.test(value))
+    throw invalid("locale", "A locale is a BCP 47 language tag like en, pt-BR or en_US.");
+  return value;
+};
+
 /** The caller's timeout for one delivery, in milliseconds (1 ms – 60 s), or `undefined`. */
 export const checkTimeout = (value: unknown): number | undefined => {
   if (value === undefined) return undefined;

@@ -7,7 +7,7 @@ import { type Engine, guard } from "./engine.js";
 import { invalid, OtpError } from "./errors.js";
 import { normalizeIp } from "./ip.js";
 import { parseVerificationId, purposeLetter, recordKey, ruleHit } from "./keys.js";
-import { failureRules, requesterOf, retrySeconds } from "./limits.js";
+import { failureRules, requesterOf, retrySeconds, tallyOf } from "./limits.js";
 import type { Purpose } from "./message.js";
 import { maskPhone, parsePhone } from "./phone.js";
 import type { CheckResult } from "./store.js";
@@ -128,7 +128,13 @@ export async function verify(engine: Engine, input: VerifyInput): Promise<Verify
       phone: string;
       masked: string;
       metadata: Record<string, unknown>;
+      country?: string;
     };
+    // The tripwire's verified events for the number's range and country. (Counted in a step of its
+    // own after the approval: the check found the record by its key and had no other way to know
+    // the number. Only a count: losing it costs accuracy, never safety.)
+    const tally = await tallyOf(engine, tenant, data.phone, data.country);
+    if (tally.length) await guard(() => engine.store.hit(tally, now)).catch(() => undefined);
     engine.emit?.({
       type: "verified",
       id: result.record.id,

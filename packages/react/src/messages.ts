@@ -65,6 +65,8 @@ export const defaultMessages = {
       : "Too many codes requested. Try again later.",
   too_many_attempts: "Too many wrong codes. This code is locked — request a new one.",
   invalid_config: "The service is temporarily unavailable. Try again in a moment.",
+  idempotency_mismatch: "Something went wrong. Please try again.",
+  challenge_required: "Please complete the check, then send the code again.",
   internal_error: "Something went wrong. Please try again.",
   send_failed: "We couldn't send the text message. Try again in a moment.",
   platform_error: "Your code was accepted, but we couldn't finish. Request a new code and try again.",

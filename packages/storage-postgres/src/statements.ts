@@ -25,39 +25,85 @@ import type { TableNames } from "./schema.js";
  * windows in ms) and the core's clock. Defines `refused` (the rule refusing for longest, if any)
  * and `grown` (per window key, its new sliding log).
  */
-function windowReads(t: TableNames, keys: string, limits: string, windowsMs: string, now: string) {
+function windowReads(t: TableNames, p: RuleParams, now: string) {
   return `
   rules AS (
-    SELECT * FROM unnest(${keys}::text[], ${limits}::int[], ${windowsMs}::bigint[])
-      WITH ORDINALITY AS rule(key, lim, window_ms, n)
+    SELECT * FROM unnest(${p.keys}::text[], ${p.limits}::int[], ${p.windows}::bigint[], ${p.weights}::int[],
+        ${p.ratioKeys}::text[], ${p.minEvents}::int[], ${p.minRatios}::float8[])
+      WITH ORDINALITY AS rule(key, lim, window_ms, weight, ratio_key, min_events, min_ratio, n)
   ),
   locked AS MATERIALIZED (
-    SELECT key, times FROM ${t.windows} WHERE key = ANY(${keys}::text[]) ORDER BY key FOR UPDATE
+    SELECT key, times FROM ${t.windows} WHERE key = ANY(${p.keys}::text[]) ORDER BY key FOR UPDATE
   ),
   -- Each rule's events still inside its window, oldest first.
   live AS (
-    SELECT rule.n, rule.key, rule.lim, rule.window_ms, locked.key IS NOT NULL AS stored,
+    SELECT rule.n, rule.key, rule.lim, rule.window_ms, rule.weight, rule.ratio_key, rule.min_events,
+      rule.min_ratio, locked.key IS NOT NULL AS stored,
       ARRAY(
         SELECT time FROM unnest(locked.times) WITH ORDINALITY AS event(time, i)
         WHERE time > ${now}::bigint - rule.window_ms ORDER BY i
       ) AS times
     FROM rules AS rule LEFT JOIN locked USING (key)
   ),
-  -- The rule that refuses for longest: its oldest event inside the window frees the next slot.
+  -- Conversion tripwires: the verified events of each rule's ratio window (read, not locked: a
+  -- verification landing meanwhile only makes the ratio better).
+  verified AS (
+    SELECT live.n, (
+        SELECT count(*) FROM ${t.windows} AS w, unnest(w.times) AS time
+        WHERE w.key = live.ratio_key AND time > ${now}::bigint - live.window_ms
+      ) AS events
+    FROM live WHERE live.ratio_key IS NOT NULL
+  ),
+  -- Why each rule refuses, if it does: no room for its weight (the oldest events leave first, and
+  -- enough must leave), or a tripwire with too few verified events (until its oldest event leaves).
+  refusals AS (
+    SELECT n, CASE
+        WHEN cardinality(times) + weight - lim > cardinality(times) THEN window_ms
+        ELSE times[cardinality(times) + weight - lim] + window_ms - ${now}::bigint
+      END AS retry_after_ms
+    FROM live WHERE cardinality(times) + weight > lim
+    UNION ALL
+    SELECT live.n, live.times[1] + live.window_ms - ${now}::bigint
+    FROM live JOIN verified USING (n)
+    WHERE cardinality(live.times) >= live.min_events AND verified.events < live.min_ratio * cardinality(live.times)
+  ),
+  -- The rule that refuses for longest.
   refused AS (
-    SELECT n, times[cardinality(times) - lim + 1] + window_ms - ${now}::bigint AS retry_after_ms
-    FROM live WHERE cardinality(times) >= lim
-    ORDER BY retry_after_ms DESC, n LIMIT 1
+    SELECT n, retry_after_ms FROM refusals ORDER BY retry_after_ms DESC, n LIMIT 1
   ),
   -- One new log per window key (a key named by two rules is trimmed by its longest window and
-  -- gets one event per rule).
+  -- gets each rule's weight in events).
   grown AS (
     SELECT DISTINCT ON (key) key, stored,
-      times || array_fill(${now}::bigint, ARRAY[count(*) OVER (PARTITION BY key)::int]) AS times,
+      times || array_fill(${now}::bigint, ARRAY[(sum(weight) OVER (PARTITION BY key))::int]) AS times,
       ${now}::bigint + max(window_ms) OVER (PARTITION BY key) AS expires_at
     FROM live ORDER BY key, window_ms DESC
   )`;
 }
+
+/** The parameter numbers of a statement's rules: seven parallel arrays. */
+interface RuleParams {
+  keys: string;
+  limits: string;
+  windows: string;
+  weights: string;
+  ratioKeys: string;
+  minEvents: string;
+  minRatios: string;
+}
+
+const ruleParamsFrom = (first: number): RuleParams => {
+  const at = (offset: number) => `$${first + offset}`;
+  return {
+    keys: at(0),
+    limits: at(1),
+    windows: at(2),
+    weights: at(3),
+    ratioKeys: at(4),
+    minEvents: at(5),
+    minRatios: at(6),
+  };
+};
 
 /**
  * The window writes, which happen only when the caller's `go` CTE says yes. (`key = ANY(keys)`
@@ -90,12 +136,25 @@ const recordReads = (t: TableNames) => `
     SELECT $11::text IS NULL OR EXISTS (SELECT 1 FROM previous WHERE id = $11::text) AS yes
   )`;
 
-/** Replaces the locked row, or creates the row (unique_violation if someone else just did). */
+/**
+ * Replaces the locked row, or creates the row (unique_violation if someone else just did). With
+ * $12 (carry), a live previous record (not expired, not exhausted) passes on its attempts and its
+ * expiry when sooner.
+ */
 const recordWrites = (t: TableNames) => `
+  carried AS (
+    SELECT
+      CASE WHEN $12::boolean AND p.id IS NOT NULL AND $10::bigint < p.expires_at AND p.attempts < p.max_attempts
+        THEN p.attempts ELSE $6::int END AS attempts,
+      CASE WHEN $12::boolean AND p.id IS NOT NULL AND $10::bigint < p.expires_at AND p.attempts < p.max_attempts
+        THEN least(p.expires_at, $5::bigint) ELSE $5::bigint END AS expires_at
+    FROM (SELECT) AS one LEFT JOIN previous AS p ON true
+  ),
   replaced AS (
     UPDATE ${t.codes} AS c
-    SET id = $2::text, hash = $3::text, link_hash = $4::text, expires_at = $5::bigint,
-      attempts = $6::int, max_attempts = $7::int, data = $8::text, retain_until = $9::bigint
+    SET id = $2::text, hash = $3::text, link_hash = $4::text,
+      expires_at = (SELECT expires_at FROM carried), attempts = (SELECT attempts FROM carried),
+      max_attempts = $7::int, data = $8::text, retain_until = $9::bigint
     FROM current WHERE c.key = $1::text AND c.key = current.key AND (SELECT yes FROM go)
   ),
   created AS (
@@ -111,21 +170,22 @@ const previousColumns = recordColumns
 
 /**
  * put — $1 key, $2 id, $3 hash, $4 link_hash, $5 expires_at, $6 attempts, $7 max_attempts, $8 data,
- * $9 retain_until, $10 now, $11 ifId (null: unconditional), $12/$13/$14 the rules.
+ * $9 retain_until, $10 now, $11 ifId (null: unconditional), $12 carry, $13…$19 the rules (keys,
+ * limits, windows, weights, tripwire keys, minimum events, minimum ratios).
  * One row: `allowed` (false: ifId did not match, nothing written), `refused_rule` (1-based) and
  * `retry_after_ms` when a limit refused, then the previous record's columns (null when none).
  * The record and the windows are written together or not at all: every write waits on `go`.
  */
 export const putSql = (t: TableNames) => `
-WITH${recordReads(t)},${windowReads(t, "$12", "$13", "$14", "$10")},
+WITH${recordReads(t)},${windowReads(t, ruleParamsFrom(13), "$10")},
   go AS (
     SELECT (SELECT yes FROM allowed) AND NOT EXISTS (SELECT 1 FROM refused) AS yes
-  ),${windowWrites(t, "$12")},${recordWrites(t)}
+  ),${windowWrites(t, "$13")},${recordWrites(t)}
 SELECT (SELECT yes FROM allowed) AS allowed, refused.n AS refused_rule, refused.retry_after_ms, ${previousColumns}
 FROM (SELECT) AS one LEFT JOIN refused ON true LEFT JOIN previous ON true`;
 
 /**
- * put without rate limits — the same as `putSql` with $1…$11 only (no window machinery to plan or
+ * put without rate limits — the same as `putSql` with $1…$12 only (no window machinery to plan or
  * run: restoring a record after a failed send, or an app with every rule off).
  */
 export const putAloneSql = (t: TableNames) => `
@@ -135,11 +195,11 @@ SELECT (SELECT yes FROM allowed) AS allowed, null::int AS refused_rule, null::bi
 FROM (SELECT) AS one LEFT JOIN previous ON true`;
 
 /**
- * hit — $1 now, $2/$3/$4 the rules. One row: `refused_rule` (1-based, null when every rule had
+ * hit — $1 now, $2…$8 the rules (as in `putSql`). One row: `refused_rule` (1-based, null when every rule had
  * room: then all were counted) and `retry_after_ms`.
  */
 export const hitSql = (t: TableNames) => `
-WITH${windowReads(t, "$2", "$3", "$4", "$1")},
+WITH${windowReads(t, ruleParamsFrom(2), "$1")},
   go AS (SELECT NOT EXISTS (SELECT 1 FROM refused) AS yes),${windowWrites(t, "$2")}
 SELECT refused.n AS refused_rule, refused.retry_after_ms FROM (SELECT) AS one LEFT JOIN refused ON true`;
 
@@ -269,18 +329,37 @@ SELECT CASE WHEN (SELECT wait_ms FROM refusing) > 0 THEN 'locked' ELSE verdict.s
 FROM (SELECT) AS one LEFT JOIN verdict ON true`;
 
 /**
- * release — $1 the instant whose events to give back, $2 the window keys. Removes one event at
- * exactly $1 from each window that has one (locked in key order, like every window write, so the
- * removal is computed on the latest committed log). No rows returned.
+ * release — $1 the instant whose events to give back, $2 the window keys, $3 how many events each
+ * (the weight counted). Removes that many events at exactly $1 from each window (the newest such;
+ * locked in key order, like every window write, so the removal is computed on the latest committed
+ * log). No rows returned.
  */
 export const releaseSql = (t: TableNames) => `
 WITH
+  asked AS (
+    SELECT key, sum(weight)::int AS weight FROM unnest($2::text[], $3::int[]) AS r(key, weight) GROUP BY key
+  ),
   locked AS MATERIALIZED (
-    SELECT key, array_position(times, $1::bigint) AS i
-    FROM ${t.windows} WHERE key = ANY($2::text[]) ORDER BY key FOR UPDATE
+    SELECT w.key, w.times, asked.weight FROM ${t.windows} AS w JOIN asked USING (key)
+    WHERE w.key = ANY($2::text[]) ORDER BY w.key FOR UPDATE OF w
+  ),
+  kept AS (
+    SELECT locked.key, ARRAY(
+        SELECT time FROM (
+          SELECT time, i, CASE WHEN time = $1::bigint
+              THEN row_number() OVER (PARTITION BY time = $1::bigint ORDER BY i DESC) END AS nth
+          FROM unnest(locked.times) WITH ORDINALITY AS event(time, i)
+        ) AS numbered
+        WHERE nth IS NULL OR nth > locked.weight ORDER BY i
+      ) AS times
+    FROM locked WHERE $1::bigint = ANY(locked.times)
   )
-UPDATE ${t.windows} AS w SET times = w.times[:locked.i - 1] || w.times[locked.i + 1:]
-FROM locked WHERE w.key = locked.key AND w.key = ANY($2::text[]) AND locked.i IS NOT NULL`;
+UPDATE ${t.windows} AS w SET times = kept.times
+FROM kept WHERE w.key = kept.key AND w.key = ANY($2::text[])`;
+
+/** read — $1 key, $2 now. The record's row (unless past retention), or no row. Changes nothing. */
+export const readSql = (t: TableNames) =>
+  `SELECT ${recordColumns} FROM ${t.codes} WHERE key = $1::text AND retain_until > $2::bigint`;
 
 /** delete — $1 key, $2 id (null: any). One row per removed record. */
 export const deleteSql = (t: TableNames) =>

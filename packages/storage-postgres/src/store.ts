@@ -19,6 +19,7 @@ import {
   hitSql,
   putAloneSql,
   putSql,
+  readSql,
   releaseSql,
 } from "./statements.js";
 
@@ -88,11 +89,15 @@ const recordFrom = (row: Record<string, any>): OtpRecord => ({
   data: row.data,
 });
 
-/** The rules as three parallel arrays, for `unnest`. */
+/** The rules as seven parallel arrays, for `unnest` (see statements.ts). */
 const ruleParams = (hits: readonly RateHit[]) => [
   hits.map((hit) => hit.key),
   hits.map((hit) => hit.limit),
   hits.map((hit) => hit.windowMs),
+  hits.map((hit) => hit.weight ?? 1),
+  hits.map((hit) => hit.ratio?.key ?? null),
+  hits.map((hit) => hit.ratio?.minEvents ?? 0),
+  hits.map((hit) => hit.ratio?.minRatio ?? 0),
 ];
 
 /**
@@ -126,6 +131,7 @@ export function createPostgresStore(options: PostgresStoreOptions) {
     check: statement("check", checkSql(names)),
     checkCounted: statement("check_counted", checkCountedSql(names)),
     release: statement("release", releaseSql(names)),
+    read: statement("read", readSql(names)),
     delete: statement("delete", deleteSql(names)),
     deleteExpired: statement("delete_expired", deleteExpiredSql(names)),
   };
@@ -159,7 +165,7 @@ export function createPostgresStore(options: PostgresStoreOptions) {
     async put(
       key: string,
       record: OtpRecord,
-      { now, retainUntil, hits = [], ifId }: PutOptions,
+      { now, retainUntil, hits = [], ifId, carry }: PutOptions,
     ): Promise<PutResult> {
       const params = [
         key,
@@ -173,6 +179,7 @@ export function createPostgresStore(options: PostgresStoreOptions) {
         retainUntil,
         now,
         ifId ?? null,
+        carry === true,
       ];
       // Without rules, a statement without the window machinery: the same outcome, less work.
       const [row] = hits.length
@@ -230,7 +237,12 @@ export function createPostgresStore(options: PostgresStoreOptions) {
 
     async release(hits: readonly RateHit[], at: number): Promise<void> {
       if (!hits.length) return;
-      await run(sql.release, [at, hits.map((hit) => hit.key)]);
+      await run(sql.release, [at, hits.map((hit) => hit.key), hits.map((hit) => hit.weight ?? 1)]);
+    },
+
+    async read(key: string, now: number): Promise<OtpRecord | null> {
+      const [row] = await run(sql.read, [key, now]);
+      return row ? recordFrom(row) : null;
     },
 
     async delete(key: string, id?: string): Promise<boolean> {

@@ -63,6 +63,11 @@ describe("through createOtp on real PostgreSQL", () => {
       "rl:phone:3600",
       "rl:phone:86400",
       "rl:prefix:3600",
+      // The fraud guard's conversion tripwire: sends, and the verification the test just made.
+      "rl:sent_country:3600",
+      "rl:sent_range:3600",
+      "rl:verified_country:3600",
+      "rl:verified_range:3600",
     ]);
     // The wrong guess counted one consecutive failure per requester and per phone; the right code reset them.
     const failures = await client.query(`SELECT key FROM ${table}_failures`);

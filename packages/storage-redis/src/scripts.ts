@@ -11,49 +11,66 @@
  * Sliding-log rate windows (exact, not approximate): each window key is a list of event times in
  * epoch ms, oldest first, that expires when its newest event leaves the window.
  *
- * `countAll` records this event in every window and checks each rule: push the event, drop from
- * the head the events that left the window (amortized O(1), whatever the limit), and compare what
- * was already inside with the limit. If any rule is over, it takes every pushed event back (RPOP)
- * before returning, so nothing was counted: the script runs alone, so nobody can observe the
- * pushed-then-popped events, and the hits are all-or-nothing. Returns nil when every rule had
- * room, else the index of the rule that refuses for longest and how long.
+ * `countAll` judges the windows KEYS[first..last], then counts this event in every one — or in none.
+ * Per window, six arguments from `argAt`: limit, windowMs, weight (events this operation counts),
+ * ratioKey (the KEYS index of the verified-events window of a conversion tripwire, 0 for none),
+ * minEvents and minRatio. It drops from each head the events that left the window (amortized O(1),
+ * and invisible: they no longer count), refuses when the live events plus the weight would pass
+ * the limit, or when a tripwire window holds at least minEvents with fewer than minRatio as many
+ * verified ones; only when nothing refuses does it push the events. The script runs alone, so the
+ * decision and the counting are one step. Returns nil when every rule had room, else the index of
+ * the rule that refuses for longest and how long.
  */
 const windows = `
-local function countAll(first, argAt, nowArg)
+local function trimmed(key, now, window)
+  local length = redis.call('LLEN', key)
+  while length > 0 and tonumber(redis.call('LINDEX', key, 0)) <= now - window do
+    redis.call('LPOP', key)
+    length = length - 1
+  end
+  return length
+end
+local function countAll(first, last, argAt, nowArg)
   local now = tonumber(nowArg)
   local worstIndex, worstRetry = nil, -1
-  local created = {}
-  for i = first, #KEYS do
-    local at = argAt + (i - first) * 2
-    local limit, window = tonumber(ARGV[at]), tonumber(ARGV[at + 1])
-    local length = redis.call('RPUSH', KEYS[i], nowArg)
-    created[i] = length == 1
-    local stale = 0
-    if length > 1 then
-      -- (Never past our own event, the newest.)
-      while stale < length - 1 and tonumber(redis.call('LINDEX', KEYS[i], 0)) <= now - window do
-        redis.call('LPOP', KEYS[i])
-        stale = stale + 1
+  local existed = {}
+  for i = first, last do
+    local at = argAt + (i - first) * 6
+    local limit, window, weight = tonumber(ARGV[at]), tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2])
+    local ratioKey = tonumber(ARGV[at + 3])
+    local live = trimmed(KEYS[i], now, window)
+    existed[i] = live > 0
+    local retry = -1
+    if live + weight > limit then
+      -- The oldest events inside the window leave it first; enough must leave for the weight to fit.
+      local mustLeave = live + weight - limit
+      if mustLeave <= live then
+        retry = tonumber(redis.call('LINDEX', KEYS[i], mustLeave - 1)) + window - now
+      else
+        retry = window
       end
     end
-    local before = length - stale - 1
-    if before >= limit then
-      -- The oldest event inside the window leaves it first: that frees one slot.
-      local retry = tonumber(redis.call('LINDEX', KEYS[i], before - limit)) + window - now
-      if retry > worstRetry then worstIndex, worstRetry = i - first + 1, retry end
+    if ratioKey > 0 and live >= tonumber(ARGV[at + 4]) then
+      local verified = trimmed(KEYS[ratioKey], now, window)
+      if verified < tonumber(ARGV[at + 5]) * live then
+        local wait = tonumber(redis.call('LINDEX', KEYS[i], 0)) + window - now
+        if wait > retry then retry = wait end
+      end
     end
+    if retry >= 0 and retry > worstRetry then worstIndex, worstRetry = i - first + 1, retry end
   end
-  for i = first, #KEYS do
-    if worstIndex then
-      redis.call('RPOP', KEYS[i])
-    elseif created[i] then
-      redis.call('PEXPIRE', KEYS[i], ARGV[argAt + (i - first) * 2 + 1])
-    else
+  if worstIndex then return worstIndex, worstRetry end
+  for i = first, last do
+    local at = argAt + (i - first) * 6
+    for _ = 1, tonumber(ARGV[at + 2]) do redis.call('RPUSH', KEYS[i], nowArg) end
+    if existed[i] then
       -- GT: never shorten a longer TTL that a longer rule on the same key gave the list.
-      redis.call('PEXPIRE', KEYS[i], ARGV[argAt + (i - first) * 2 + 1], 'GT')
+      redis.call('PEXPIRE', KEYS[i], ARGV[at + 1], 'GT')
+    else
+      redis.call('PEXPIRE', KEYS[i], ARGV[at + 1])
     end
   end
-  return worstIndex, worstRetry
+  return nil, nil
 end
 `;
 
@@ -70,11 +87,14 @@ const header = String.raw`^(%d+)\n(%d+)\n(%d+)\n(%d+)\n([^\n]*)\n([^\n]*)\n([^\n
 // the id — ids are never empty, but the marker keeps "no id" and "empty id" apart regardless.
 
 /**
- * put — KEYS[1]: the record; KEYS[2..]: the rate windows counted with this write.
- * ARGV: now, ifId marker, the encoded record (its TTL is its retainUntil - now), then a limit and
- * windowMs per window.
+ * put — KEYS[1]: the record; KEYS[2 .. 1+n]: the rate windows counted with this write; then the
+ * tripwires' verified-events windows.
+ * ARGV: now, ifId marker, carry ("1" or ""), n, the encoded record (its TTL is its retainUntil -
+ * now), then six arguments per window (see countAll).
  * Reply: 0 (written, nothing was pending) | the previous encoded record (still pending: written over,
  * or kept when ifId did not match) | {ruleIndex (1-based), retryAfterMs} when a window refused.
+ * With carry, a new record over a live previous one (not expired, not exhausted) takes over its
+ * attempts and its expiry when sooner: a resend never buys more guesses or time.
  */
 export const putScript = `${windows}
 local now = tonumber(ARGV[1])
@@ -87,13 +107,23 @@ if previous then
 end
 local reply = previous or 0
 if ARGV[2] ~= '' and previousId ~= string.sub(ARGV[2], 2) then return reply end
-if #KEYS > 1 then
-  local refused, retryAfter = countAll(2, 4, ARGV[1])
+local windowCount = tonumber(ARGV[4])
+if windowCount > 0 then
+  local refused, retryAfter = countAll(2, 1 + windowCount, 6, ARGV[1])
   if refused then return {refused, retryAfter} end
 end
-local ttl = tonumber(string.match(ARGV[3], '^%d+')) - now
+local value = ARGV[5]
+if ARGV[3] ~= '' and previous then
+  local _, _, oldExpires, oldAttempts, oldMax = string.find(previous, '^%d+\\n(%d+)\\n(%d+)\\n(%d+)\\n')
+  if now < tonumber(oldExpires) and tonumber(oldAttempts) < tonumber(oldMax) then
+    local retain, expires, _, rest = string.match(value, '^(%d+)\\n(%d+)\\n(%d+)\\n(.*)$')
+    if tonumber(oldExpires) < tonumber(expires) then expires = oldExpires end
+    value = retain .. '\\n' .. expires .. '\\n' .. oldAttempts .. '\\n' .. rest
+  end
+end
+local ttl = tonumber(string.match(value, '^%d+')) - now
 if ttl > 0 then
-  redis.call('SET', KEYS[1], ARGV[3], 'PX', ttl)
+  redis.call('SET', KEYS[1], value, 'PX', ttl)
 else
   redis.call('DEL', KEYS[1]) -- replaced by a record that is already past its retention
 end
@@ -199,13 +229,24 @@ return ${checkReply.tooManyAttempts}
 `;
 
 /**
- * hit — KEYS: the rate windows. ARGV: now, then a limit and windowMs per window.
+ * hit — KEYS[1..n]: the rate windows, then the tripwires' verified-events windows.
+ * ARGV: now, n, then six arguments per window (see countAll).
  * Reply: 0 | {ruleIndex (1-based), retryAfterMs}.
  */
 export const hitScript = `${windows}
-local refused, retryAfter = countAll(1, 2, ARGV[1])
+local refused, retryAfter = countAll(1, tonumber(ARGV[2]), 3, ARGV[1])
 if refused then return {refused, retryAfter} end
 return 0
+`;
+
+/**
+ * read — KEYS[1]: the record. ARGV: now. Reply: the encoded record, or 0 when there is none or it
+ * is past its retention. Changes nothing.
+ */
+export const readScript = `
+local value = redis.call('GET', KEYS[1])
+if not value or tonumber(string.match(value, '^%d+')) <= tonumber(ARGV[1]) then return 0 end
+return value
 `;
 
 /**
@@ -220,11 +261,13 @@ return redis.call('DEL', KEYS[1])
 `;
 
 /**
- * release — KEYS: the rate windows. ARGV[1]: the instant whose events to give back.
- * Removes one event recorded at exactly that instant from each window (the newest such: LREM with
- * a negative count searches from the tail). An emptied list disappears, as Redis does. Reply: 0.
+ * release — KEYS: the rate windows. ARGV[1]: the instant whose events to give back; ARGV[1 + i]:
+ * how many (the weight counted) for window i.
+ * Removes that many events recorded at exactly that instant from each window (the newest such:
+ * LREM with a negative count searches from the tail). An emptied list disappears, as Redis does.
+ * Reply: 0.
  */
 export const releaseScript = `
-for i = 1, #KEYS do redis.call('LREM', KEYS[i], -1, ARGV[1]) end
+for i = 1, #KEYS do redis.call('LREM', KEYS[i], -tonumber(ARGV[1 + i]), ARGV[1]) end
 return 0
 `;

@@ -11,7 +11,15 @@ import {
   type Store,
 } from "@otpkit/otp-core/store";
 import { type RedisClientLike, runScript, type Script, script, scriptRunner } from "./client.js";
-import { checkReply, checkScript, deleteScript, hitScript, putScript, releaseScript } from "./scripts.js";
+import {
+  checkReply,
+  checkScript,
+  deleteScript,
+  hitScript,
+  putScript,
+  readScript,
+  releaseScript,
+} from "./scripts.js";
 
 export interface RedisStoreOptions {
   /**
@@ -47,6 +55,7 @@ const scripts = {
   check: script(checkScript),
   hit: script(hitScript),
   release: script(releaseScript),
+  read: script(readScript),
   delete: script(deleteScript),
 };
 
@@ -151,20 +160,35 @@ export function createRedisStore(options: RedisStoreOptions) {
     return `{${prefix}${tenant}}:${kind}${key.slice(tenant.length)}`;
   };
 
+  /** A window's Redis key; a script may only touch one slot, so it must belong to `tenant`. */
+  const windowKey = (tenant: string, key: string) => {
+    if (tenantOf(key) !== tenant)
+      throw new Error("redisStore: all keys of one operation must share a tenant (one Cluster slot).");
+    return `{${prefix}${tenant}}:w${key.slice(tenant.length)}`;
+  };
+
   /**
-   * The window keys and their (limit, window) arguments of `hits`, each list in rule order. A
-   * script may only touch one slot, so every window must belong to `tenant`, the operation's.
+   * Appends the window keys of `hits` (rule order), then the tripwires' verified-events keys, to
+   * `keys`, and returns the six arguments per window that `countAll` reads. `first` is the KEYS
+   * index (1-based) of the first window.
    */
-  const windowKeys = (tenant: string, hits: readonly RateHit[]) =>
-    hits.map((hit) => {
-      if (tenantOf(hit.key) !== tenant) {
-        throw new Error("redisStore: all keys of one operation must share a tenant (one Cluster slot).");
-      }
-      return `{${prefix}${tenant}}:w${hit.key.slice(tenant.length)}`;
-    });
-  const windowArgs = (hits: readonly RateHit[], into: string[]) => {
-    for (const hit of hits) into.push(String(hit.limit), String(hit.windowMs));
-    return into;
+  const windowPlan = (tenant: string, hits: readonly RateHit[], keys: string[], first: number) => {
+    const args: string[] = [];
+    for (const hit of hits) keys.push(windowKey(tenant, hit.key));
+    let ratioAt = first + hits.length;
+    for (const hit of hits) {
+      const ratio = hit.ratio;
+      if (ratio) keys.push(windowKey(tenant, ratio.key));
+      args.push(
+        String(hit.limit),
+        String(hit.windowMs),
+        String(hit.weight ?? 1),
+        ratio ? String(ratioAt++) : "0",
+        ratio ? String(ratio.minEvents) : "0",
+        ratio ? String(ratio.minRatio) : "0",
+      );
+    }
+    return args;
   };
 
   /** One script, one round trip, bounded; `map` turns the reply into the operation's result. */
@@ -187,16 +211,26 @@ export function createRedisStore(options: RedisStoreOptions) {
     put(
       key: string,
       record: OtpRecord,
-      { now, retainUntil, hits = [], ifId }: PutOptions,
+      { now, retainUntil, hits = [], ifId, carry }: PutOptions,
     ): Promise<PutResult> {
-      let keysAndArgs: string[];
+      let keys: string[];
+      let args: string[];
       try {
-        keysAndArgs = [redisKey("r", key), ...windowKeys(tenantOf(key), hits)];
-        keysAndArgs.push(String(now), idMarker(ifId), encodeRecord(record, retainUntil));
+        keys = [redisKey("r", key)];
+        args = windowPlan(tenantOf(key), hits, keys, 2);
       } catch (error) {
         return Promise.reject(error); // a Store answers with a promise, even when refusing its input
       }
-      return run(scripts.put, hits.length + 1, windowArgs(hits, keysAndArgs), (reply) =>
+      const numKeys = keys.length;
+      keys.push(
+        String(now),
+        idMarker(ifId),
+        carry ? "1" : "",
+        String(hits.length),
+        encodeRecord(record, retainUntil),
+      );
+      for (const arg of args) keys.push(arg);
+      return run(scripts.put, numKeys, keys, (reply) =>
         Array.isArray(reply) ? limited(hits, reply) : putResult(reply),
       );
     },
@@ -228,17 +262,20 @@ export function createRedisStore(options: RedisStoreOptions) {
 
     hit(hits: readonly RateHit[], now: number): Promise<HitResult> {
       if (!hits.length) return Promise.resolve({ ok: true });
-      let keysAndArgs: string[];
+      const keys: string[] = [];
+      let args: string[];
       try {
-        keysAndArgs = windowKeys(tenantOf(hits[0]!.key), hits);
+        args = windowPlan(tenantOf(hits[0]!.key), hits, keys, 1);
       } catch (error) {
         return Promise.reject(error);
       }
-      keysAndArgs.push(String(now));
+      const numKeys = keys.length;
+      keys.push(String(now), String(hits.length));
+      for (const arg of args) keys.push(arg);
       return run(
         scripts.hit,
-        hits.length,
-        windowArgs(hits, keysAndArgs),
+        numKeys,
+        keys,
         (reply): HitResult => (Array.isArray(reply) ? limited(hits, reply) : { ok: true }),
       );
     },
@@ -247,12 +284,20 @@ export function createRedisStore(options: RedisStoreOptions) {
       if (!hits.length) return Promise.resolve();
       let keysAndArgs: string[];
       try {
-        keysAndArgs = windowKeys(tenantOf(hits[0]!.key), hits);
+        const tenant = tenantOf(hits[0]!.key);
+        keysAndArgs = hits.map((hit) => windowKey(tenant, hit.key));
       } catch (error) {
         return Promise.reject(error);
       }
       keysAndArgs.push(String(at));
+      for (const hit of hits) keysAndArgs.push(String(hit.weight ?? 1));
       return run(scripts.release, hits.length, keysAndArgs, nothing);
+    },
+
+    read(key: string, now: number): Promise<OtpRecord | null> {
+      return run(scripts.read, 1, [redisKey("r", key), String(now)], (reply) =>
+        typeof reply === "string" ? decodeRecord(reply) : null,
+      );
     },
 
     delete(key: string, id?: string): Promise<boolean> {

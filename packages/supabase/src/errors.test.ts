@@ -7,7 +7,7 @@ describe("the answer map", () => {
   it.each([
     ["rate_limited", 429],
     ["too_many_attempts", 429],
-    ["blocked", 429],
+    ["blocked", 403],
     ["invalid_phone", 400],
     ["invalid_request", 400],
     ["send_failed", 502],

@@ -25,9 +25,8 @@ const notSent = "The code could not be sent by SMS. Please try again later.";
 export const hookErrors: Record<OtpErrorCode, HookErrorRow> = {
   invalid_request: { httpCode: 400 },
   invalid_phone: { httpCode: 400 },
-  // Refused by policy (the number's country): PLATFORMS.md's answer map gives refusals by the
-  // fraud guard the same 429 as rate limits.
-  blocked: { httpCode: 429 },
+  // Refused by the fraud guard (country, number range paused, block list): 403, the person sees why.
+  blocked: { httpCode: 403 },
   rate_limited: { httpCode: 429 },
   too_many_attempts: { httpCode: 429 },
   quota_exceeded: { httpCode: 503, message: unavailable },
@@ -45,6 +44,8 @@ export const hookErrors: Record<OtpErrorCode, HookErrorRow> = {
   expired: { httpCode: 500, message: notSent },
   invalid_code: { httpCode: 500, message: notSent },
   invalid_config: { httpCode: 500, message: notSent },
+  idempotency_mismatch: { httpCode: 500, message: notSent },
+  challenge_required: { httpCode: 500, message: notSent },
   internal_error: { httpCode: 500, message: notSent },
 };
 

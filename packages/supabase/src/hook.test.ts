@@ -157,7 +157,13 @@ describe("createSendSmsHook on Node", () => {
   });
 
   it("refuses the memory store in production: at creation for an instance, on first use for a factory", async () => {
-    const production = () => createOtp({ secret: otpSecret, sender: outbox(), production: true });
+    const production = () =>
+      createOtp({
+        secret: otpSecret,
+        sender: outbox(),
+        production: true,
+        phone: { allowedCountries: ["US"] },
+      });
     expect(() => createSendSmsHook({ secret, otp: production() })).toThrow(
       /memory store is refused in production/,
     );
@@ -176,6 +182,7 @@ describe("createSendSmsHook on Node", () => {
           secret: otpSecret,
           sender: outbox(),
           production: true,
+          phone: { allowedCountries: "all" },
           store: faultyStore({ base: memoryStore() }),
         }),
       }),
@@ -219,5 +226,13 @@ describe("createSendSmsHook on Node", () => {
       expect(() => createSendSmsHook({ secret, otp, ...options }), JSON.stringify(options)).toThrow(
         expect.objectContaining({ code: "invalid_config" }),
       );
+  });
+
+  it("passes the fraud guard's refusals on: a blocked number → http_code 403, a paused range → 403, nothing sent", async () => {
+    const { hook, sms } = setup({}, { guard: { blockList: [phone] } });
+    const refused = JSON.parse(await (await hook(signed(sendSmsPayload({ phone })))).text());
+    expect(refused).toMatchObject({ error: { http_code: 403 } });
+    expect(refused.error.message).toMatch(/cannot be sent to this number/);
+    expect(sms.messages).toHaveLength(0);
   });
 });

@@ -20,6 +20,7 @@
  */
 export {
   type Channel,
+  countryPolicy,
   createOtp,
   createOtpFromEnv,
   type DeliverInput,

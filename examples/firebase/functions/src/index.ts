@@ -1,5 +1,5 @@
 // functions/src/index.ts — the code that is deployed (`firebase deploy --only functions`).
-import { createCallables, createOtp, createSignInCallables, unosend } from "@otpkit/firebase";
+import { countryPolicy, createCallables, createOtp, createSignInCallables, unosend } from "@otpkit/firebase";
 import { firestoreStore } from "@otpkit/firebase/store";
 import { initializeApp } from "firebase-admin/app";
 import { getFirestore } from "firebase-admin/firestore";
@@ -23,6 +23,13 @@ const otp = () =>
     sender: unosend({ apiKey: smsApiKey.value(), apiUrl: process.env.UNOSEND_API_URL || undefined }),
     // NODE_ENV means nothing on Cloud Functions: say it. The emulator sets FUNCTIONS_EMULATOR.
     production: process.env.FUNCTIONS_EMULATOR !== "true",
+    // The countries codes may go to (OTP_COUNTRIES in functions/.env: "US,CA", or "all"). Deployed
+    // without it, the first call fails with a message saying so; the emulator serves US, CA and GB.
+    ...(process.env.OTP_COUNTRIES
+      ? { phone: countryPolicy(process.env.OTP_COUNTRIES) }
+      : process.env.FUNCTIONS_EMULATOR === "true"
+        ? { phone: { allowedCountries: ["US", "CA", "GB"] as const } }
+        : {}),
   });
 
 const options = {

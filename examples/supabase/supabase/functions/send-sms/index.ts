@@ -3,6 +3,7 @@
 // Deploy:  supabase functions deploy send-sms --no-verify-jwt
 // (GoTrue signs its calls with the hook secret, not with a user's JWT: the hook checks that itself.)
 import {
+  countryPolicy,
   createOtpFromEnv,
   createSendSmsHook,
   failover,
@@ -70,6 +71,8 @@ async function createAppOtp(): Promise<Otp> {
   return createOtpFromEnv(
     {
       production,
+      // The countries codes may go to: OTP_COUNTRIES ("US,CA", or "all"), required in production.
+      phone: countryPolicy(required("OTP_COUNTRIES", "US,CA,GB")),
       sender: senderFromEnv(),
       appName: env.OTP_APP_NAME ?? "",
       ...(store ? { store } : {}),
