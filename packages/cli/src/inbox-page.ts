@@ -171,7 +171,7 @@ function renderEntry(entry: InboxEntry): string {
     <p class="body">${highlightedBody(entry)}</p>
     ${
       entry.code
-        ? `<button class="code-chip" type="button" data-code="${entry.code}" aria-label="Copy code ${entry.code}${label ? ` (${label.toLowerCase()})` : ""}">${entry.code}<span class="copy">copy</span></button>`
+        ? `<button class="code-chip" type="button" data-code="${entry.code}" aria-label="Copy code ${entry.code}${label ? ` (${label.toLowerCase()})` : ""}"><span class="digits">${entry.code}</span><span class="copy">copy</span></button>`
         : ""
     }
   </div>
@@ -226,9 +226,9 @@ export function renderInboxPage(view: InboxView, options: { url: string; nonce: 
   .endpoint code { font: 12.5px ui-monospace, SFMono-Regular, Menlo, monospace; color: var(--text); background: var(--bg); padding: 2px 6px; border-radius: 5px; }
   .spacer { flex: 1; }
   .tools { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 12px; min-width: 0; }
-  .live { display: inline-flex; align-items: center; gap: 6px; font-size: 13px; color: var(--muted); }
-  .live::before { content: ""; width: 8px; height: 8px; border-radius: 50%; background: var(--muted); }
-  .live.on::before { background: #22c55e; box-shadow: 0 0 0 3px rgba(34,197,94,.2); }
+  .connection { display: inline-flex; align-items: center; gap: 6px; font-size: 13px; color: var(--muted); }
+  .connection::before { content: ""; width: 8px; height: 8px; border-radius: 50%; background: var(--muted); }
+  .connection.on::before { background: #22c55e; box-shadow: 0 0 0 3px rgba(34,197,94,.2); }
   .search { display: flex; align-items: center; gap: 6px; font-size: 13px; color: var(--muted); min-width: 0; }
   .search input { font: inherit; font-size: 14px; width: 13em; max-width: 100%; min-width: 0; padding: 5px 9px; border-radius: 8px;
     border: 1px solid var(--muted); background: var(--panel); color: var(--text); }
@@ -268,8 +268,8 @@ export function renderInboxPage(view: InboxView, options: { url: string; nonce: 
     font: 700 24px/1.1 ui-monospace, SFMono-Regular, Menlo, monospace; letter-spacing: .12em; color: var(--accent);
     background: var(--accent-soft); border: 1px solid transparent; border-radius: 10px; }
   .code-chip:hover { border-color: var(--accent); }
-  .message:not(.live) .code-chip { color: var(--old-fg); background: var(--old-bg); text-decoration: line-through; text-decoration-thickness: 2px; }
-  .message:not(.live) .code-chip .copy { text-decoration: none; }
+  .message:not(.live) .code-chip { color: var(--old-fg); background: var(--old-bg); }
+  .message:not(.live) .code-chip .digits { text-decoration: line-through; text-decoration-thickness: 2px; }
   .code-chip .copy { font: 500 10.5px system-ui, sans-serif; letter-spacing: .06em; text-transform: uppercase; color: var(--muted); }
   .empty { text-align: center; padding: 72px 20px; color: var(--muted); background: var(--panel); border: 1px dashed var(--line); border-radius: 14px; }
   .empty p { margin: 4px 0; } .empty p:first-child { font-size: 17px; color: var(--text); }
@@ -291,7 +291,7 @@ export function renderInboxPage(view: InboxView, options: { url: string; nonce: 
   <div class="spacer"></div>
   <div class="tools">
     <label class="search">Search by number <input id="search" type="search" inputmode="tel" autocomplete="off" placeholder="e.g. 555 0123" value="${escapeHtml(view.search)}"></label>
-    <span class="live" id="live" role="status">connecting</span>
+    <span class="connection" id="live" role="status">connecting</span>
     <button class="clear" id="clear" type="button">Clear inbox</button>
   </div>
 </header>

@@ -120,7 +120,8 @@ function entryOf(state: MessageState): InboxEntry {
     ...(state.expiresAt ? { expiresAt: state.expiresAt } : {}),
     wrongAttempts: state.wrongAttempts,
     details: [
-      ...state.tags,
+      // A tag that only repeats the purpose (core tags each SMS with it) says nothing new.
+      ...state.tags.filter((tag) => tag !== state.purpose),
       // expires_at is shown as the countdown; the rest as sent.
       ...Object.entries(state.metadata)
         .filter(([key]) => key !== "expires_at")
