@@ -101,7 +101,7 @@ describe.skipIf(!hasChromium)("the sandbox inbox in Chromium", () => {
   const statusOfCode = (page: Page, code: string) =>
     page.locator(`.message:has(.code-chip[data-code="${code}"])`).getAttribute("data-status");
   const badgeOfCode = (page: Page, code: string) =>
-    page.locator(`.message:has(.code-chip[data-code="${code}"]) .badge`).innerText();
+    page.locator(`.message:has(.code-chip[data-code="${code}"]) .badge`).textContent();
 
   async function seriousViolations(page: Page) {
     await page.addScriptTag({ content: axeSource });
@@ -128,12 +128,14 @@ describe.skipIf(!hasChromium)("the sandbox inbox in Chromium", () => {
       expect(await statusOfCode(page, codes.used!)).toBe("used");
       expect(await statusOfCode(page, codes.locked!)).toBe("locked");
       expect(await statusOfCode(page, codes.expired!)).toBe("expired");
-      expect(await page.locator(".message.live .expiry").first().innerText()).toMatch(
+      expect(await page.locator(".message.live .expiry").first().textContent()).toMatch(
         /^expires in [1-5]:\d\d$/,
       );
       // The SMS carries the app name and the domain-bound WebOTP line.
-      expect(await page.locator(".message.live .body").first().innerText()).toMatch(
-        new RegExp(`^otpkit demo: your login code is ${codes.live}\\.[^]*@127\\.0\\.0\\.1 #${codes.live}$`),
+      expect(await page.locator(".message.live .body").first().textContent()).toMatch(
+        new RegExp(
+          `^otpkit demo: your login code is ${codes.live}\\.[\\s\\S]*@127\\.0\\.0\\.1 #${codes.live}$`,
+        ),
       );
       // The live message is laid out like the others: its text under its badge row, not beside it.
       for (const status of ["live", "superseded"]) {

@@ -18,7 +18,7 @@ const scratch = fileURLToPath(new URL("../.readme-snippet/", import.meta.url));
 /** The first ```js block under the heading. */
 function snippetUnder(heading: string): string {
   const section = readme.slice(readme.indexOf(`## ${heading}`));
-  const block = /```js\n([^]*?)```/.exec(section.slice(0, section.indexOf("\n## ", 3)));
+  const block = /```js\n([\s\S]*?)```/.exec(section.slice(0, section.indexOf("\n## ", 3)));
   if (!block) throw new Error(`README.md has no js block under "## ${heading}".`);
   return block[1]!;
 }
