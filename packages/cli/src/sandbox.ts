@@ -7,7 +7,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type Listening, listen } from "./node-http.js";
 import { checkFaults, error, type RouteContext, reply, route, type SandboxFaults } from "./sandbox-routes.js";
-import { createMessageStore, type MessageState, type SandboxMessage } from "./sandbox-state.js";
+import {
+  createMessageStore,
+  type MessageState,
+  parseInboxEvent,
+  type SandboxMessage,
+} from "./sandbox-state.js";
 
 export { checkFaults, type SandboxFaults } from "./sandbox-routes.js";
 export type { MessageState, MessageStatus, SandboxMessage } from "./sandbox-state.js";
@@ -44,6 +49,12 @@ export interface Sandbox {
   lastCode(to: string): string | undefined;
   /** Every message with its status now (live, superseded, used, expired, locked…), newest first. */
   states(): MessageState[];
+  /**
+   * What `POST /api/sandbox/events` does, in process: marks the codes of the event's verification
+   * id (an otp-core `OtpEvent`; only `type`, `id` and `reason` are read). Returns how many messages
+   * it matched; a malformed event matches none.
+   */
+  report(event: object): number;
   clear(): void;
   /** Replaces the active faults; `undefined` clears them. */
   setFaults(faults: SandboxFaults | undefined): void;
@@ -118,6 +129,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
     lastCode: (to) => store.list({ to }).find((message) => message.code)?.code ?? undefined,
     states: () => store.states(Date.now()),
+    report(event) {
+      const parsed = parseInboxEvent({ ...event } as Record<string, unknown>);
+      const matched = typeof parsed === "string" ? 0 : store.apply(parsed);
+      if (matched) notify();
+      return matched;
+    },
     clear() {
       store.clear();
       notify();

@@ -145,6 +145,8 @@ describe("otpkit CLI", () => {
     const { code } = (await request(`${inbox}/api/sandbox/last-code?to=%2B14155551234`)).json;
     const checked = await request(`${url}/v1/sms/verify/check`, { body: { id: sent.json.id, code } });
     expect(checked.json.status).toBe("approved");
+    // The embedded sandbox heard the verification: the code is marked used on the inbox.
+    expect((await request(`${inbox}/inbox/list`)).text).toContain('data-status="used"');
     run.child.kill("SIGTERM");
     expect(await exitCode(run)).toBe(0);
     expect(run.stdout() + run.stderr()).not.toContain(code);
