@@ -301,6 +301,10 @@ describe("otpkit sandbox", () => {
       expect((await request(events, { body: { type: "verified", id: "ver_nobody1" } })).json).toEqual({
         matched: 0,
       });
+      // In process (what `otpkit serve` does with its embedded sandbox): the same rules.
+      expect(sandbox.report({ type: "failed", id: sent.id, reason: "invalid_code", code })).toBe(0);
+      expect(sandbox.report({ type: "failed", id: sent.id, reason: "invalid_code" })).toBe(1);
+      expect(sandbox.states()[0]!.wrongAttempts).toBe(1);
       expect((await request(events, { body: { type: "verified", id: sent.id } })).json).toEqual({
         matched: 1,
       });
