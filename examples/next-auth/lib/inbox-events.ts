@@ -23,15 +23,16 @@ export function inboxUrlFrom(env: Env, usesDevelopmentSandbox: boolean): string 
 }
 
 /**
- * An `onEvent` listener that posts each outcome that names a verification id (sent, verified,
- * failed) to the inbox's `POST /api/sandbox/events`. Only `type`, `id` and `reason` travel — events
+ * An `onEvent` listener that posts each outcome that names a verification id (verified, failed)
+ * to the inbox's `POST /api/sandbox/events`. Only `type`, `id` and `reason` travel — events
  * never hold a code, and the masked phone is not needed. Fire and forget: a sandbox that is down
  * costs the sign-in nothing.
  */
 export function postToInbox(inboxUrl: string): (event: OtpEvent) => void {
   const endpoint = `${inboxUrl}/api/sandbox/events`;
   return (event) => {
-    if (!("id" in event) || !event.id) return;
+    // Only outcomes change a mark; the sandbox learns of sends from the SMS itself.
+    if ((event.type !== "verified" && event.type !== "failed") || !event.id) return;
     const body = {
       type: event.type,
       id: event.id,

@@ -109,8 +109,13 @@ describe.skipIf(!hasChromium)("the sandbox inbox in Chromium", () => {
       const axe = (globalThis as unknown as { axe: { run: (options: unknown) => Promise<unknown> } }).axe;
       return (await axe.run({ runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21aa"] } })) as {
         violations: { id: string; impact: string; nodes: { target: string[] }[] }[];
+        passes: { id: string }[];
       };
     });
+    // axe really ran its checks on this page (contrast among them), not an empty pass.
+    expect(results.passes.map((rule) => rule.id)).toEqual(
+      expect.arrayContaining(["color-contrast", "label"]),
+    );
     return results.violations
       .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
       .map(
