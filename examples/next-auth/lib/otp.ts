@@ -1,4 +1,7 @@
 import { createOtpFromEnv, type Otp } from "@otpkit/next-auth";
+import type { CountryCode, OtpEvent } from "@otpkit/otp-core";
+import { inboxUrlFrom, postToInbox } from "./inbox-events";
+import { logOtpEvent } from "./otp-log";
 import { storeFromEnv } from "./store";
 
 /**
@@ -14,21 +17,45 @@ const developmentDefaults = {
   OTP_COUNTRIES: "US,CA,GB",
 };
 
+/** The login text names the app (`OTP_APP_NAME`): people trust a code that says who sent it. */
+const loginTemplate = "{app}: your login code is {code}. Valid for {minutes} minutes. Do not share it.";
+
+/** `OTP_DEFAULT_COUNTRY` (ISO 3166 alpha-2, e.g. `US`): the country of numbers typed without `+`. */
+export function defaultCountryFrom(env: Record<string, string | undefined>): CountryCode | undefined {
+  const country = env.OTP_DEFAULT_COUNTRY?.trim().toUpperCase();
+  if (!country) return undefined;
+  if (!/^[A-Z]{2}$/.test(country))
+    throw new Error(`OTP_DEFAULT_COUNTRY is a two-letter country code such as US, not "${country}".`);
+  return country as CountryCode;
+}
+
 async function createAppOtp(): Promise<Otp> {
   const env: Record<string, string | undefined> = { ...process.env };
   const production = env.NODE_ENV === "production";
+  const usesDevelopmentSandbox = !env.UNOSEND_API_URL;
   for (const [name, fallback] of Object.entries(developmentDefaults)) {
     if (env[name]) continue;
     if (production) throw new Error(`${name} must be set in production (see .env.example).`);
     env[name] = fallback;
   }
   const store = await storeFromEnv(env);
+  const defaultCountry = defaultCountryFrom(env);
+  const inboxUrl = inboxUrlFrom(env, usesDevelopmentSandbox);
+  const toInbox = inboxUrl ? postToInbox(inboxUrl) : undefined;
   return createOtpFromEnv(
     {
       ...(store ? { store } : {}),
       appName: env.OTP_APP_NAME ?? "otpkit example",
+      templates: { login: loginTemplate },
       // `@127.0.0.1 #123456` as the last SMS line lets browsers offer the code (WebOTP, iOS autofill).
+      // A host only: the origin-bound format has no port.
       ...(env.OTP_WEBOTP_DOMAIN ? { webOtpDomain: env.OTP_WEBOTP_DOMAIN } : {}),
+      ...(defaultCountry ? { phone: { defaultCountry } } : {}),
+      // One line per provider refusal (402 loudly), and the sandbox inbox told what became of each code.
+      onEvent: (event: OtpEvent) => {
+        logOtpEvent(event);
+        toInbox?.(event);
+      },
     },
     env,
   );

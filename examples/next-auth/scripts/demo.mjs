@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 /**
  * `pnpm demo`: the SMS sandbox and the example app together. Prints both URLs, stops both on
- * Ctrl-C. The app runs as a production build (`next start`), so it gets real secrets: generated
- * here for this run, unless the environment already has them.
+ * Ctrl-C (exit code 0: the app is told SIGINT and waited for). The app runs as a production build
+ * (`next start`), so it gets real secrets: generated here for this run, unless the environment
+ * already has them.
  *
  * Environment: PORT (app, default 3000), SANDBOX_PORT (default 4025), REDIS_URL / DATABASE_URL
- * (optional stores), DEMO_READY_TIMEOUT_MS (default 60000).
+ * (optional stores), OTP_DEFAULT_COUNTRY (default US), OTP_APP_NAME (default "otpkit demo"),
+ * DEMO_READY_TIMEOUT_MS (default 60000).
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -52,6 +54,14 @@ const app = spawn(process.execPath, [nextBin, "start", "--hostname", host, "--po
     // The demo always texts the sandbox, whatever a local .env says.
     UNOSEND_API_URL: sandbox.apiUrl,
     UNOSEND_API_KEY: "sandbox",
+    // National numbers ("(415) 555-0123") mean this country; the SMS names the app.
+    OTP_DEFAULT_COUNTRY: process.env.OTP_DEFAULT_COUNTRY || "US",
+    OTP_APP_NAME: process.env.OTP_APP_NAME || "otpkit demo",
+    // The domain-bound last line (`@127.0.0.1 #123456`) for WebOTP / one-time-code autofill. The
+    // format carries a host, never a port.
+    OTP_WEBOTP_DOMAIN: host,
+    // The sign-in page links here, and the app reports each code's fate (used, locked…) to it.
+    OTPKIT_INBOX_URL: sandbox.url,
   },
 });
 const relay = (stream, target) =>
@@ -67,7 +77,8 @@ async function stop(code) {
   stopping = true;
   if (app.exitCode === null && app.signalCode === null) {
     const exited = new Promise((resolve) => app.once("exit", resolve));
-    app.kill("SIGTERM");
+    // What Ctrl-C means, forwarded: when the signal reached only us (pnpm, a supervisor), Next needs it too.
+    app.kill("SIGINT");
     // Next normally exits at once; never hang the terminal on it.
     const force = setTimeout(() => app.kill("SIGKILL"), 5000);
     await exited;

@@ -45,30 +45,50 @@ function integerFlag(value: string | undefined, name: string): number | undefine
   return Number(value);
 }
 
+/** A mistake in the command line itself: exit code 2, as shells and most CLIs use for usage errors. */
+class UsageError extends CliError {}
+
+const options = {
+  port: { type: "string" },
+  host: { type: "string" },
+  "allowed-host": { type: "string", multiple: true },
+  "api-key": { type: "string" },
+  fail: { type: "string" },
+  latency: { type: "string" },
+  timeout: { type: "boolean" },
+  preset: { type: "string" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean", short: "v" },
+} as const;
+
+/** `parseArgs`, with its errors (a paragraph about `--` separators) turned into one otpkit line. */
+function parseCommandLine(argv: string[]) {
+  try {
+    return parseArgs({ args: argv, allowPositionals: true, options });
+  } catch (error) {
+    const { code, message } = error as { code?: string; message?: string };
+    if (!code?.startsWith("ERR_PARSE_ARGS")) throw error;
+    const text = message ?? "";
+    // "Unknown option '--bogus'…", "Option '-h, --help' does not take an argument": the long name.
+    const flag = /--[\w-]+/.exec(text)?.[0] ?? /'(-[^' ,]+)/.exec(text)?.[1] ?? "an option";
+    const hint = "Run `otpkit --help` for usage.";
+    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") throw new UsageError(`unknown option ${flag}. ${hint}`);
+    if (/argument missing/.test(text)) throw new UsageError(`${flag} needs a value. ${hint}`);
+    if (/does not take an argument/.test(text)) throw new UsageError(`${flag} takes no value. ${hint}`);
+    throw new UsageError(`bad arguments. ${hint}`);
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      port: { type: "string" },
-      host: { type: "string" },
-      "allowed-host": { type: "string", multiple: true },
-      "api-key": { type: "string" },
-      fail: { type: "string" },
-      latency: { type: "string" },
-      timeout: { type: "boolean" },
-      preset: { type: "string" },
-      help: { type: "boolean", short: "h" },
-      version: { type: "boolean", short: "v" },
-    },
-  });
+  const { values, positionals } = parseCommandLine(argv);
   const [command, ...extra] = positionals;
   if (values.version) {
     const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
     return console.log(pkg.version);
   }
   if (values.help || !command) return console.log(usage);
-  if (extra.length) throw new CliError(`unexpected argument "${extra[0]}". See otpkit --help.`);
+  if (extra.length)
+    throw new UsageError(`unexpected argument "${extra[0]}". Run \`otpkit --help\` for usage.`);
   const port = integerFlag(values.port, "port");
   const host = values.host ?? "127.0.0.1";
   const warnIfExposed = () => {
@@ -117,7 +137,7 @@ async function main(argv: string[]): Promise<void> {
     warnIfExposed();
     return onShutdown(() => server.close());
   }
-  throw new CliError(`unknown command "${command}". See otpkit --help.`);
+  throw new UsageError(`unknown command "${command}". Run \`otpkit --help\` for usage.`);
 }
 
 /** SIGTERM/SIGINT: finish requests in flight, close the store, exit 0. A second signal exits at once. */
@@ -140,13 +160,10 @@ function onShutdown(close: () => Promise<void>) {
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  // parseArgs reports unknown flags as TypeErrors with a code; those are user errors too.
-  const userError =
-    error instanceof CliError ||
-    isOtpError(error) ||
-    (error as { code?: string })?.code?.startsWith?.("ERR_PARSE_ARGS");
+  const userError = error instanceof CliError || isOtpError(error);
   const message = error instanceof Error ? error.message : String(error);
   console.error(`otpkit: ${userError ? message : `unexpected error: ${message}`}`);
   if (!userError && process.env.OTPKIT_DEBUG) console.error(error);
-  process.exitCode = userError && !(error instanceof CliError) && !isOtpError(error) ? 2 : 1;
+  // 2: the command line was wrong; 1: it was right, but something (a port, the config) stopped us.
+  process.exitCode = error instanceof UsageError ? 2 : 1;
 });

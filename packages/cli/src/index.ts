@@ -1,6 +1,8 @@
 export { CliError, listen, nodeListener, toWebRequest, writeWebResponse } from "./node-http.js";
 export {
   checkFaults,
+  type MessageState,
+  type MessageStatus,
   type Sandbox,
   type SandboxFaults,
   type SandboxMessage,

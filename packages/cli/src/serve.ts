@@ -96,12 +96,25 @@ export async function startServer(options: ServerOptions = {}): Promise<OtpServe
       // Always loopback: the sandbox shows codes, even when the API itself is bound wider.
       sandbox = await startSandbox({ port: sandboxPort, host: "127.0.0.1" });
       otpOptions.sender = unosend({ apiUrl: sandbox.apiUrl, apiKey: "sandbox" });
+      // The inbox marks codes used, locked or not delivered as this API reports them.
+      const embedded = sandbox;
+      otpOptions.onEvent = (event) => void embedded.report(event);
       senderLine = `embedded sandbox — inbox at ${sandbox.url}/`;
     } catch (error) {
       // `otpkit sandbox` already running in another terminal is the common reason: use it.
       const running = `http://127.0.0.1:${sandboxPort}`;
       if (!(error instanceof CliError && error.portInUse && (await isSandbox(running)))) throw error;
       otpOptions.sender = unosend({ apiUrl: `${running}/api/v1`, apiKey: "sandbox" });
+      otpOptions.onEvent = (event) => {
+        if (!("id" in event)) return;
+        // Fire and forget: a sandbox that went away costs the verify API nothing.
+        fetch(`${running}/api/sandbox/events`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(event),
+          signal: AbortSignal.timeout(2000),
+        }).catch(() => undefined);
+      };
       senderLine = `the sandbox already running — inbox at ${running}/`;
     }
   }

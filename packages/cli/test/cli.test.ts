@@ -145,6 +145,8 @@ describe("otpkit CLI", () => {
     const { code } = (await request(`${inbox}/api/sandbox/last-code?to=%2B14155551234`)).json;
     const checked = await request(`${url}/v1/sms/verify/check`, { body: { id: sent.json.id, code } });
     expect(checked.json.status).toBe("approved");
+    // The embedded sandbox heard the verification: the code is marked used on the inbox.
+    expect((await request(`${inbox}/inbox/list`)).text).toContain('data-status="used"');
     run.child.kill("SIGTERM");
     expect(await exitCode(run)).toBe(0);
     expect(run.stdout() + run.stderr()).not.toContain(code);
@@ -193,12 +195,20 @@ describe("otpkit CLI", () => {
     [["sandbox", "--port", "70000"], {}, /--port must be a whole number from 0 to 65535/, 1],
     [["sandbox", "--fail", "200"], {}, /400–599/, 1],
     [["sandbox", "--host", "no-such-host.invalid", "--port", "0"], {}, /cannot listen on host/, 1],
-    [["launch"], {}, /unknown command "launch"/, 1],
-    [["sandbox", "--bogus"], {}, /Unknown option '--bogus'/, 2],
+    [["launch"], {}, /^otpkit: unknown command "launch"\. Run `otpkit --help` for usage\.$/m, 2],
+    [["sandbox", "extra"], {}, /unexpected argument "extra"/, 2],
+    // Not Node's parseArgs paragraph about '--' separators: one otpkit line with the way to help.
+    [["--bogus"], {}, /^otpkit: unknown option --bogus\. Run `otpkit --help` for usage\.$/m, 2],
+    [["sandbox", "--bogus"], {}, /^otpkit: unknown option --bogus\. Run `otpkit --help` for usage\.$/m, 2],
+    [["sandbox", "-x"], {}, /^otpkit: unknown option -x\. /m, 2],
+    [["sandbox", "--port"], {}, /^otpkit: --port needs a value\. /m, 2],
+    [["sandbox", "--timeout=yes"], {}, /^otpkit: --timeout takes no value\. /m, 2],
+    [["--help=1"], {}, /^otpkit: --help takes no value\. /m, 2],
   ])("otpkit %j with %j: one-line error, non-zero exit", async (args, env, message, code) => {
     const run = otpkit(args, env as Record<string, string>);
     expect(await exitCode(run)).toBe(code);
     expectOneLineError(run);
     expect(run.stderr()).toMatch(message);
+    expect(run.stderr()).not.toMatch(/positional argument|ERR_PARSE_ARGS|TypeError/);
   });
 });

@@ -3,10 +3,10 @@
  * page and its live updates, and fault injection as the core's own `unosend()` sender sees it.
  */
 import { request as httpRequest } from "node:http";
-import { isOtpError, unosend } from "@otpkit/otp-core";
+import { createOtp, isOtpError, type OtpEvent, unosend } from "@otpkit/otp-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { hostAllowed, type Sandbox, startSandbox } from "../src/sandbox.js";
-import { request } from "./helpers.js";
+import { request, wrongCode } from "./helpers.js";
 
 const to = "+14155551234";
 const bearer = { authorization: "Bearer test-key" };
@@ -210,6 +210,158 @@ describe("otpkit sandbox", () => {
       expect(hostAllowed(undefined, "0.0.0.0", allowed)).toBe(false);
       expect(hostAllowed("localhost:4025", "0.0.0.0", allowed)).toBe(true);
       expect(hostAllowed("sandbox", "0.0.0.0", allowed)).toBe(true);
+    });
+  });
+
+  describe("which code is live: core's metadata and the app's events", () => {
+    /** A real core texting this sandbox, with `onEvent` posting to it as the example app does. */
+    function app(clock?: () => number) {
+      const posted: Promise<unknown>[] = [];
+      const otp = createOtp({
+        secret: "sandbox-test-secret-sandbox-test-secret",
+        sender: unosend({ apiUrl: sandbox.apiUrl, apiKey: "k" }),
+        limits: { resendCooldownSeconds: 0 },
+        ...(clock ? { clock } : {}),
+        onEvent: (event: OtpEvent) =>
+          posted.push(request(url("/api/sandbox/events"), { body: event }).then((answer) => answer.status)),
+      });
+      return { otp, settled: async () => Promise.all(posted.splice(0)) };
+    }
+    const statusOf = async () =>
+      (await request(url("/inbox/list"))).text
+        .match(/data-status="[a-z]+"/g)
+        ?.map((attribute) => attribute.slice(13, -1));
+
+    it("live, superseded, used and locked, over real sends and verifies", async () => {
+      const { otp, settled } = app();
+      const first = await otp.send({ phone: to, purpose: "login", ip: "127.0.0.1" });
+      const second = await otp.send({ phone: to, purpose: "login", ip: "127.0.0.1" });
+      expect(sandbox.messages[0]!.metadata).toMatchObject({
+        verification_id: second.id,
+        expires_at: second.expiresAt.toISOString(),
+      });
+      expect(sandbox.states().map((state) => state.status)).toEqual(["live", "superseded"]);
+      expect(first.id).not.toBe(second.id);
+
+      await otp.verify({ id: second.id, code: sandbox.lastCode(to)! });
+      expect(await settled()).toEqual([200, 200, 200]); // sent, sent, verified
+      expect(sandbox.states().map((state) => state.status)).toEqual(["used", "superseded"]);
+
+      const other = "+14155550142";
+      const third = await otp.send({ phone: other, purpose: "login", ip: "127.0.0.1" });
+      const code = sandbox.lastCode(other)!;
+      for (let attempt = 0; attempt < 3; attempt++)
+        await otp.verify({ id: third.id, code: wrongCode(code) }).catch(() => undefined);
+      await otp.verify({ id: third.id, code }).catch(() => undefined);
+      await settled();
+      const [locked] = sandbox.states();
+      expect(locked).toMatchObject({ to: other, status: "locked", wrongAttempts: 2 });
+      expect(await statusOf()).toEqual(["locked", "used", "superseded"]);
+      const page = (await request(url("/"))).text;
+      expect(page).toContain(">Locked</span>");
+      expect(page).toContain("2 wrong attempts");
+    });
+
+    it("expired: from the expires_at core passes", async () => {
+      // The app's clock runs 10 minutes behind: its code's expiry is already past for the sandbox.
+      const { otp } = app(() => Date.now() - 10 * 60_000);
+      await otp.send({ phone: to, purpose: "login", ip: "127.0.0.1" });
+      expect(sandbox.states().map((state) => state.status)).toEqual(["expired"]);
+      expect((await request(url("/"))).text).toContain(">Expired</span>");
+    });
+
+    it("POST /api/sandbox/events validates its input and never takes or shows a code", async () => {
+      const { otp } = app();
+      const sent = await otp.send({ phone: to, purpose: "login", ip: "127.0.0.1" });
+      const code = sandbox.lastCode(to)!;
+      const events = url("/api/sandbox/events");
+      for (const body of [
+        { type: "verified" },
+        { type: "nonsense", id: sent.id },
+        { type: "failed", id: sent.id },
+        { type: "verified", id: sent.id, code },
+        { type: "verified", id: `${sent.id}<img>` },
+      ]) {
+        const answer = await request(events, { body });
+        expect(answer.status, JSON.stringify(body)).toBe(400);
+        expect(answer.json.error.code).toBe("validation_error");
+        expect(answer.text).not.toContain(code);
+      }
+      expect((await request(events, { raw: "[]" })).status).toBe(400);
+      expect(
+        (await request(events, { raw: "type=verified", headers: { "content-type": "text/plain" } })).status,
+      ).toBe(415);
+      // Nothing changed, and a code smuggled into an event is nowhere on the page.
+      expect(sandbox.states()[0]!.status).toBe("live");
+      const stranger = "987650";
+      await request(events, {
+        body: { type: "failed", id: sent.id, reason: "invalid_code", code: stranger },
+      });
+      expect((await request(url("/"))).text).not.toContain(stranger);
+      expect((await request(events, { body: { type: "verified", id: "ver_nobody1" } })).json).toEqual({
+        matched: 0,
+      });
+      // In process (what `otpkit serve` does with its embedded sandbox): the same rules.
+      expect(sandbox.report({ type: "failed", id: sent.id, reason: "invalid_code", code })).toBe(0);
+      expect(sandbox.report({ type: "failed", id: sent.id, reason: "invalid_code" })).toBe(1);
+      expect(sandbox.states()[0]!.wrongAttempts).toBe(1);
+      expect((await request(events, { body: { type: "verified", id: sent.id } })).json).toEqual({
+        matched: 1,
+      });
+      expect(sandbox.states()[0]!.status).toBe("used");
+    });
+
+    it("the events endpoint answers only loopback names (the Host allow-list)", async () => {
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = httpRequest(
+          {
+            host: "127.0.0.1",
+            port: sandbox.port,
+            method: "POST",
+            path: "/api/sandbox/events",
+            headers: { host: "evil.example", "content-type": "application/json" },
+          },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode!);
+          },
+        );
+        req.on("error", reject);
+        req.end(JSON.stringify({ type: "verified", id: "ver_abcdef" }));
+      });
+      expect(status).toBe(403);
+    });
+  });
+
+  describe("search and delete", () => {
+    it("?q= finds numbers by their digits, on the page and in JSON", async () => {
+      await sms({ to, body: "code 111111" });
+      await sms({ to: "+447700900123", body: "code 222222" });
+      const page = await request(url(`/?q=${encodeURIComponent("(415) 555")}`));
+      expect(page.text).toContain("111111");
+      expect(page.text).not.toContain("222222");
+      expect(page.text).toContain('value="(415) 555"');
+      const list = await request(url("/inbox/list?q=7700"));
+      expect(list.text).toContain("222222");
+      expect(list.text).not.toContain("111111");
+      expect((await request(url("/inbox/list?q=999"))).text).toContain("No number matches");
+      const json = await request(url("/api/sandbox/messages?q=44"));
+      expect(json.json.messages.map((message: { to: string }) => message.to)).toEqual(["+447700900123"]);
+    });
+
+    it("DELETE /api/sandbox/messages/:id deletes one message; 404 when it is gone", async () => {
+      await sms({ to, body: "code 111111" });
+      await sms({ to, body: "code 222222" });
+      const [newest] = sandbox.messages;
+      const deleted = await request(url(`/api/sandbox/messages/${newest!.id}`), { method: "DELETE" });
+      expect(deleted.json).toEqual({ deleted: 1 });
+      expect(sandbox.messages.map((message) => message.code)).toEqual(["111111"]);
+      // The older code is the newest now: live again.
+      expect(sandbox.states()[0]!.status).toBe("live");
+      expect((await request(url(`/api/sandbox/messages/${newest!.id}`), { method: "DELETE" })).status).toBe(
+        404,
+      );
+      expect((await request(url("/api/sandbox/messages/..%2Fx"), { method: "DELETE" })).status).toBe(404);
     });
   });
 

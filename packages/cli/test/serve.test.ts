@@ -67,7 +67,11 @@ describe("otpkit serve → sandbox, end to end", () => {
     const [message] = (await request(`${sandbox.url}/api/sandbox/messages?to=${encodeURIComponent(phone)}`))
       .json.messages;
     expect(message.body).toMatch(/^Your verification code is: \d{6}\. Valid for 10 minutes\.$/);
-    expect(message.metadata).toEqual({ type: "phone_verification", verification_id: sent.json.id });
+    expect(message.metadata).toEqual({
+      type: "phone_verification",
+      verification_id: sent.json.id,
+      expires_at: sent.json.expires_at,
+    });
     const checked = await api("check", { id: sent.json.id, code: await lastCode(phone) });
     expect(checked.status).toBe(200);
     expect(checked.json).toEqual({ id: sent.json.id, phone, status: "approved", metadata: {} });

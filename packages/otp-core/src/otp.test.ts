@@ -232,7 +232,7 @@ describe("send and verify", () => {
     const { otp, messages } = setup();
     const sent = await otp.send({ phone, purpose: "signup" });
     expect(messages.last()).toMatchObject({
-      metadata: { type: "signup", verification_id: sent.id },
+      metadata: { type: "signup", verification_id: sent.id, expires_at: sent.expiresAt.toISOString() },
       tags: ["signup"],
     });
   });

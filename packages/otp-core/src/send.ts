@@ -233,7 +233,14 @@ export async function send(engine: Engine, input: SendInput): Promise<SendResult
     const previous = put.previous;
     messageId = await dispatch(
       engine,
-      { to: phone, body, channel, metadata: { type: purpose, verification_id: id }, tags: [purpose] },
+      {
+        to: phone,
+        body,
+        channel,
+        // expires_at lets a sandbox inbox mark the code expired; no secret rides here.
+        metadata: { type: purpose, verification_id: id, expires_at: new Date(expiresAt).toISOString() },
+        tags: [purpose],
+      },
       {
         budget,
         now,

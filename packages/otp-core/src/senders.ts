@@ -10,7 +10,7 @@ export interface SmsMessage {
   to: string;
   body: string;
   channel: Channel;
-  /** Provider-side metadata: the purpose and verification id, never the code. */
+  /** Provider-side metadata: the purpose, verification id and expiry (`expires_at`), never the code. */
   metadata?: Record<string, string>;
   tags?: string[];
 }

@@ -1,6 +1,7 @@
 import { createSendRoute } from "@otpkit/next-auth";
 import { clientIpFrom, noIpLimit } from "@/lib/client-ip";
 import { getOtp } from "@/lib/otp";
+import { logServerError } from "@/lib/otp-log";
 
 /**
  * POST /api/otp/send {phone} → sends a login code. App Router handlers cannot see the client's
@@ -11,4 +12,6 @@ export const { POST } = createSendRoute(getOtp, {
   trustProxy: Number(process.env.TRUST_PROXY ?? 0),
   ...clientIpFrom(process.env),
   ...noIpLimit(process.env),
+  // One line per provider or store outage, with its error code (not a stack).
+  onError: logServerError,
 });
