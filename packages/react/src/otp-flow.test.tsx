@@ -28,7 +28,8 @@ describe("OtpFlow", () => {
     const onVerified = vi.fn();
     render(<OtpFlow send={send} verify={verify} onVerified={onVerified} />);
     await enterPhone();
-    expect(send).toHaveBeenCalledWith("+1 415 555 0123");
+    // What goes to the server is E.164, however it was typed.
+    expect(send).toHaveBeenCalledWith("+14155550123");
     expect(screen.getByText("+1 ***-***-0123")).toBeTruthy();
     expect(screen.getByRole("button", { name: /Resend code in 1:00/ })).toBeTruthy();
     await pasteCode("123456");
@@ -78,7 +79,7 @@ describe("OtpFlow", () => {
     render(<OtpFlow send={send} verify={async () => {}} />);
     fireEvent.change(screen.getByLabelText("Phone number"), { target: { value: "12" } });
     fireEvent.click(screen.getByRole("button", { name: "Send code" }));
-    await waitFor(() => expect(screen.getByRole("alert").textContent).toMatch(/valid mobile number/));
+    await waitFor(() => expect(screen.getByRole("alert").textContent).toMatch(/valid phone number/));
     expect((screen.getByLabelText("Phone number") as HTMLInputElement).value).toBe("12");
   });
 

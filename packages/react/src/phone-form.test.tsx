@@ -12,12 +12,15 @@ describe("PhoneForm", () => {
     expect(document.activeElement).toBe(input);
   });
 
-  it("submits the trimmed number", () => {
+  it("submits the number in E.164, with what was typed", () => {
     const onSubmit = vi.fn();
     render(<PhoneForm onSubmit={onSubmit} />);
     fireEvent.change(screen.getByLabelText("Phone number"), { target: { value: " +1 415 555 0123 " } });
     fireEvent.click(screen.getByRole("button", { name: "Send code" }));
-    expect(onSubmit).toHaveBeenCalledExactlyOnceWith("+1 415 555 0123");
+    expect(onSubmit).toHaveBeenCalledExactlyOnceWith("+14155550123", {
+      typed: "+1 415 555 0123",
+      country: expect.any(String),
+    });
   });
 
   it("refuses an empty number without a request", () => {
@@ -25,7 +28,7 @@ describe("PhoneForm", () => {
     render(<PhoneForm onSubmit={onSubmit} />);
     fireEvent.click(screen.getByRole("button", { name: "Send code" }));
     expect(onSubmit).not.toHaveBeenCalled();
-    expect(screen.getByRole("alert").textContent).toMatch(/valid mobile number/);
+    expect(screen.getByRole("alert").textContent).toMatch(/valid phone number/);
     expect(screen.getByLabelText("Phone number").getAttribute("aria-invalid")).toBe("true");
   });
 
@@ -33,13 +36,12 @@ describe("PhoneForm", () => {
     const { rerender } = render(
       <PhoneForm onSubmit={() => {}} error={{ code: "rate_limited", retryAfter: 120 }} />,
     );
-    expect(screen.getByRole("alert").textContent).toBe("Too many codes requested. Try again in 2 minutes.");
+    expect(screen.getByRole("alert").textContent).toBe("Too many codes requested. Try again in 2:00.");
     rerender(
       <PhoneForm onSubmit={() => {}} error={{ code: "blocked" }} messages={{ blocked: "Pays non servi." }} />,
     );
     expect(screen.getByRole("alert").textContent).toBe("Pays non servi.");
     rerender(<PhoneForm onSubmit={() => {}} pending />);
-    expect((screen.getByRole("button") as HTMLButtonElement).disabled).toBe(true);
-    expect(screen.getByRole("button").textContent).toBe("Sending…");
+    expect((screen.getByRole("button", { name: "Sending…" }) as HTMLButtonElement).disabled).toBe(true);
   });
 });
