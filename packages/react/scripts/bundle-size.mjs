@@ -13,8 +13,8 @@ import { build } from "esbuild";
 
 const dist = fileURLToPath(new URL("../dist/index.js", import.meta.url));
 const entries = {
-  "CodeInput": "CodeInput",
-  "OtpFlow": "OtpFlow",
+  CodeInput: "CodeInput",
+  OtpFlow: "OtpFlow",
   "PhoneForm (with the country selector)": "PhoneForm",
 };
 const work = mkdtempSync(join(tmpdir(), "otpkit-react-size-"));

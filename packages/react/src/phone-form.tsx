@@ -4,7 +4,13 @@ import { CountrySelect } from "./country-select.js";
 import { ErrorText, useLiveError } from "./error-text.js";
 import { defaultLabels, type OtpLabels } from "./labels.js";
 import type { OtpErrorInfo, OtpMessages } from "./messages.js";
-import { formatAsYouType, loadPhoneLibrary, type PhoneLibrary, toE164 } from "./phone-format.js";
+import {
+  formatAsYouType,
+  loadPhoneLibrary,
+  type PhoneLibrary,
+  regionToShow,
+  toE164,
+} from "./phone-format.js";
 import { OtpStyles } from "./styles.js";
 
 /** What the person entered, besides the E.164 number sent. */
@@ -113,8 +119,7 @@ export function PhoneForm({
     }
     const formatted = formatAsYouType(library, text, country);
     setValue(formatted.text);
-    if (formatted.country && formatted.country !== country && countries.includes(formatted.country))
-      setCountry(formatted.country);
+    setCountry(regionToShow(formatted, country, countries));
   };
 
   const submit = (event: FormEvent<HTMLFormElement>) => {

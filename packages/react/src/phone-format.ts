@@ -29,14 +29,34 @@ export function formatAsYouType(
   library: PhoneLibrary,
   text: string,
   country: string,
-): { text: string; country: string | undefined } {
+): { text: string; country: string | undefined; callingCode: string | undefined } {
   const international = isInternational(text);
   const typed = international ? text.trim().replace(/^00/, "+") : text;
   const formatter = international
     ? new library.AsYouType()
     : new library.AsYouType(country as Parameters<PhoneLibrary["getCountryCallingCode"]>[0]);
   const formatted = formatter.input(typed);
-  return { text: formatted, country: international ? formatter.getCountry() : country };
+  return {
+    text: formatted,
+    country: international ? formatter.getCountry() : country,
+    callingCode: international ? formatter.getCallingCode() : dialCodes.get(country),
+  };
+}
+
+/**
+ * The region a selector should show for a number typed with its country code: the one the number
+ * names (when offered), else the selected one if it shares the calling code (+1 keeps Canada),
+ * else the first offered region with that calling code (+44 → GB even where the metadata cannot
+ * tell GB from Jersey yet).
+ */
+export function regionToShow(
+  typed: { country: string | undefined; callingCode: string | undefined },
+  selected: string,
+  offered: readonly string[],
+): string {
+  if (typed.country && offered.includes(typed.country)) return typed.country;
+  if (!typed.callingCode || dialCodes.get(selected) === typed.callingCode) return selected;
+  return offered.find((region) => dialCodes.get(region) === typed.callingCode) ?? selected;
 }
 
 /**
