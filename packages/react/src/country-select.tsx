@@ -1,6 +1,7 @@
 import { type KeyboardEvent, useEffect, useId, useMemo, useRef, useState } from "react";
 import { countryName, dialCodes, flagOf } from "./countries.js";
 import { defaultLabels, type OtpLabels } from "./labels.js";
+import { OtpCountryStyles } from "./styles.js";
 
 export interface CountrySelectProps {
   /** The selected region code, e.g. `US`. */
@@ -123,6 +124,7 @@ export function CountrySelect({
 
   return (
     <div className="otpkit-country" ref={root}>
+      <OtpCountryStyles />
       <button
         ref={button}
         type="button"

@@ -44,7 +44,7 @@ export { OtpFlow, type OtpFlowProps } from "./otp-flow.js";
 export { type PhoneEntry, PhoneForm, type PhoneFormProps } from "./phone-form.js";
 export { formatAsYouType, loadPhoneLibrary, type PhoneLibrary, toE164 } from "./phone-format.js";
 export { ResendButton, type ResendButtonProps } from "./resend-button.js";
-export { OtpStyles, otpkitCss } from "./styles.js";
+export { OtpCountryStyles, OtpStyles, otpkitCountryCss, otpkitCss } from "./styles.js";
 export {
   type CodeInputElementProps,
   type CodeInputState,

@@ -217,7 +217,7 @@ export const englishTexts: MessageTexts = {
  * `@otpkit/otp-core/protocol`, and the client's own). Replace any of them (or all, to localize)
  * with the `messages` prop; entries you leave out fall back to these.
  */
-export const defaultMessages = buildMessages(englishTexts) as OtpMessages &
+export const defaultMessages = /* @__PURE__ */ buildMessages(englishTexts) as OtpMessages &
   Record<KnownErrorCode, MessageTemplate>;
 
 /**
