@@ -1,4 +1,5 @@
 import { createOtpFromEnv, type Otp } from "@otpkit/next-auth";
+import { smsTemplates } from "@otpkit/otp-core/locales";
 import { storeFromEnv } from "./store";
 
 /**
@@ -27,6 +28,8 @@ async function createAppOtp(): Promise<Otp> {
     {
       ...(store ? { store } : {}),
       appName: env.OTP_APP_NAME ?? "otpkit example",
+      // The SMS in the sign-in page's language (it sends `locale`); English where none matches.
+      locales: smsTemplates,
       // `@127.0.0.1 #123456` as the last SMS line lets browsers offer the code (WebOTP, iOS autofill).
       ...(env.OTP_WEBOTP_DOMAIN ? { webOtpDomain: env.OTP_WEBOTP_DOMAIN } : {}),
     },
