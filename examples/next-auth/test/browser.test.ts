@@ -174,6 +174,17 @@ describe.skipIf(!hasChromium)("phone sign-in in Chromium", () => {
     ).toBeLessThanOrEqual(innerWidth);
   }
 
+  /** The number typed is shown whole: the field is not scrolled inside. */
+  async function expectFieldFits(page: Page, where: string) {
+    const { scrollWidth, clientWidth } = await phoneField(page).evaluate((input) => ({
+      scrollWidth: input.scrollWidth,
+      clientWidth: input.clientWidth,
+    }));
+    expect(scrollWidth, `${where}: the number is cut (${scrollWidth} > ${clientWidth})`).toBeLessThanOrEqual(
+      clientWidth,
+    );
+  }
+
   /** axe-core in the page: no violation at serious or critical level. */
   async function expectAccessible(page: Page, where: string) {
     if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ content: axeSource });
@@ -181,9 +192,7 @@ describe.skipIf(!hasChromium)("phone sign-in in Chromium", () => {
       const axe = (
         window as unknown as {
           axe: {
-            run: (
-              context: Document,
-            ) => Promise<{
+            run: (context: Document) => Promise<{
               violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }>;
             }>;
           };
@@ -266,6 +275,7 @@ describe.skipIf(!hasChromium)("phone sign-in in Chromium", () => {
       await phoneField(page).click();
       await page.keyboard.type(national, { delay: 15 });
       await expect(phoneField(page).inputValue()).resolves.toBe(`(415) 555-01${20 + index}`);
+      await expectFieldFits(page, `national number at ${width}`);
       await shot(page, `${width}-phone-national`);
       const body = sentBody(page);
       await sendButton(page).click();

@@ -12,7 +12,8 @@ export const otpkitCss = `
 :where(.otpkit-hint){font-size:.875rem;opacity:.8;margin:0}
 :where(.otpkit-input,.otpkit-digit){font:inherit;color:inherit;background:Canvas;border:1px solid #8a919e;border-radius:.5rem}
 :where(.otpkit-input){padding:.625rem .75rem;min-width:0}
-:where(.otpkit-phone-row){position:relative;display:flex;gap:.5rem;min-width:0}
+:where(.otpkit-phone-row){position:relative;display:flex;gap:.375rem;min-width:0}
+:where(.otpkit-phone-row .otpkit-input){padding-inline:.625rem}
 :where(.otpkit-phone){flex:1 1 auto;width:100%}
 :where(.otpkit-digits){display:grid;grid-template-columns:repeat(var(--otpkit-length,6),minmax(0,2.75rem));gap:clamp(.25rem,1.5vw,.5rem);margin:0;padding:0;border:0;min-width:0}
 :where(.otpkit-digits legend){padding:0;margin-bottom:.375rem;grid-column:1/-1}
@@ -26,6 +27,7 @@ export const otpkitCss = `
 :where(.otpkit-link):disabled{color:inherit;opacity:.7;text-decoration:none;cursor:default}
 :where(.otpkit-error){color:#c0262d;margin:0;font-variant-numeric:tabular-nums}
 :where(.otpkit-status,.otpkit-notice){margin:0;overflow-wrap:anywhere}
+:where(.otpkit-status strong){white-space:nowrap}
 :where(.otpkit-notice){color:#15803d;font-weight:600}
 :where(.otpkit-actions){display:flex;flex-wrap:wrap;gap:.5rem 1.5rem;align-items:center}
 :where(.otpkit-sr-only){position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}
@@ -36,7 +38,7 @@ export const otpkitCountryCss = `
 :where(.otpkit-country-button){font:inherit;color:inherit;background:Canvas;border:1px solid #8a919e;border-radius:.5rem}
 :where(.otpkit-country-button):focus-visible{outline:2px solid #2563eb;outline-offset:1px;border-color:#2563eb}
 :where(.otpkit-country){display:flex}
-:where(.otpkit-country-button){display:inline-flex;align-items:center;gap:.375rem;padding:0 .625rem;white-space:nowrap;cursor:pointer;font-variant-numeric:tabular-nums}
+:where(.otpkit-country-button){display:inline-flex;align-items:center;gap:.25rem;padding:0 .5rem;white-space:nowrap;cursor:pointer;font-variant-numeric:tabular-nums}
 :where(.otpkit-country-button):disabled{cursor:default;opacity:1}
 :where(.otpkit-flag){font-size:1.25em;line-height:1}
 :where(.otpkit-caret){font-size:.75em;opacity:.8}
