@@ -36,9 +36,12 @@ try {
       logLevel: "silent",
     });
     const files = new Map(result.outputFiles.map((file) => [file.path, file.contents]));
-    const outputs = new Map(Object.entries(result.metafile.outputs).map(([path, meta]) => [resolve(path), meta]));
+    const outputs = new Map(
+      Object.entries(result.metafile.outputs).map(([path, meta]) => [resolve(path), meta]),
+    );
     // Dynamic imports are entry points too (of their own chunks): the page's entry is the one for `entry`.
-    const [entryPath] = [...outputs].find(([, meta]) => meta.entryPoint && resolve(meta.entryPoint) === entry) ?? [];
+    const [entryPath] =
+      [...outputs].find(([, meta]) => meta.entryPoint && resolve(meta.entryPoint) === entry) ?? [];
     // Walk the static imports from the entry: everything reached is loaded up front.
     const initial = new Set();
     const visit = (path) => {
