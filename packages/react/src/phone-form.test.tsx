@@ -90,7 +90,7 @@ describe("PhoneForm: countries, national numbers and waits", () => {
   it("counts a rate limit down live with Send disabled, then lets the person try again", async () => {
     vi.useFakeTimers({
       now: new Date("2030-01-01T00:00:00Z"),
-      toFake: ["Date", "setInterval", "clearInterval"],
+      toFake: ["Date", "setTimeout", "clearTimeout"],
     });
     try {
       const onSubmit = vi.fn();
