@@ -1,5 +1,6 @@
 import { createOtpFromEnv, type Otp } from "@otpkit/next-auth";
 import type { CountryCode, OtpEvent } from "@otpkit/otp-core";
+import { smsTemplates } from "@otpkit/otp-core/locales";
 import { inboxUrlFrom, postToInbox } from "./inbox-events";
 import { logOtpEvent } from "./otp-log";
 import { storeFromEnv } from "./store";
@@ -19,6 +20,19 @@ const developmentDefaults = {
 
 /** The login text names the app (`OTP_APP_NAME`): people trust a code that says who sent it. */
 const loginTemplate = "{app}: your login code is {code}. Valid for {minutes} minutes. Do not share it.";
+
+/**
+ * Core's ready-made texts per locale, each login text naming the app as the English one does;
+ * English itself is `loginTemplate` (a locale that has no entry falls back to `templates`).
+ */
+const localesNamingTheApp = Object.fromEntries(
+  Object.entries(smsTemplates)
+    .filter(([locale]) => locale !== "en")
+    .map(([locale, texts]) => [
+      locale,
+      { ...texts, ...(texts.login ? { login: `{app}: ${texts.login}` } : {}) },
+    ]),
+);
 
 /** `OTP_DEFAULT_COUNTRY` (ISO 3166 alpha-2, e.g. `US`): the country of numbers typed without `+`. */
 export function defaultCountryFrom(env: Record<string, string | undefined>): CountryCode | undefined {
@@ -47,6 +61,8 @@ async function createAppOtp(): Promise<Otp> {
       ...(store ? { store } : {}),
       appName: env.OTP_APP_NAME ?? "otpkit example",
       templates: { login: loginTemplate },
+      // The SMS in the sign-in page's language (it sends `locale`); English where none matches.
+      locales: localesNamingTheApp,
       // `@127.0.0.1 #123456` as the last SMS line lets browsers offer the code (WebOTP, iOS autofill).
       // A host only: the origin-bound format has no port.
       ...(env.OTP_WEBOTP_DOMAIN ? { webOtpDomain: env.OTP_WEBOTP_DOMAIN } : {}),

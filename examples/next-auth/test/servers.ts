@@ -58,8 +58,11 @@ export interface RunningApp {
   stop(): Promise<void>;
 }
 
-/** `next start` on 127.0.0.1 and an ephemeral port, texting through `sandboxApiUrl`. */
-export async function startApp(sandboxApiUrl: string): Promise<RunningApp> {
+/**
+ * `next start` on 127.0.0.1 and an ephemeral port, texting through `sandboxApiUrl`; `env` adds or
+ * overrides variables (e.g. `OTPKIT_INBOX_URL`, `OTP_DEFAULT_COUNTRY`, shorter cooldowns).
+ */
+export async function startApp(sandboxApiUrl: string, env: Record<string, string> = {}): Promise<RunningApp> {
   ensureBuilt();
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -77,6 +80,8 @@ export async function startApp(sandboxApiUrl: string): Promise<RunningApp> {
         NEXTAUTH_URL: url,
         UNOSEND_API_URL: sandboxApiUrl,
         UNOSEND_API_KEY: "sandbox",
+        OTP_DEFAULT_COUNTRY: "US",
+        ...env,
       }),
     },
   );

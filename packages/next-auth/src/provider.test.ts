@@ -79,10 +79,13 @@ describe("SmsOtpProvider", () => {
     await expect(signIn({ phone, code, id: ids.get(phone)! })).resolves.toMatchObject({ phone });
   });
 
-  it("refuses a wrong code with invalid_code and signs nobody in", async () => {
+  it("refuses a wrong code with invalid_code and the attempts left, and signs nobody in", async () => {
     const { signIn, send, wrong } = setup();
     const code = await send();
-    await expect(signIn({ phone, code: wrong(code) })).rejects.toThrow(/^invalid_code$/);
+    // The attempts left reach the page through NextAuth's one channel, the message.
+    await expect(signIn({ phone, code: wrong(code) })).rejects.toThrow(/^invalid_code;attempts_left=2$/);
+    await expect(signIn({ phone, code: wrong(code) })).rejects.toThrow(/^invalid_code;attempts_left=1$/);
+    await expect(signIn({ phone, code: wrong(code) })).rejects.toThrow(/^too_many_attempts(;|$)/);
   });
 
   it("locks the code after three wrong guesses: too_many_attempts, even for the right code", async () => {

@@ -57,8 +57,9 @@ export const userNotFound = "user_not_found";
  * the send route answered) whose `authorize` checks the code through otp-core. The id is required:
  * it is a 96-bit secret only the page that asked for the code holds, so someone who knows only a
  * phone number can neither guess at nor use up its owner's code. Every refusal throws an `Error` whose message is a stable code
- * (`invalid_code`, `too_many_attempts`, `expired`, `not_found`, `invalid_phone`, `user_not_found`…):
- * NextAuth hands that message to the page as `signIn(…).error`.
+ * (`invalid_code`, `too_many_attempts`, `expired`, `not_found`, `invalid_phone`, `user_not_found`…),
+ * followed by its details where it has some (`invalid_code;attempts_left=2`): NextAuth hands that
+ * message to the page as `signIn(…).error`.
  */
 export function SmsOtpProvider<U extends User = SmsOtpUser>(
   options: SmsOtpProviderOptions<U>,
@@ -115,10 +116,16 @@ export function SmsOtpProvider<U extends User = SmsOtpUser>(
 /**
  * NextAuth puts the thrown message into the page's URL and `signIn` result, so only stable codes
  * may go there: an OtpError's code, or `internal_error` for anything else (a database error's text
- * could leak internals). The real error is logged for the operator.
+ * could leak internals). The real error is logged for the operator. The one channel to the page is
+ * that message, so the numbers a UI needs ride along after the code as `;name=value` pairs —
+ * `invalid_code;attempts_left=2`, `too_many_attempts;retry_after=30` — which `@otpkit/react` reads
+ * (`toErrorInfo`); the part before the first `;` is always the bare code.
  */
 function refusal(error: unknown): Error {
   const failure = publicError(error);
   if (failure.status >= 500) console.error("otpkit: SMS sign-in failed", error);
-  return new Error(failure.code, { cause: error });
+  let message: string = failure.code;
+  if (failure.attemptsLeft !== undefined) message += `;attempts_left=${failure.attemptsLeft}`;
+  if (failure.retryAfter !== undefined) message += `;retry_after=${failure.retryAfter}`;
+  return new Error(message, { cause: error });
 }

@@ -11,7 +11,7 @@ import { createOtpHandler, type OtpHandlerOptions } from "./http.js";
 import { normalizeIp } from "./ip.js";
 import { memoryStore } from "./memory-store.js";
 import { createOtp } from "./otp.js";
-import { outbox } from "./senders.js";
+import { outbox, unosend } from "./senders.js";
 
 const secret = "test-secret-test-secret-test-secret!";
 const phone = "+14155551234";
@@ -416,5 +416,60 @@ describe("createOtpHandler: failures", () => {
     expect(dead.status).toBe(429);
     expect(dead.json.error.code).toBe("too_many_attempts");
     expect(dead.headers.get("retry-after")).toBe("45");
+  });
+});
+
+describe("createOtpHandler: the causes a UI tells apart, on the wire", () => {
+  const errorOf = (reply: { json: { error: Record<string, unknown> } }) => reply.json.error;
+
+  it("names why a number is refused: invalid, not a mobile, or a country not allowed", async () => {
+    const { call } = setup({}, { phone: { allowedCountries: ["US", "GB"] } });
+    const invalid = await call(send, { phone: "+1 415 555" });
+    expect(invalid.status).toBe(400);
+    expect(errorOf(invalid)).toMatchObject({ code: "invalid_phone", reason: "invalid", field: "phone" });
+    // A London landline: valid, but it cannot receive a text.
+    const landline = await call(send, { phone: "+44 20 7946 0018" });
+    expect(landline.status).toBe(400);
+    expect(errorOf(landline)).toMatchObject({ code: "invalid_phone", reason: "not_mobile" });
+    const country = await call(send, { phone: "+33 6 12 34 56 78" });
+    expect(country.status).toBe(403);
+    expect(errorOf(country)).toMatchObject({ code: "blocked", reason: "country" });
+  });
+
+  it("says whether a rate limit is the app's (the cooldown named) or the provider's", async () => {
+    const { call } = setup(
+      {},
+      { limits: { resendCooldownSeconds: 60, perPhone: [{ limit: 50, windowSeconds: 3600 }] } },
+    );
+    expect((await call(send, { phone })).status).toBe(200);
+    const cooldown = await call(send, { phone });
+    expect(cooldown.status).toBe(429);
+    expect(errorOf(cooldown)).toMatchObject({ code: "rate_limited", source: "app", reason: "cooldown" });
+    expect(Number(errorOf(cooldown).retry_after)).toBeGreaterThan(50);
+    expect(cooldown.headers.get("retry-after")).toBe(String(errorOf(cooldown).retry_after));
+
+    const budget = setup(
+      {},
+      { limits: { resendCooldownSeconds: 0, perPhone: [{ limit: 1, windowSeconds: 3600 }] } },
+    );
+    expect((await budget.call(send, { phone })).status).toBe(200);
+    const limited = errorOf(await budget.call(send, { phone }));
+    expect(limited).toMatchObject({ code: "rate_limited", source: "app" });
+    expect(limited.reason).toBeUndefined();
+  });
+
+  it("carries the provider's 429 (with its Retry-After) as source provider, and its 402 as quota_exceeded", async () => {
+    let answer = new Response("{}", { status: 429, headers: { "retry-after": "7" } });
+    const sender = unosend({ apiKey: "k", apiUrl: "http://provider.test", fetch: async () => answer });
+    const { call } = setup({}, { sender });
+    const limited = await call(send, { phone });
+    expect(limited.status).toBe(429);
+    expect(errorOf(limited)).toMatchObject({ code: "rate_limited", source: "provider", retry_after: 7 });
+    answer = new Response("{}", { status: 402 });
+    const quota = await call(send, { phone });
+    expect(quota.status).toBe(402);
+    expect(errorOf(quota)).toMatchObject({ code: "quota_exceeded" });
+    answer = new Response("{}", { status: 500 });
+    expect(errorOf(await call(send, { phone }))).toMatchObject({ code: "send_failed" });
   });
 });

@@ -209,10 +209,12 @@ export function failureRules(
 /** Milliseconds from the store → whole seconds for people (never 0: "try again now" would be wrong). */
 export const retrySeconds = (retryAfterMs: number): number => Math.max(1, Math.ceil(retryAfterMs / 1000));
 
-export const tooManySends = (retryAfter: number): OtpError =>
+export const tooManySends = (retryAfter: number, reason?: "cooldown"): OtpError =>
   new OtpError("rate_limited", `Too many codes requested. Try again in ${retryAfter} seconds.`, {
     retryAfter,
     source: "app",
+    // The resend cooldown is its own cause for a UI ("you just asked for one"); the other budgets are not named.
+    ...(reason ? { reason } : {}),
   });
 
 /** What a refusal by one of the budget's windows answers: the guard's rules by their own codes. */
@@ -240,7 +242,7 @@ export function refusalFor(key: string, retryAfterMs: number): OtpError {
         field: "captcha_token",
       });
     default:
-      return tooManySends(retryAfter);
+      return tooManySends(retryAfter, ruleOf(key) === "cooldown" ? "cooldown" : undefined);
   }
 }
 

@@ -78,7 +78,8 @@ export interface WireError {
   field?: string;
   /**
    * Why, where one code has several causes: `invalid_phone` → `invalid` | `not_mobile`;
-   * `blocked` → `country` | `number_type` | `block_list` | `tripwire` | …
+   * `blocked` → `country` | `number_type` | `block_list` | `tripwire` | …;
+   * `rate_limited` (source `app`) → `cooldown` for the resend cooldown (other budgets name none).
    */
   reason?: string;
   /** `rate_limited`: `app` (an otpkit budget, final until `retry_after`) or `provider` (the SMS provider throttling). */

@@ -77,3 +77,32 @@ describe("toErrorInfo", () => {
     expect(toErrorInfo(undefined)).toEqual({ code: "unknown" });
   });
 });
+
+describe("the causes on the wire", () => {
+  it("keeps reason and source of otpkit's errors", async () => {
+    const fetch = reply(429, {
+      error: { code: "rate_limited", message: "x", retry_after: 7, source: "provider" },
+    });
+    await expect(requestCode("/x", "+1", { fetch })).rejects.toMatchObject({
+      source: "provider",
+      retryAfter: 7,
+    });
+    const landline = reply(400, { error: { code: "invalid_phone", message: "x", reason: "not_mobile" } });
+    await expect(requestCode("/x", "+1", { fetch: landline })).rejects.toMatchObject({
+      code: "invalid_phone",
+      reason: "not_mobile",
+    });
+  });
+
+  it("reads the details @otpkit/next-auth puts after the code in NextAuth's error", () => {
+    expect(toErrorInfo({ error: "invalid_code;attempts_left=2", ok: false })).toEqual({
+      code: "invalid_code",
+      attemptsLeft: 2,
+    });
+    expect(toErrorInfo("too_many_attempts;retry_after=30")).toEqual({
+      code: "too_many_attempts",
+      retryAfter: 30,
+    });
+    expect(toErrorInfo("invalid_code;attempts_left=x;other=1")).toEqual({ code: "invalid_code" });
+  });
+});

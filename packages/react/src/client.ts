@@ -7,12 +7,16 @@ export class OtpClientError extends Error implements OtpErrorInfo {
   readonly code: string;
   readonly retryAfter?: number;
   readonly attemptsLeft?: number;
+  readonly reason?: string;
+  readonly source?: "app" | "provider";
 
   constructor(info: OtpErrorInfo) {
     super(info.message ?? info.code);
     this.code = info.code;
     if (info.retryAfter !== undefined) this.retryAfter = info.retryAfter;
     if (info.attemptsLeft !== undefined) this.attemptsLeft = info.attemptsLeft;
+    if (info.reason !== undefined) this.reason = info.reason;
+    if (info.source !== undefined) this.source = info.source;
   }
 }
 
@@ -69,6 +73,8 @@ export async function requestCode(
       ...(ours ? { message: error.message } : {}),
       ...(error.retry_after !== undefined ? { retryAfter: error.retry_after } : {}),
       ...(error.attempts_left !== undefined ? { attemptsLeft: error.attempts_left } : {}),
+      ...(ours && error.reason !== undefined ? { reason: error.reason } : {}),
+      ...(ours && error.source !== undefined ? { source: error.source } : {}),
     });
   }
   const reply = parseSendReply(json);
@@ -83,13 +89,30 @@ export async function requestCode(
   };
 }
 
+/**
+ * A code with details as `@otpkit/next-auth` writes them into NextAuth's one channel, the error
+ * message: `invalid_code;attempts_left=2`, `too_many_attempts;retry_after=30`. A bare code reads as itself.
+ */
+function fromMessage(text: string): OtpErrorInfo {
+  const [code = "unknown", ...pairs] = text.split(";");
+  const info: OtpErrorInfo = { code: code || "unknown" };
+  for (const pair of pairs) {
+    const [name, raw] = pair.split("=");
+    const number = Number(raw);
+    if (!Number.isFinite(number) || number < 0) continue;
+    if (name === "attempts_left") info.attemptsLeft = number;
+    else if (name === "retry_after" && number > 0) info.retryAfter = number;
+  }
+  return info;
+}
+
 /** Reads a stable error out of anything `verify` threw or returned (NextAuth's `{ error }` included). */
 export function toErrorInfo(error: unknown): OtpErrorInfo {
-  if (typeof error === "string") return { code: error };
+  if (typeof error === "string") return fromMessage(error);
   if (error && typeof error === "object") {
     const candidate = error as Partial<OtpErrorInfo> & { error?: unknown };
     if (typeof candidate.code === "string") return candidate as OtpErrorInfo;
-    if (typeof candidate.error === "string") return { code: candidate.error };
+    if (typeof candidate.error === "string") return fromMessage(candidate.error);
   }
   return { code: "unknown" };
 }

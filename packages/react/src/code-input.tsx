@@ -1,6 +1,7 @@
-import { useEffect, useId } from "react";
+import { type CSSProperties, useEffect, useId } from "react";
+import { ErrorText } from "./error-text.js";
 import { defaultLabels, type OtpLabels } from "./labels.js";
-import { errorMessage, type OtpErrorInfo, type OtpMessages } from "./messages.js";
+import type { OtpErrorInfo, OtpMessages } from "./messages.js";
 import { OtpStyles } from "./styles.js";
 import { useCodeInput } from "./use-code-input.js";
 
@@ -82,7 +83,7 @@ export function CodeInput({
           />
         </>
       ) : (
-        <fieldset className="otpkit-digits">
+        <fieldset className="otpkit-digits" style={{ "--otpkit-length": length } as CSSProperties}>
           <legend className="otpkit-label">{labels.code(length)}</legend>
           {code.digits.map((_, index) => (
             <input
@@ -96,9 +97,7 @@ export function CodeInput({
           ))}
         </fieldset>
       )}
-      <p className="otpkit-error" id={`${id}-error`} role="alert">
-        {error ? errorMessage(error, messages) : null}
-      </p>
+      <ErrorText id={`${id}-error`} error={error} messages={messages} />
     </div>
   );
 }

@@ -1,6 +1,7 @@
 import { useCallback, useRef, useState } from "react";
 import { requestCode, type SentCode, toErrorInfo } from "./client.js";
 import type { OtpErrorInfo } from "./messages.js";
+import type { PhoneEntry } from "./phone-form.js";
 
 export interface VerifyInput {
   /** The normalized E.164 number the code was sent to. */
@@ -25,15 +26,17 @@ export interface UseOtpFlowOptions {
   sendBody?: Record<string, unknown>;
   /** Replaces the HTTP send entirely (tests, custom transports). Default: `requestCode(sendUrl, …)`. */
   send?: (phone: string) => Promise<SentCode>;
+  /** Milliseconds since the epoch. Default: `Date.now`. */
+  now?: () => number;
 }
 
 export type OtpFlowStep = "phone" | "code" | "verified";
 
 export interface OtpFlowState {
   step: OtpFlowStep;
-  /** The current send: masked phone, expiry and resend time. Absent on the phone step. */
+  /** The current send: masked phone, expiry and resend time. Kept on the phone step while the code lives. */
   sent: SentCode | undefined;
-  /** The last failure, by stable code. Cleared by the next action. */
+  /** The last failure, by stable code, with `retryAt` set where it has a wait. Cleared by the next action. */
   error: OtpErrorInfo | undefined;
   /** What is in flight. */
   pending: "send" | "verify" | undefined;
@@ -41,11 +44,19 @@ export interface OtpFlowState {
   attempt: number;
   /** Whether the current code can still be tried (not expired, locked or superseded). */
   codeUsable: boolean;
-  submitPhone(phone: string): Promise<void>;
+  /** `"resent"` right after a resend succeeded (for a confirmation); cleared by the next action. */
+  notice: "resent" | undefined;
+  /** What the person typed and the country selected, for refilling the phone step. */
+  entry: PhoneEntry | undefined;
+  /**
+   * Sends a code to `phone` (E.164). Back on the phone step with the number the live code went to,
+   * it returns to the code step instead: no new text, no cooldown.
+   */
+  submitPhone(phone: string, entry?: PhoneEntry): Promise<void>;
   submitCode(code: string): Promise<void>;
   /** Sends a new code to the same number. */
   resend(): Promise<void>;
-  /** Back to the phone step. */
+  /** Back to the phone step (the sent code stays valid). */
   changePhone(): void;
 }
 
@@ -63,6 +74,8 @@ export function useOtpFlow(options: UseOtpFlowOptions): OtpFlowState {
   const [pending, setPending] = useState<OtpFlowState["pending"]>();
   const [attempt, setAttempt] = useState(0);
   const [codeUsable, setCodeUsable] = useState(true);
+  const [notice, setNotice] = useState<OtpFlowState["notice"]>();
+  const [entry, setEntry] = useState<PhoneEntry>();
   // A synchronous guard: auto-submit and a click can land in the same tick, before state updates.
   const busy = useRef(false);
   const latest = useRef(options);
@@ -73,10 +86,17 @@ export function useOtpFlow(options: UseOtpFlowOptions): OtpFlowState {
     busy.current = true;
     setPending(kind);
     setError(undefined);
+    setNotice(undefined);
     try {
       await task();
     } catch (failure) {
-      setError(toErrorInfo(failure));
+      const info = toErrorInfo(failure);
+      // One deadline from the moment it arrived, whichever step shows it and however often it remounts.
+      setError(
+        info.retryAfter
+          ? { ...info, retryAt: (latest.current.now ?? Date.now)() + info.retryAfter * 1000 }
+          : info,
+      );
     } finally {
       busy.current = false;
       setPending(undefined);
@@ -84,7 +104,7 @@ export function useOtpFlow(options: UseOtpFlowOptions): OtpFlowState {
   }, []);
 
   const sendTo = useCallback(
-    (phone: string) =>
+    (phone: string, resend: boolean) =>
       run("send", async () => {
         const { send, sendUrl = "/api/otp/send", sendBody } = latest.current;
         const result = await (send
@@ -94,8 +114,29 @@ export function useOtpFlow(options: UseOtpFlowOptions): OtpFlowState {
         setStep("code");
         setCodeUsable(true);
         setAttempt((count) => count + 1);
+        if (resend) setNotice("resent");
       }),
     [run],
+  );
+
+  const submitPhone = useCallback(
+    (phone: string, typed?: PhoneEntry) => {
+      if (typed) setEntry(typed);
+      // The same number as the live code's: that code still works, so no new text (and no cooldown).
+      if (
+        sent &&
+        phone === sent.phone &&
+        codeUsable &&
+        sent.expiresAt.getTime() > (latest.current.now ?? Date.now)()
+      ) {
+        setError(undefined);
+        setNotice(undefined);
+        setStep("code");
+        return Promise.resolve();
+      }
+      return sendTo(phone, false);
+    },
+    [sendTo, sent, codeUsable],
   );
 
   const submitCode = useCallback(
@@ -126,12 +167,15 @@ export function useOtpFlow(options: UseOtpFlowOptions): OtpFlowState {
     pending,
     attempt,
     codeUsable,
-    submitPhone: sendTo,
+    notice,
+    entry,
+    submitPhone,
     submitCode,
-    resend: useCallback(() => (sent ? sendTo(sent.phone) : Promise.resolve()), [sendTo, sent]),
+    resend: useCallback(() => (sent ? sendTo(sent.phone, true) : Promise.resolve()), [sendTo, sent]),
     changePhone: useCallback(() => {
       setStep("phone");
       setError(undefined);
+      setNotice(undefined);
     }, []),
   };
 }

@@ -16,8 +16,8 @@ const remaining = (until: number | undefined, now: number) =>
   until === undefined ? 0 : Math.max(0, Math.ceil((until - now) / 1000));
 
 /**
- * Counts down to `availableAt` (the send answer's `resend_available_at`), ticking once a second.
- * Each tick recomputes from the clock, so a throttled background tab never drifts.
+ * Counts down to `availableAt` (the send answer's `resend_available_at`), ticking once a second on
+ * the deadline's own second boundaries, recomputed from the clock each time.
  */
 export function useResendCountdown(
   availableAt: Date | string | number | undefined,
@@ -32,13 +32,24 @@ export function useResendCountdown(
   useEffect(() => {
     const tick = () => remaining(until, clock.current());
     setSecondsLeft(tick());
-    if (tick() === 0) return;
-    const timer = setInterval(() => {
-      const left = tick();
-      setSecondsLeft(left);
-      if (left === 0) clearInterval(timer);
-    }, 1000);
-    return () => clearInterval(timer);
+    if (until === undefined || tick() === 0) return;
+    // Each tick lands on a whole second before the deadline, not a second after the last
+    // tick: every countdown to the same instant (the Resend button, the lockout text) changes at
+    // the same moment, and a throttled background tab never drifts.
+    let timer: ReturnType<typeof setTimeout>;
+    const schedule = () => {
+      const untilNextSecond = (until - clock.current()) % 1000;
+      timer = setTimeout(
+        () => {
+          const left = tick();
+          setSecondsLeft(left);
+          if (left > 0) schedule();
+        },
+        untilNextSecond > 0 ? untilNextSecond : 1000,
+      );
+    };
+    schedule();
+    return () => clearTimeout(timer);
   }, [until]);
 
   return { secondsLeft, ready: secondsLeft === 0 };
