@@ -515,6 +515,6 @@ describe.skipIf(!hasChromium)("phone sign-in in Chromium", () => {
     await expectAccessible(page, "French code step at 320");
     await shot(page, "320-fr-code");
     const [sms] = await messagesTo("+16465550174");
-    expect(sms!.body).toMatch(/^Votre code de connexion est \d{6}\./);
+    expect(sms!.body).toMatch(/^otpkit example: Votre code de connexion est \d{6}\./);
   });
 });
