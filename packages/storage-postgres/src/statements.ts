@@ -28,12 +28,13 @@ import type { TableNames } from "./schema.js";
 function windowReads(t: TableNames, p: RuleParams, now: string) {
   return `
   rules AS (
-    SELECT * FROM unnest(${p.keys}::text[], ${p.limits}::int[], ${p.windows}::bigint[], ${p.weights}::int[],
-        ${p.ratioKeys}::text[], ${p.minEvents}::int[], ${p.minRatios}::float8[])
-      WITH ORDINALITY AS rule(key, lim, window_ms, weight, ratio_key, min_events, min_ratio, n)
+    SELECT rule.key, rule.n, (${p.limits}::int[])[rule.n] AS lim, (${p.windows}::bigint[])[rule.n] AS window_ms,
+      (${p.weights}::int[])[rule.n] AS weight, (${p.ratioKeys}::text[])[rule.n] AS ratio_key,
+      (${p.minEvents}::int[])[rule.n] AS min_events, (${p.minRatios}::float8[])[rule.n] AS min_ratio
+    FROM unnest(${p.keys}) WITH ORDINALITY AS rule(key, n)
   ),
   locked AS MATERIALIZED (
-    SELECT key, times FROM ${t.windows} WHERE key = ANY(${p.keys}::text[]) ORDER BY key FOR UPDATE
+    SELECT key, times FROM ${t.windows} WHERE key = ANY(${p.keys}) ORDER BY key FOR UPDATE
   ),
   -- Each rule's events still inside its window, oldest first.
   live AS (
@@ -81,8 +82,24 @@ function windowReads(t: TableNames, p: RuleParams, now: string) {
   )`;
 }
 
-/** The parameter numbers of a statement's rules: seven parallel arrays. */
+/**
+ * The parameters of a statement's rules: the keys, one scalar parameter each, gathered by an
+ * `ARRAY[…]` constructor, then six parallel arrays (read by the rule's position).
+ *
+ * Why the keys are not one array parameter: a statement sent by name is planned for its first five
+ * runs with the values at hand (custom plans), and from then on PostgreSQL keeps a generic plan
+ * only when its estimated cost is no worse than theirs. It cannot see the length of an array
+ * parameter, so it guesses 10 rules; on a windows table of a million rows that guess priced the
+ * generic plan above the custom ones (and a single-rule `hit` far above), and every run was planned
+ * again — planning cost twice the execution. An `ARRAY[$a, $b, …]` of as many parameters as
+ * there are rules has a length the planner knows, so the generic plan is estimated exactly like a
+ * custom one and wins. The price is one prepared statement per number of rules (a handful per
+ * app). Forcing generic plans instead (`plan_cache_mode`) is a session setting: the store runs on
+ * the app's own pool, and setting it there would change the plans of every other query the app
+ * runs on those connections.
+ */
 interface RuleParams {
+  /** `ARRAY[$i::text, …]`, one parameter per rule. */
   keys: string;
   limits: string;
   windows: string;
@@ -92,16 +109,18 @@ interface RuleParams {
   minRatios: string;
 }
 
-const ruleParamsFrom = (first: number): RuleParams => {
-  const at = (offset: number) => `$${first + offset}`;
+/** The parameters of `count` rules, numbered from `first`: `count` keys, then the six arrays. */
+const ruleParamsFrom = (first: number, count: number): RuleParams => {
+  const at = (offset: number) => `$${first + count + offset}`;
+  const keys = Array.from({ length: count }, (_, i) => `$${first + i}::text`);
   return {
-    keys: at(0),
-    limits: at(1),
-    windows: at(2),
-    weights: at(3),
-    ratioKeys: at(4),
-    minEvents: at(5),
-    minRatios: at(6),
+    keys: `ARRAY[${keys.join(", ")}]`,
+    limits: at(0),
+    windows: at(1),
+    weights: at(2),
+    ratioKeys: at(3),
+    minEvents: at(4),
+    minRatios: at(5),
   };
 };
 
@@ -113,7 +132,7 @@ function windowWrites(t: TableNames, keys: string) {
   return `
   counted_stored AS (
     UPDATE ${t.windows} AS w SET times = grown.times, expires_at = greatest(w.expires_at, grown.expires_at)
-    FROM grown WHERE w.key = grown.key AND w.key = ANY(${keys}::text[]) AND grown.stored AND (SELECT yes FROM go)
+    FROM grown WHERE w.key = grown.key AND w.key = ANY(${keys}) AND grown.stored AND (SELECT yes FROM go)
   ),
   counted_new AS (
     INSERT INTO ${t.windows} (key, times, expires_at)
@@ -170,19 +189,22 @@ const previousColumns = recordColumns
 
 /**
  * put — $1 key, $2 id, $3 hash, $4 link_hash, $5 expires_at, $6 attempts, $7 max_attempts, $8 data,
- * $9 retain_until, $10 now, $11 ifId (null: unconditional), $12 carry, $13…$19 the rules (keys,
- * limits, windows, weights, tripwire keys, minimum events, minimum ratios).
+ * $9 retain_until, $10 now, $11 ifId (null: unconditional), $12 carry, then the `rules` rules: one
+ * key each, then six arrays (limits, windows, weights, tripwire keys, minimum events, minimum ratios).
  * One row: `allowed` (false: ifId did not match, nothing written), `refused_rule` (1-based) and
  * `retry_after_ms` when a limit refused, then the previous record's columns (null when none).
  * The record and the windows are written together or not at all: every write waits on `go`.
  */
-export const putSql = (t: TableNames) => `
-WITH${recordReads(t)},${windowReads(t, ruleParamsFrom(13), "$10")},
+export const putSql = (t: TableNames, rules: number) => {
+  const p = ruleParamsFrom(13, rules);
+  return `
+WITH${recordReads(t)},${windowReads(t, p, "$10")},
   go AS (
     SELECT (SELECT yes FROM allowed) AND NOT EXISTS (SELECT 1 FROM refused) AS yes
-  ),${windowWrites(t, "$13")},${recordWrites(t)}
+  ),${windowWrites(t, p.keys)},${recordWrites(t)}
 SELECT (SELECT yes FROM allowed) AS allowed, refused.n AS refused_rule, refused.retry_after_ms, ${previousColumns}
 FROM (SELECT) AS one LEFT JOIN refused ON true LEFT JOIN previous ON true`;
+};
 
 /**
  * put without rate limits — the same as `putSql` with $1…$12 only (no window machinery to plan or
@@ -195,13 +217,16 @@ SELECT (SELECT yes FROM allowed) AS allowed, null::int AS refused_rule, null::bi
 FROM (SELECT) AS one LEFT JOIN previous ON true`;
 
 /**
- * hit — $1 now, $2…$8 the rules (as in `putSql`). One row: `refused_rule` (1-based, null when every rule had
+ * hit — $1 now, then the `rules` rules (as in `putSql`). One row: `refused_rule` (1-based, null when every rule had
  * room: then all were counted) and `retry_after_ms`.
  */
-export const hitSql = (t: TableNames) => `
-WITH${windowReads(t, ruleParamsFrom(2), "$1")},
-  go AS (SELECT NOT EXISTS (SELECT 1 FROM refused) AS yes),${windowWrites(t, "$2")}
+export const hitSql = (t: TableNames, rules: number) => {
+  const p = ruleParamsFrom(2, rules);
+  return `
+WITH${windowReads(t, p, "$1")},
+  go AS (SELECT NOT EXISTS (SELECT 1 FROM refused) AS yes),${windowWrites(t, p.keys)}
 SELECT refused.n AS refused_rule, refused.retry_after_ms FROM (SELECT) AS one LEFT JOIN refused ON true`;
+};
 
 /**
  * check — $1 key, $2 id (null: any), $3 candidate hashes, $4 now.

@@ -89,9 +89,9 @@ const recordFrom = (row: Record<string, any>): OtpRecord => ({
   data: row.data,
 });
 
-/** The rules as seven parallel arrays, for `unnest` (see statements.ts). */
+/** The rules as parameters: one key each, then six parallel arrays (see statements.ts). */
 const ruleParams = (hits: readonly RateHit[]) => [
-  hits.map((hit) => hit.key),
+  ...hits.map((hit) => hit.key),
   hits.map((hit) => hit.limit),
   hits.map((hit) => hit.windowMs),
   hits.map((hit) => hit.weight ?? 1),
@@ -124,10 +124,21 @@ export function createPostgresStore(options: PostgresStoreOptions) {
     name: `otpkit_${operation}_${fnv1a(text)}`,
     text,
   });
+  /** `put` and `hit` have one statement per number of rules (see `RuleParams` in statements.ts). */
+  const byRuleCount = (operation: string, text: (rules: number) => string) => {
+    const made = new Map<number, { name: string; text: string }>();
+    return (rules: number) => {
+      const found = made.get(rules);
+      if (found) return found;
+      const fresh = statement(`${operation}${rules}`, text(rules));
+      made.set(rules, fresh);
+      return fresh;
+    };
+  };
   const sql = {
-    put: statement("put", putSql(names)),
+    put: byRuleCount("put", (rules) => putSql(names, rules)),
     putAlone: statement("put_alone", putAloneSql(names)),
-    hit: statement("hit", hitSql(names)),
+    hit: byRuleCount("hit", (rules) => hitSql(names, rules)),
     check: statement("check", checkSql(names)),
     checkCounted: statement("check_counted", checkCountedSql(names)),
     release: statement("release", releaseSql(names)),
@@ -183,7 +194,7 @@ export function createPostgresStore(options: PostgresStoreOptions) {
       ];
       // Without rules, a statement without the window machinery: the same outcome, less work.
       const [row] = hits.length
-        ? await run(sql.put, [...params, ...ruleParams(hits)])
+        ? await run(sql.put(hits.length), [...params, ...ruleParams(hits)])
         : await run(sql.putAlone, params);
       if (row.allowed && row.refused_rule !== null) {
         return {
@@ -226,7 +237,7 @@ export function createPostgresStore(options: PostgresStoreOptions) {
 
     async hit(hits: readonly RateHit[], now: number): Promise<HitResult> {
       if (!hits.length) return { ok: true };
-      const [row] = await run(sql.hit, [now, ...ruleParams(hits)]);
+      const [row] = await run(sql.hit(hits.length), [now, ...ruleParams(hits)]);
       if (row.refused_rule === null) return { ok: true };
       return {
         ok: false,
