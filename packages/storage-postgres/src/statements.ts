@@ -30,7 +30,8 @@ function windowReads(t: TableNames, p: RuleParams, now: string) {
   rules AS (
     SELECT rule.key, rule.n, (${p.limits}::int[])[rule.n] AS lim, (${p.windows}::bigint[])[rule.n] AS window_ms,
       (${p.weights}::int[])[rule.n] AS weight, (${p.ratioKeys}::text[])[rule.n] AS ratio_key,
-      (${p.minEvents}::int[])[rule.n] AS min_events, (${p.minRatios}::float8[])[rule.n] AS min_ratio
+      (${p.minEvents}::int[])[rule.n] AS min_events, (${p.minRatios}::float8[])[rule.n] AS min_ratio,
+      (${p.counts}::int[])[rule.n] AS counts
     FROM unnest(${p.keys}) WITH ORDINALITY AS rule(key, n)
   ),
   locked AS MATERIALIZED (
@@ -39,7 +40,7 @@ function windowReads(t: TableNames, p: RuleParams, now: string) {
   -- Each rule's events still inside its window, oldest first.
   live AS (
     SELECT rule.n, rule.key, rule.lim, rule.window_ms, rule.weight, rule.ratio_key, rule.min_events,
-      rule.min_ratio, locked.key IS NOT NULL AS stored,
+      rule.min_ratio, rule.counts, locked.key IS NOT NULL AS stored,
       ARRAY(
         SELECT time FROM unnest(locked.times) WITH ORDINALITY AS event(time, i)
         WHERE time > ${now}::bigint - rule.window_ms ORDER BY i
@@ -73,10 +74,10 @@ function windowReads(t: TableNames, p: RuleParams, now: string) {
     SELECT n, retry_after_ms FROM refusals ORDER BY retry_after_ms DESC, n LIMIT 1
   ),
   -- One new log per window key (a key named by two rules is trimmed by its longest window and
-  -- gets each rule's weight in events).
+  -- gets the events each rule counts: its weight, or none for the further rules of a shared log).
   grown AS (
     SELECT DISTINCT ON (key) key, stored,
-      times || array_fill(${now}::bigint, ARRAY[(sum(weight) OVER (PARTITION BY key))::int]) AS times,
+      times || array_fill(${now}::bigint, ARRAY[(sum(counts) OVER (PARTITION BY key))::int]) AS times,
       ${now}::bigint + max(window_ms) OVER (PARTITION BY key) AS expires_at
     FROM live ORDER BY key, window_ms DESC
   )`;
@@ -84,7 +85,7 @@ function windowReads(t: TableNames, p: RuleParams, now: string) {
 
 /**
  * The parameters of a statement's rules: the keys, one scalar parameter each, gathered by an
- * `ARRAY[…]` constructor, then six parallel arrays (read by the rule's position).
+ * `ARRAY[…]` constructor, then seven parallel arrays (read by the rule's position).
  *
  * Why the keys are not one array parameter: a statement sent by name is planned for its first five
  * runs with the values at hand (custom plans), and from then on PostgreSQL keeps a generic plan
@@ -107,9 +108,11 @@ interface RuleParams {
   ratioKeys: string;
   minEvents: string;
   minRatios: string;
+  /** Events the rule adds to its log: its weight; 0 for the further rules of a shared log. */
+  counts: string;
 }
 
-/** The parameters of `count` rules, numbered from `first`: `count` keys, then the six arrays. */
+/** The parameters of `count` rules, numbered from `first`: `count` keys, then the seven arrays. */
 const ruleParamsFrom = (first: number, count: number): RuleParams => {
   const at = (offset: number) => `$${first + count + offset}`;
   const keys = Array.from({ length: count }, (_, i) => `$${first + i}::text`);
@@ -121,6 +124,7 @@ const ruleParamsFrom = (first: number, count: number): RuleParams => {
     ratioKeys: at(3),
     minEvents: at(4),
     minRatios: at(5),
+    counts: at(6),
   };
 };
 
@@ -190,7 +194,8 @@ const previousColumns = recordColumns
 /**
  * put — $1 key, $2 id, $3 hash, $4 link_hash, $5 expires_at, $6 attempts, $7 max_attempts, $8 data,
  * $9 retain_until, $10 now, $11 ifId (null: unconditional), $12 carry, then the `rules` rules: one
- * key each, then six arrays (limits, windows, weights, tripwire keys, minimum events, minimum ratios).
+ * key each, then seven arrays (limits, windows, weights, tripwire keys, minimum events, minimum
+ * ratios, events counted).
  * One row: `allowed` (false: ifId did not match, nothing written), `refused_rule` (1-based) and
  * `retry_after_ms` when a limit refused, then the previous record's columns (null when none).
  * The record and the windows are written together or not at all: every write waits on `go`.

@@ -89,16 +89,40 @@ const recordFrom = (row: Record<string, any>): OtpRecord => ({
   data: row.data,
 });
 
-/** The rules as parameters: one key each, then six parallel arrays (see statements.ts). */
-const ruleParams = (hits: readonly RateHit[]) => [
-  ...hits.map((hit) => hit.key),
-  hits.map((hit) => hit.limit),
-  hits.map((hit) => hit.windowMs),
-  hits.map((hit) => hit.weight ?? 1),
-  hits.map((hit) => hit.ratio?.key ?? null),
-  hits.map((hit) => hit.ratio?.minEvents ?? 0),
-  hits.map((hit) => hit.ratio?.minRatio ?? 0),
-];
+/**
+ * The rules as statement rows: one per rule, a shared log's further rules (`also`) as rows of
+ * their own on the same key that judge the same weight but add no events. `hits[row]` is the hit a
+ * refusing row answers for.
+ */
+function ruleRows(hits: readonly RateHit[]) {
+  const rows: Array<{
+    hit: RateHit;
+    limit: number;
+    windowMs: number;
+    counts: number;
+    ratio?: RateHit["ratio"];
+  }> = [];
+  for (const hit of hits) {
+    const weight = hit.weight ?? 1;
+    rows.push({ hit, limit: hit.limit, windowMs: hit.windowMs, counts: weight, ratio: hit.ratio });
+    if (hit.also)
+      for (const rule of hit.also) rows.push({ hit, limit: rule.limit, windowMs: rule.windowMs, counts: 0 });
+  }
+  return {
+    hits: rows.map((row) => row.hit),
+    params: [
+      ...rows.map((row) => row.hit.key),
+      rows.map((row) => row.limit),
+      rows.map((row) => row.windowMs),
+      rows.map((row) => row.hit.weight ?? 1),
+      // A conversion ratio belongs to the hit's own rule (`ratio` in the contract), not to `also`.
+      rows.map((row) => row.ratio?.key ?? null),
+      rows.map((row) => row.ratio?.minEvents ?? 0),
+      rows.map((row) => row.ratio?.minRatio ?? 0),
+      rows.map((row) => row.counts),
+    ],
+  };
+}
 
 /**
  * Creates the tables if they do not exist (idempotent; the same DDL as `schema.sql`).
@@ -172,6 +196,7 @@ export function createPostgresStore(options: PostgresStoreOptions) {
 
   return {
     name: "postgres",
+    sharedLogs: true,
 
     async put(
       key: string,
@@ -193,13 +218,14 @@ export function createPostgresStore(options: PostgresStoreOptions) {
         carry === true,
       ];
       // Without rules, a statement without the window machinery: the same outcome, less work.
+      const rules = ruleRows(hits);
       const [row] = hits.length
-        ? await run(sql.put(hits.length), [...params, ...ruleParams(hits)])
+        ? await run(sql.put(rules.hits.length), [...params, ...rules.params])
         : await run(sql.putAlone, params);
       if (row.allowed && row.refused_rule !== null) {
         return {
           ok: false,
-          key: hits[Number(row.refused_rule) - 1]!.key,
+          key: rules.hits[Number(row.refused_rule) - 1]!.key,
           retryAfterMs: Number(row.retry_after_ms),
         };
       }
@@ -237,11 +263,12 @@ export function createPostgresStore(options: PostgresStoreOptions) {
 
     async hit(hits: readonly RateHit[], now: number): Promise<HitResult> {
       if (!hits.length) return { ok: true };
-      const [row] = await run(sql.hit(hits.length), [now, ...ruleParams(hits)]);
+      const rules = ruleRows(hits);
+      const [row] = await run(sql.hit(rules.hits.length), [now, ...rules.params]);
       if (row.refused_rule === null) return { ok: true };
       return {
         ok: false,
-        key: hits[Number(row.refused_rule) - 1]!.key,
+        key: rules.hits[Number(row.refused_rule) - 1]!.key,
         retryAfterMs: Number(row.retry_after_ms),
       };
     },

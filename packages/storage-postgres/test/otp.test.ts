@@ -56,12 +56,11 @@ describe("through createOtp on real PostgreSQL", () => {
     expect(rows).toHaveLength(0); // consumed
     const windows = await client.query(`SELECT key, cardinality(times) AS events FROM ${table}_windows`);
     expect(windows.rows.map((row) => row.key.split(":").slice(1, 4).join(":")).sort()).toEqual([
-      "rl:ceiling:3600",
-      "rl:ceiling:86400",
+      // One row per subject carries its hour and day rules (the store says `sharedLogs`).
+      "rl:ceiling:3600+86400",
       "rl:cooldown:60",
       "rl:ip:600",
-      "rl:phone:3600",
-      "rl:phone:86400",
+      "rl:phone:3600+86400",
       "rl:prefix:3600",
       // The fraud guard's conversion tripwire: sends, and the verification the test just made.
       "rl:sent_country:3600",
@@ -69,6 +68,11 @@ describe("through createOtp on real PostgreSQL", () => {
       "rl:verified_country:3600",
       "rl:verified_range:3600",
     ]);
+    // A shared log is kept as long as its longest window: the day.
+    const phoneLog = await client.query(
+      `SELECT expires_at FROM ${table}_windows WHERE key LIKE '%:rl:phone:3600+86400:%'`,
+    );
+    expect(Number(phoneLog.rows[0].expires_at)).toBeGreaterThan(Date.now() + 23 * 3_600_000);
     // The wrong guess counted one consecutive failure per requester and per phone; the right code reset them.
     const failures = await client.query(`SELECT key FROM ${table}_failures`);
     expect(failures.rows).toHaveLength(0);
