@@ -56,12 +56,16 @@ export async function pairShape(core, options, send, verify) {
     dataLength: put.record.data.length,
     hashLength: put.record.hash.length,
     idLength: put.record.id.length,
-    windows: put.hits.map((hit) => ({ key: strip(hit.key), windowMs: hit.windowMs })),
+    /** The put's hits as the core made them (limits, shared logs' `also`), keys without tenant. */
+    windows: put.hits.map((hit) => ({ ...hit, key: strip(hit.key) })),
     failures: check.failures.map((rule) => strip(rule.key)),
     /** Separate `hit` calls (a verify's per-IP limit, the tripwire's tally): windows each. */
     extraHits: hits.map((call) => call.hits.map((hit) => ({ key: strip(hit.key), windowMs: hit.windowMs }))),
   };
 }
+
+/** The longest window of a hit (a shared log is kept that long). */
+const longest = (hit) => Math.max(hit.windowMs, ...(hit.also ?? []).map((rule) => rule.windowMs));
 
 /** `text` with its last `digits.length` characters replaced (keeps key lengths as the core's). */
 const tail = (text, digits) => text.slice(0, Math.max(0, text.length - digits.length)) + digits;
@@ -80,7 +84,7 @@ export function keysOf(shape, i, unique) {
   };
   return {
     record: tail(shape.recordKey, subject),
-    windows: shape.windows.map((window) => ({ key: windowKey(window.key), windowMs: window.windowMs })),
+    windows: shape.windows.map((window) => ({ ...window, key: windowKey(window.key) })),
     failures: shape.failures.map((key) => tail(key, subject)),
     extraHits: shape.extraHits.map((hits) =>
       hits.map((hit) => ({ key: windowKey(hit.key), windowMs: hit.windowMs })),
@@ -154,7 +158,7 @@ export function rawPostgresPair(pool, table, shape, tenant, unique) {
         now + 300_000,
         data,
         now + 900_000,
-        ...windows.flatMap((window) => [`${tenant}:${window.key}`, window.windowMs]),
+        ...windows.flatMap((window) => [`${tenant}:${window.key}`, longest(window)]),
       ],
     });
     for (const [n, hits] of keys.extraHits.entries())
@@ -225,7 +229,7 @@ return value`,
       String(now),
       value,
       "900000",
-      ...keys.windows.map((window) => String(window.windowMs)),
+      ...keys.windows.map((window) => String(longest(window))),
     );
     for (const hits of keys.extraHits)
       await client.evalsha(
@@ -246,4 +250,26 @@ return value`,
     );
     if (answer === null) throw new Error("raw redis: not consumed");
   };
+}
+
+/**
+ * Fills the store's tables with `windows` window rows and `records` records shaped like the core's
+ * ("<tenant>:rl:<rule>:<window s>:<digest>", one to three events, live for a day; records with a
+ * sealed-size data column; many tenants, scattered digests) — one generate_series INSERT each —
+ * then ANALYZEs them, as autovacuum would on a table in service.
+ */
+export async function growTables(pool, table, windows, records) {
+  await pool.query(`INSERT INTO ${table}_windows (key, times, expires_at)
+    SELECT 'o' || (i % 97) || ':rl:' || (ARRAY['phone','ceiling','cooldown','ip','prefix'])[1 + i % 5] || ':3600:'
+        || substr(md5(i::text), 1, 16) || ':' || substr(md5((i * 7)::text), 1, 17),
+      (SELECT array_agg(t) FROM generate_series(1, 1 + i % 3) AS s,
+        LATERAL (SELECT (extract(epoch FROM now()) * 1000)::bigint - (i % 3600000) - s * 1000 AS t) AS e),
+      (extract(epoch FROM now()) * 1000)::bigint + 86400000
+    FROM generate_series(1, ${windows}) AS i`);
+  await pool.query(`INSERT INTO ${table} (key, id, hash, link_hash, expires_at, attempts, max_attempts, data, retain_until)
+    SELECT 'o' || (i % 97) || ':l:' || substr(md5(i::text), 1, 16), 'ver_l6' || substr(md5(i::text), 1, 32),
+      substr(md5(i::text) || md5((i + 1)::text), 1, 43), null, (extract(epoch FROM now()) * 1000)::bigint + 300000,
+      0, 3, repeat(substr(md5(i::text), 1, 8), 19), (extract(epoch FROM now()) * 1000)::bigint + 900000
+    FROM generate_series(1, ${records}) AS i`);
+  await pool.query(`ANALYZE ${table}; ANALYZE ${table}_windows; ANALYZE ${table}_failures`);
 }

@@ -26,7 +26,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { pairShape, rawPostgresPair } from "./equivalent.mjs";
+import { growTables, pairShape, rawPostgresPair } from "./equivalent.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const packagesOf = (root) => join(root, "packages");
@@ -158,21 +158,7 @@ await main.query(`CREATE SCHEMA ${schema}`);
 try {
   await migrate(main, { table });
   const grownAt = performance.now();
-  // Rows shaped like the core's: "<tenant>:rl:<rule>:<window s>:<digest>", one to three events,
-  // live for a day; records with a sealed-size data column. Many tenants, scattered digests.
-  await main.query(`INSERT INTO ${table}_windows (key, times, expires_at)
-    SELECT 'o' || (i % 97) || ':rl:' || (ARRAY['phone','ceiling','cooldown','ip','prefix'])[1 + i % 5] || ':3600:'
-        || substr(md5(i::text), 1, 16) || ':' || substr(md5((i * 7)::text), 1, 17),
-      (SELECT array_agg(t) FROM generate_series(1, 1 + i % 3) AS s,
-        LATERAL (SELECT (extract(epoch FROM now()) * 1000)::bigint - (i % 3600000) - s * 1000 AS t) AS e),
-      (extract(epoch FROM now()) * 1000)::bigint + 86400000
-    FROM generate_series(1, ${grownWindows}) AS i`);
-  await main.query(`INSERT INTO ${table} (key, id, hash, link_hash, expires_at, attempts, max_attempts, data, retain_until)
-    SELECT 'o' || (i % 97) || ':l:' || substr(md5(i::text), 1, 16), 'ver_l6' || substr(md5(i::text), 1, 32),
-      substr(md5(i::text) || md5((i + 1)::text), 1, 43), null, (extract(epoch FROM now()) * 1000)::bigint + 300000,
-      0, 3, repeat(substr(md5(i::text), 1, 8), 19), (extract(epoch FROM now()) * 1000)::bigint + 900000
-    FROM generate_series(1, ${grownRecords}) AS i`);
-  await main.query(`ANALYZE ${table}; ANALYZE ${table}_windows; ANALYZE ${table}_failures`);
+  await growTables(main, table, grownWindows, grownRecords);
   const sizes = (
     await main.query(
       `SELECT (SELECT count(*) FROM ${table}_windows)::int AS windows, (SELECT count(*) FROM ${table})::int AS records`,
