@@ -25,7 +25,28 @@ import type { TableNames } from "./schema.js";
  * windows in ms) and the core's clock. Defines `refused` (the rule refusing for longest, if any)
  * and `grown` (per window key, its new sliding log).
  */
-function windowReads(t: TableNames, p: RuleParams, now: string) {
+function windowReads(t: TableNames, p: RuleParams, now: string, ratios: boolean) {
+  // Without a conversion tripwire among the rules, the statement leaves its machinery out: fewer
+  // plan nodes to start and run on every send (the plan is the same for every such call).
+  const verified = ratios
+    ? `
+  -- Conversion tripwires: the verified events of each rule's ratio window (read, not locked: a
+  -- verification landing meanwhile only makes the ratio better).
+  verified AS (
+    SELECT live.n, (
+        SELECT count(*) FROM ${t.windows} AS w, unnest(w.times) AS time
+        WHERE w.key = live.ratio_key AND time > ${now}::bigint - live.window_ms
+      ) AS events
+    FROM live WHERE live.ratio_key IS NOT NULL
+  ),`
+    : "";
+  const tripped = ratios
+    ? `
+    UNION ALL
+    SELECT live.n, live.times[1] + live.window_ms - ${now}::bigint
+    FROM live JOIN verified USING (n)
+    WHERE cardinality(live.times) >= live.min_events AND verified.events < live.min_ratio * cardinality(live.times)`
+    : "";
   return `
   rules AS (
     SELECT rule.key, rule.n, (${p.limits}::int[])[rule.n] AS lim, (${p.windows}::bigint[])[rule.n] AS window_ms,
@@ -46,16 +67,7 @@ function windowReads(t: TableNames, p: RuleParams, now: string) {
         WHERE time > ${now}::bigint - rule.window_ms ORDER BY i
       ) AS times
     FROM rules AS rule LEFT JOIN locked USING (key)
-  ),
-  -- Conversion tripwires: the verified events of each rule's ratio window (read, not locked: a
-  -- verification landing meanwhile only makes the ratio better).
-  verified AS (
-    SELECT live.n, (
-        SELECT count(*) FROM ${t.windows} AS w, unnest(w.times) AS time
-        WHERE w.key = live.ratio_key AND time > ${now}::bigint - live.window_ms
-      ) AS events
-    FROM live WHERE live.ratio_key IS NOT NULL
-  ),
+  ),${verified}
   -- Why each rule refuses, if it does: no room for its weight (the oldest events leave first, and
   -- enough must leave), or a tripwire with too few verified events (until its oldest event leaves).
   refusals AS (
@@ -63,11 +75,7 @@ function windowReads(t: TableNames, p: RuleParams, now: string) {
         WHEN cardinality(times) + weight - lim > cardinality(times) THEN window_ms
         ELSE times[cardinality(times) + weight - lim] + window_ms - ${now}::bigint
       END AS retry_after_ms
-    FROM live WHERE cardinality(times) + weight > lim
-    UNION ALL
-    SELECT live.n, live.times[1] + live.window_ms - ${now}::bigint
-    FROM live JOIN verified USING (n)
-    WHERE cardinality(live.times) >= live.min_events AND verified.events < live.min_ratio * cardinality(live.times)
+    FROM live WHERE cardinality(times) + weight > lim${tripped}
   ),
   -- The rule that refuses for longest.
   refused AS (
@@ -192,7 +200,7 @@ const previousColumns = recordColumns
   .join(", ");
 
 /**
- * put — $1 key, $2 id, $3 hash, $4 link_hash, $5 expires_at, $6 attempts, $7 max_attempts, $8 data,
+ * put (`ratios`: some rule may carry a conversion tripwire; default true) — $1 key, $2 id, $3 hash, $4 link_hash, $5 expires_at, $6 attempts, $7 max_attempts, $8 data,
  * $9 retain_until, $10 now, $11 ifId (null: unconditional), $12 carry, then the `rules` rules: one
  * key each, then seven arrays (limits, windows, weights, tripwire keys, minimum events, minimum
  * ratios, events counted).
@@ -200,10 +208,10 @@ const previousColumns = recordColumns
  * `retry_after_ms` when a limit refused, then the previous record's columns (null when none).
  * The record and the windows are written together or not at all: every write waits on `go`.
  */
-export const putSql = (t: TableNames, rules: number) => {
+export const putSql = (t: TableNames, rules: number, ratios = true) => {
   const p = ruleParamsFrom(13, rules);
   return `
-WITH${recordReads(t)},${windowReads(t, p, "$10")},
+WITH${recordReads(t)},${windowReads(t, p, "$10", ratios)},
   go AS (
     SELECT (SELECT yes FROM allowed) AND NOT EXISTS (SELECT 1 FROM refused) AS yes
   ),${windowWrites(t, p.keys)},${recordWrites(t)}
@@ -225,10 +233,10 @@ FROM (SELECT) AS one LEFT JOIN previous ON true`;
  * hit — $1 now, then the `rules` rules (as in `putSql`). One row: `refused_rule` (1-based, null when every rule had
  * room: then all were counted) and `retry_after_ms`.
  */
-export const hitSql = (t: TableNames, rules: number) => {
+export const hitSql = (t: TableNames, rules: number, ratios = true) => {
   const p = ruleParamsFrom(2, rules);
   return `
-WITH${windowReads(t, p, "$1")},
+WITH${windowReads(t, p, "$1", ratios)},
   go AS (SELECT NOT EXISTS (SELECT 1 FROM refused) AS yes),${windowWrites(t, p.keys)}
 SELECT refused.n AS refused_rule, refused.retry_after_ms FROM (SELECT) AS one LEFT JOIN refused ON true`;
 };

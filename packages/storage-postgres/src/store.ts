@@ -110,6 +110,7 @@ function ruleRows(hits: readonly RateHit[]) {
   }
   return {
     hits: rows.map((row) => row.hit),
+    ratios: rows.some((row) => row.ratio !== undefined),
     params: [
       ...rows.map((row) => row.hit.key),
       rows.map((row) => row.limit),
@@ -148,21 +149,25 @@ export function createPostgresStore(options: PostgresStoreOptions) {
     name: `otpkit_${operation}_${fnv1a(text)}`,
     text,
   });
-  /** `put` and `hit` have one statement per number of rules (see `RuleParams` in statements.ts). */
-  const byRuleCount = (operation: string, text: (rules: number) => string) => {
+  /**
+   * `put` and `hit` have one statement per number of rules (see `RuleParams` in statements.ts), with
+   * or without the conversion-tripwire part.
+   */
+  const byRuleCount = (operation: string, text: (rules: number, ratios: boolean) => string) => {
     const made = new Map<number, { name: string; text: string }>();
-    return (rules: number) => {
-      const found = made.get(rules);
+    return (rules: number, ratios: boolean) => {
+      const slot = ratios ? -rules : rules;
+      const found = made.get(slot);
       if (found) return found;
-      const fresh = statement(`${operation}${rules}`, text(rules));
-      made.set(rules, fresh);
+      const fresh = statement(`${operation}${rules}${ratios ? "r" : ""}`, text(rules, ratios));
+      made.set(slot, fresh);
       return fresh;
     };
   };
   const sql = {
-    put: byRuleCount("put", (rules) => putSql(names, rules)),
+    put: byRuleCount("put", (rules, ratios) => putSql(names, rules, ratios)),
     putAlone: statement("put_alone", putAloneSql(names)),
-    hit: byRuleCount("hit", (rules) => hitSql(names, rules)),
+    hit: byRuleCount("hit", (rules, ratios) => hitSql(names, rules, ratios)),
     check: statement("check", checkSql(names)),
     checkCounted: statement("check_counted", checkCountedSql(names)),
     release: statement("release", releaseSql(names)),
@@ -220,7 +225,7 @@ export function createPostgresStore(options: PostgresStoreOptions) {
       // Without rules, a statement without the window machinery: the same outcome, less work.
       const rules = ruleRows(hits);
       const [row] = hits.length
-        ? await run(sql.put(rules.hits.length), [...params, ...rules.params])
+        ? await run(sql.put(rules.hits.length, rules.ratios), [...params, ...rules.params])
         : await run(sql.putAlone, params);
       if (row.allowed && row.refused_rule !== null) {
         return {
@@ -264,7 +269,7 @@ export function createPostgresStore(options: PostgresStoreOptions) {
     async hit(hits: readonly RateHit[], now: number): Promise<HitResult> {
       if (!hits.length) return { ok: true };
       const rules = ruleRows(hits);
-      const [row] = await run(sql.hit(rules.hits.length), [now, ...rules.params]);
+      const [row] = await run(sql.hit(rules.hits.length, rules.ratios), [now, ...rules.params]);
       if (row.refused_rule === null) return { ok: true };
       return {
         ok: false,
