@@ -1,7 +1,8 @@
 // Send + verify pairs per second through otpkit on Redis and PostgreSQL, against the raw client
 // doing the minimal equivalent work, in one run on one machine (loopback). Prints figures; asserts
 // nothing. Bounded: each figure runs for BENCH_MS in total (default 2000 ms).
-//   pnpm build && node bench/stores.mjs     (REDIS_URL, DATABASE_URL, BENCH_MS, BENCH_ONLY=redis|postgres)
+//   pnpm build && node bench/stores.mjs     (REDIS_URL, DATABASE_URL, BENCH_MS, BENCH_ONLY=redis|postgres,
+//                                            BENCH_BASE=<another checkout, built> adds its otpkit)
 //
 // Paired, interleaved measurement: a small VM's speed drifts by ±20% over seconds (other tenants,
 // CPU frequency), which is larger than the differences measured here. So each figure is cut into
@@ -58,6 +59,19 @@ const importFrom = (pkg, name) =>
 const { Redis } = await importFrom("storage-redis", "ioredis");
 const { default: pg } = await importFrom("storage-postgres", "pg");
 
+/**
+ * BENCH_BASE=<another checkout, built>: adds "otpkit @ base", the same full pair through that
+ * checkout's core and stores, in the same turns — a before/after in one run.
+ */
+const baseRoot = process.env.BENCH_BASE;
+const base = baseRoot
+  ? {
+      core: await import(join(baseRoot, "packages/otp-core/dist/node/index.js")),
+      redis: await import(join(baseRoot, "packages/storage-redis/dist/index.js")),
+      postgres: await import(join(baseRoot, "packages/storage-postgres/dist/index.js")),
+    }
+  : undefined;
+
 const budgetMs = Number(process.env.BENCH_MS ?? 2000);
 const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const databaseUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -107,17 +121,17 @@ const otpkitOptions = (limitsOff = false) => ({
 /** The keys, rows and bytes of one full pair, recorded once (see bench/equivalent.mjs). */
 const shape = await pairShape(core, otpkitOptions(), { phone: phoneAt(0), ip: ipAt(0) }, {});
 
-function otpkitPair(store, { limitsOff = false } = {}) {
+function otpkitPair(store, { limitsOff = false, engine = core } = {}) {
   const tenant = freshTenant();
   const codes = new Map();
   const sender = {
     name: "instant",
     async send(message) {
-      codes.set(message.metadata.verification_id, core.extractCode(message.body));
+      codes.set(message.metadata.verification_id, engine.extractCode(message.body));
       return { id: "m" };
     },
   };
-  const otp = core.createOtp({ ...otpkitOptions(limitsOff), store, sender });
+  const otp = engine.createOtp({ ...otpkitOptions(limitsOff), store, sender });
   return async (i) => {
     const { id } = await otp.send({ phone: phoneAt(i), ip: ipAt(i), tenant });
     const code = codes.get(id);
@@ -343,6 +357,46 @@ async function compare({ title, target, fullTarget, serverProcess, variants }) {
   }
 }
 
+/**
+ * One tenant's ceiling on Redis Cluster: every key of a tenant shares one hash tag, so one slot, so
+ * one shard runs all of its sends. The figure is the send script (a put with the full pair's
+ * windows, one tenant, distinct phones) on one redis-server: puts/s from 64 in flight over the
+ * bench's connection, and the server's CPU per put — 1 s / that CPU is what one shard's core can
+ * do for one tenant, whatever the client side.
+ */
+async function sendCeiling(store) {
+  const tenant = freshTenant();
+  const put = async (i) => {
+    const now = Date.now();
+    const subject = scattered(i);
+    const hits = keysOf(shape, i, scattered).windows.map((window) => ({
+      ...window,
+      key: `${tenant}:${window.key}`,
+    }));
+    const record = {
+      id: idFor(subject),
+      hash: rawHash,
+      expiresAt: now + 300_000,
+      attempts: 0,
+      maxAttempts: 3,
+      data: rawData,
+    };
+    const result = await store.put(`${tenant}:l:${subject}`, record, {
+      now,
+      retainUntil: now + 900_000,
+      hits,
+    });
+    if (!result.ok) throw new Error("send ceiling: refused");
+  };
+  await measure(put, 64, "redis-server", 300, 0); // warm-up (script load)
+  const slice = await measure(put, 64, "redis-server", budgetMs, 1_000_000);
+  const serverMicros = (slice.serverSeconds * 1e6) / slice.pairs;
+  console.log(
+    `  send script alone (${shape.windows.length} windows, one tenant, 64 in flight): ${format(slice.pairs / slice.seconds)} puts/s, ` +
+      `redis-server ${serverMicros.toFixed(1)} µs CPU per put → one tenant's ceiling on one Cluster slot ≈ ${format(1e6 / serverMicros)} sends/s`,
+  );
+}
+
 const only = process.env.BENCH_ONLY;
 
 console.log(
@@ -369,8 +423,17 @@ if (!only || only === "redis") {
         ["store, windows", () => storeOnlyPair(store)],
         ["otpkit, limits off", () => otpkitPair(store, { limitsOff: true })],
         ["otpkit", () => otpkitPair(store)],
+        ...(base
+          ? [
+              [
+                "otpkit @ base",
+                () => otpkitPair(base.redis.redisStore({ client, prefix }), { engine: base.core }),
+              ],
+            ]
+          : []),
       ],
     });
+    await sendCeiling(store);
   } finally {
     let cursor = "0";
     do {
@@ -416,6 +479,17 @@ if (!only || only === "postgres") {
         ["store, windows", () => storeOnlyPair(store)],
         ["otpkit, limits off", () => otpkitPair(store, { limitsOff: true })],
         ["otpkit", () => otpkitPair(store)],
+        ...(base
+          ? [
+              [
+                "otpkit @ base",
+                () =>
+                  otpkitPair(base.postgres.postgresStore({ client: pool, table: `${schema}.otpkit_codes` }), {
+                    engine: base.core,
+                  }),
+              ],
+            ]
+          : []),
       ],
     });
   } finally {
