@@ -203,8 +203,8 @@ function keyedQueue() {
 /**
  * A `Store` on Firestore: put, check, hit, release and delete are one transaction each. Costs
  * (document reads / writes, billed by Firestore): a send's `put` reads the record and each of its
- * rate windows (about 6 with the default limits) and writes as many; a verify's `check` reads 1
- * and writes 1 (or 0 when nothing is pending). See the README for indexes and the TTL policy.
+ * rate windows (one document per subject: its hour and day rules share one, `sharedLogs`) and
+ * writes as many; a verify's `check` reads 1 and writes 1 (or 0 when nothing is pending). See the README for indexes and the TTL policy.
  */
 export function firestoreStore(options: FirestoreStoreOptions) {
   const { firestore } = options;
