@@ -25,11 +25,13 @@ import {
   deadline,
   failedOnce,
   type HitResult,
+  longestWindow,
   type OtpRecord,
   type PutOptions,
   type PutResult,
   type RateHit,
   type Store,
+  waitFor,
 } from "@otpkit/otp-core/store";
 import type {
   DocumentData,
@@ -139,13 +141,11 @@ function countHits(
   };
   for (const hit of hits) {
     const from = now - hit.windowMs;
-    const weight = hit.weight ?? 1;
-    const live = windows.get(hit.key)!.filter((time) => time > from);
-    if (live.length + weight > hit.limit) {
-      // The oldest events inside the window leave it first; enough must leave for the weight to fit.
-      const mustLeave = live.length + weight - hit.limit;
-      refuse(hit.key, mustLeave <= live.length ? live[mustLeave - 1]! + hit.windowMs - now : hit.windowMs);
-    }
+    // Every rule of the hit (its own and a shared log's `also`) judges the events inside its window.
+    const kept = windows.get(hit.key)!.filter((time) => time > now - longestWindow(hit));
+    const wait = waitFor(kept, hit, now);
+    if (wait >= 0) refuse(hit.key, wait);
+    const live = hit.ratio ? kept.filter((time) => time > from) : kept;
     if (hit.ratio && live.length >= hit.ratio.minEvents) {
       const verified = windows.get(hit.ratio.key)!.filter((time) => time > from).length;
       if (verified < hit.ratio.minRatio * live.length) refuse(hit.key, live[0]! + hit.windowMs - now);
@@ -153,7 +153,7 @@ function countHits(
   }
   if (refused) return { refused };
   const longest = new Map<string, number>();
-  for (const hit of hits) longest.set(hit.key, Math.max(longest.get(hit.key) ?? 0, hit.windowMs));
+  for (const hit of hits) longest.set(hit.key, Math.max(longest.get(hit.key) ?? 0, longestWindow(hit)));
   // (Tripwire windows are only read here: they are not in `longest`, so nothing is written to them.)
   const grown = new Map<string, number[]>();
   for (const [key, windowMs] of longest) {
@@ -203,8 +203,8 @@ function keyedQueue() {
 /**
  * A `Store` on Firestore: put, check, hit, release and delete are one transaction each. Costs
  * (document reads / writes, billed by Firestore): a send's `put` reads the record and each of its
- * rate windows (about 6 with the default limits) and writes as many; a verify's `check` reads 1
- * and writes 1 (or 0 when nothing is pending). See the README for indexes and the TTL policy.
+ * rate windows (one document per subject: its hour and day rules share one, `sharedLogs`) and
+ * writes as many; a verify's `check` reads 1 and writes 1 (or 0 when nothing is pending). See the README for indexes and the TTL policy.
  */
 export function firestoreStore(options: FirestoreStoreOptions) {
   const { firestore } = options;
@@ -254,13 +254,14 @@ export function firestoreStore(options: FirestoreStoreOptions) {
   const writeWindows = (tx: Transaction, grown: Map<string, number[]>, hits: readonly RateHit[]) => {
     for (const [key, times] of grown) {
       let windowMs = 0;
-      for (const hit of hits) if (hit.key === key) windowMs = Math.max(windowMs, hit.windowMs);
+      for (const hit of hits) if (hit.key === key) windowMs = Math.max(windowMs, longestWindow(hit));
       tx.set(window(key), { times, expireAt: new Date(times[times.length - 1]! + windowMs) });
     }
   };
 
   return {
     name: "firestore",
+    sharedLogs: true,
 
     put(
       key: string,

@@ -4,7 +4,7 @@
  * (`keyTenant`), so a store can keep a tenant's keys together (one Redis Cluster slot).
  *
  *   record   <tenant>:<purpose letter>:<16-char digest>
- *   window   <tenant>:rl:<rule>:<window seconds>:<subject digest…>
+ *   window   <tenant>:rl:<rule>:<window seconds>[+<window seconds>…]:<subject digest…>
  *   failures <tenant>:rl:failures:0:<record digest>[:<requester digest>]
  *   id       ver_<purpose letter><code length><16-char digest><16 random chars>
  *
@@ -14,6 +14,7 @@
  * never reach it.
  */
 import { type Purpose, purposes } from "./message.js";
+import type { RateHit } from "./store.js";
 import type { RateRule } from "./validate.js";
 
 /** Everything before the first `:` of a store key: its tenant (`""` for none). */
@@ -95,3 +96,28 @@ export const ruleHit = (tenant: string, name: RateRuleName, rule: RateRule, subj
   limit: rule.limit,
   windowMs: rule.windowSeconds * 1000,
 });
+
+/**
+ * The hits of a subject's rules (a phone's hour and day budgets). On a store that keeps one log for
+ * several rules (`sharedLogs`): one hit carrying them all (`also`), under a key naming every window
+ * (`…:3600+86400:…`) — one key or row per subject instead of one per rule, with the same verdicts.
+ * Otherwise, and for a single rule, one hit per rule under its own key.
+ */
+export function rulesHits(
+  tenant: string,
+  name: RateRuleName,
+  rules: readonly RateRule[],
+  subject: string,
+  sharedLogs: boolean | undefined,
+): RateHit[] {
+  if (!sharedLogs || rules.length < 2) return rules.map((rule) => ruleHit(tenant, name, rule, subject));
+  const [first, ...rest] = rules as [RateRule, ...RateRule[]];
+  return [
+    {
+      key: `${tenant}:rl:${name}:${rules.map((rule) => rule.windowSeconds).join("+")}:${subject}`,
+      limit: first.limit,
+      windowMs: first.windowSeconds * 1000,
+      also: rest.map((rule) => ({ limit: rule.limit, windowMs: rule.windowSeconds * 1000 })),
+    },
+  ];
+}

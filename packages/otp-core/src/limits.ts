@@ -9,7 +9,7 @@ import type { OtpConfig } from "./config.js";
 import type { Engine } from "./engine.js";
 import { OtpError } from "./errors.js";
 import type { GuardRule, TripwireBound } from "./guard.js";
-import { ruleHit, ruleKey, ruleOf } from "./keys.js";
+import { ruleHit, ruleKey, ruleOf, rulesHits } from "./keys.js";
 import type { Purpose } from "./message.js";
 import type { FailureRule, RateHit } from "./store.js";
 import type { RateRule } from "./validate.js";
@@ -92,11 +92,11 @@ export async function sendBudget(
     if (mode === "monitor") monitored.push(hit);
     else refundable.push(hit);
   };
-  for (const rule of limits.perPhone)
-    refundable.push(ruleHit(tenant, "phone", rule, `${phoneDigest}:${requester}`));
+  // A subject's rules share one log where the store can judge them together (`sharedLogs`).
+  const shared = engine.store.sharedLogs;
+  refundable.push(...rulesHits(tenant, "phone", limits.perPhone, `${phoneDigest}:${requester}`, shared));
   const group = purposeGroup(input.purpose);
-  for (const rule of limits.phoneCeiling)
-    refundable.push(ruleHit(tenant, "ceiling", rule, `${phoneDigest}:${group}`));
+  refundable.push(...rulesHits(tenant, "ceiling", limits.phoneCeiling, `${phoneDigest}:${group}`, shared));
   const cooldown: RateHit[] = [];
   if (limits.resendCooldownSeconds > 0) {
     // Per purpose: a login code and a signup code for one phone do not wait on each other; per
@@ -107,7 +107,7 @@ export async function sendBudget(
   const rangeDigest =
     limits.perPrefix || guard.tripwire ? await rangeOf(engine, limits, tenant, input.phone) : "";
   if (limits.perPrefix)
-    for (const rule of limits.perPrefix.rules) refundable.push(ruleHit(tenant, "prefix", rule, rangeDigest));
+    refundable.push(...rulesHits(tenant, "prefix", limits.perPrefix.rules, rangeDigest, shared));
   if (!input.safe) {
     const country = input.country ?? "??";
     for (const rule of guard.perCountry) guarded("velocity", ruleHit(tenant, "country", rule, country));
@@ -136,9 +136,9 @@ export async function sendBudget(
   }
   const hits = [...refundable, ...cooldown];
   if (input.ipDigest !== undefined)
-    for (const rule of limits.perIp) hits.push(ruleHit(tenant, "ip", rule, input.ipDigest));
-  else for (const rule of input.withoutIp ?? limits.withoutIp) hits.push(ruleHit(tenant, "no_ip", rule, "-"));
-  for (const rule of limits.global) hits.push(ruleHit(tenant, "global", rule, "all"));
+    hits.push(...rulesHits(tenant, "ip", limits.perIp, input.ipDigest, shared));
+  else hits.push(...rulesHits(tenant, "no_ip", input.withoutIp ?? limits.withoutIp, "-", shared));
+  hits.push(...rulesHits(tenant, "global", limits.global, "all", shared));
   if (input.challengeRisk && guard.challenge)
     hits.push(ruleHit(tenant, "challenge", guard.challenge.riskAfter, input.ipDigest ?? "-"));
   return { hits, monitored, refundable, cooldown, tally };

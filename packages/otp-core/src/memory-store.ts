@@ -10,6 +10,7 @@ import type {
   RateHit,
   Store,
 } from "./store.js";
+import { longestWindow, waitFor } from "./windows.js";
 
 export interface MemoryStoreOptions {
   /**
@@ -72,11 +73,11 @@ export function memoryStore(options: MemoryStoreOptions = {}) {
     }
   };
 
-  /** Drops events that left the window; returns the live ones. */
+  /** Drops events that left the window (the hit's longest); returns the live ones. */
   const live = (hit: RateHit, now: number): number[] => {
     const window = windows.get(hit.key);
     if (!window) return [];
-    const from = now - hit.windowMs;
+    const from = now - longestWindow(hit);
     let drop = 0;
     while (drop < window.times.length && window.times[drop]! <= from) drop++;
     if (drop) window.times.splice(0, drop);
@@ -90,16 +91,9 @@ export function memoryStore(options: MemoryStoreOptions = {}) {
       if (!refused || retryAfterMs > refused.retryAfterMs) refused = { ok: false, key, retryAfterMs };
     };
     for (const hit of hits) {
-      const weight = hit.weight ?? 1;
       const times = live(hit, now);
-      if (times.length + weight > hit.limit) {
-        // The oldest events inside the window leave it first; enough of them must leave for `weight` to fit.
-        const mustLeave = times.length + weight - hit.limit;
-        refuse(
-          hit.key,
-          mustLeave <= times.length ? times[mustLeave - 1]! + hit.windowMs - now : hit.windowMs,
-        );
-      }
+      const wait = waitFor(times, hit, now);
+      if (wait >= 0) refuse(hit.key, wait);
       if (hit.ratio && times.length >= hit.ratio.minEvents) {
         const verified = live({ key: hit.ratio.key, limit: 0, windowMs: hit.windowMs }, now).length;
         if (verified < hit.ratio.minRatio * times.length) refuse(hit.key, times[0]! + hit.windowMs - now);
@@ -114,7 +108,7 @@ export function memoryStore(options: MemoryStoreOptions = {}) {
         windows.set(hit.key, window);
       }
       for (let i = 0; i < weight; i++) window.times.push(now);
-      window.windowMs = Math.max(window.windowMs, hit.windowMs);
+      window.windowMs = Math.max(window.windowMs, longestWindow(hit));
     }
     return { ok: true };
   };
@@ -131,6 +125,7 @@ export function memoryStore(options: MemoryStoreOptions = {}) {
   return {
     name: "memory",
     local: true,
+    sharedLogs: true,
 
     async put(
       key: string,

@@ -10,6 +10,7 @@ export { describeUrl } from "./describe-url.js";
 export { constantTimeEqual } from "./encoding.js";
 export { keyTenant } from "./keys.js";
 export { failedOnce } from "./memory-store.js";
+export { longestWindow, waitFor, windowRules } from "./windows.js";
 
 /** One pending code. The store treats every field as opaque except where documented. */
 export interface OtpRecord {
@@ -29,11 +30,26 @@ export interface OtpRecord {
   data: string;
 }
 
+/** One more rule on a `RateHit`'s log: at most `limit` events in any `windowMs`. */
+export interface WindowRule {
+  limit: number;
+  windowMs: number;
+}
+
 /** One rate-limit rule applied to one subject: at most `limit` events in any `windowMs`. */
 export interface RateHit {
   key: string;
   limit: number;
   windowMs: number;
+  /**
+   * More rules on the same log of events (a phone's hour and day budgets): each is judged like
+   * `limit`/`windowMs`, against the events of its own window, and the operation is refused when
+   * any refuses (`retryAfterMs`: the longest wait among them). The event is counted once, in one
+   * log kept as long as the longest window — one key or row per subject instead of one per rule.
+   * `ratio` applies to `limit`/`windowMs` only. Only sent to a store that says `sharedLogs`.
+   * Default: none.
+   */
+  also?: readonly WindowRule[];
   /**
    * How many events this operation counts (a spend budget weighs a message by its price). Refused
    * when the window's live events plus `weight` would pass `limit`. Default: 1.
@@ -117,6 +133,12 @@ export interface Store {
    * Default: absent (shared).
    */
   readonly local?: boolean;
+  /**
+   * `true` for a store that judges `RateHit.also` (the conformance suite then tests it): the core
+   * sends a subject's rules as one hit on one log. Without it the core sends every rule as a hit
+   * of its own, on a key of its own. Default: absent.
+   */
+  readonly sharedLogs?: boolean;
   /** Replace the pending record at `key` (one pending code per key), counting `hits` atomically. */
   put(key: string, record: OtpRecord, options: PutOptions): Promise<PutResult>;
   /**

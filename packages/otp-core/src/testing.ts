@@ -276,6 +276,82 @@ export function storeConformance(name: string, options: ConformanceOptions): voi
       });
     });
 
+    describe("shared logs: several rules on one log (stores with `sharedLogs`)", () => {
+      /** A log judged by a short and a long rule. */
+      const shared = (short: number, shortMs: number, long: number, longMs: number): RateHit => ({
+        key: `rl_${unique()}`,
+        limit: short,
+        windowMs: shortMs,
+        also: [{ limit: long, windowMs: longMs }],
+      });
+
+      it("judges every rule on its own window, and says exactly when the next event may come", async (context) => {
+        const s = await setup();
+        if (!s.sharedLogs) return context.skip();
+        const hit = shared(2, 10_000, 3, 60_000);
+        const now = Date.now();
+        expect(await s.hit([hit], now)).toEqual({ ok: true });
+        expect(await s.hit([hit], now + 1000)).toEqual({ ok: true });
+        // The short rule is full until its oldest event leaves (now + 10 s); the long one has room.
+        expect(await s.hit([hit], now + 2000)).toEqual({ ok: false, key: hit.key, retryAfterMs: 8000 });
+        expect(await s.hit([hit], now + 10_000)).toEqual({ ok: true });
+        // Now the long rule is full (3 in a minute) though the short window is empty.
+        expect(await s.hit([hit], now + 20_000)).toEqual({ ok: false, key: hit.key, retryAfterMs: 40_000 });
+        // The refusal counted nothing: one slot frees when the first event leaves the long window.
+        expect(await s.hit([hit], now + 60_000)).toEqual({ ok: true });
+        expect(await s.hit([hit], now + 60_001)).toEqual({ ok: false, key: hit.key, retryAfterMs: 999 });
+      });
+
+      it("when several rules refuse, the longest wait is the answer; weights count against each", async (context) => {
+        const s = await setup();
+        if (!s.sharedLogs) return context.skip();
+        const both = shared(1, 10_000, 1, 60_000);
+        const now = Date.now();
+        expect(await s.hit([both], now)).toEqual({ ok: true });
+        expect(await s.hit([both], now + 5000)).toEqual({ ok: false, key: both.key, retryAfterMs: 55_000 });
+        const weighed = { ...shared(3, 10_000, 4, 60_000), weight: 2 };
+        expect(await s.hit([weighed], now)).toEqual({ ok: true });
+        expect(await s.hit([weighed], now + 1)).toEqual({ ok: false, key: weighed.key, retryAfterMs: 9999 });
+        expect(await s.hit([{ ...weighed, weight: 1 }], now + 2)).toEqual({ ok: true });
+      });
+
+      it("counts an event once per log, and release gives it back once", async (context) => {
+        const s = await setup();
+        if (!s.sharedLogs) return context.skip();
+        const hit = shared(2, 10_000, 2, 60_000);
+        const now = Date.now();
+        expect(await s.hit([hit], now)).toEqual({ ok: true });
+        await s.release([hit], now);
+        expect(await s.hit([hit], now + 1)).toEqual({ ok: true });
+        expect(await s.hit([hit], now + 2)).toEqual({ ok: true });
+        expect((await s.hit([hit], now + 3)).ok).toBe(false);
+        // Alongside a rule of its own key, all or nothing as ever.
+        const other = rule(5);
+        const next = shared(1, 10_000, 1, 60_000);
+        expect(await s.hit([other, next], now)).toEqual({ ok: true });
+        expect((await s.hit([other, next], now + 1)).ok).toBe(false);
+        for (let i = 0; i < 4; i++) expect(await s.hit([other], now + 2)).toEqual({ ok: true });
+      });
+
+      it(`under ${concurrency} concurrent puts and hits a shared log lets exactly its smallest budget through`, async (context) => {
+        const s = await setup();
+        if (!s.sharedLogs) return context.skip();
+        const hit = shared(5, 60_000, 3, 3_600_000);
+        const now = Date.now();
+        const results = await Promise.all(
+          Array.from({ length: concurrency }, (_, i) =>
+            i % 2
+              ? s.hit([hit], now)
+              : s.put(`k_${unique()}`, record(), { now, retainUntil: retain(), hits: [hit] }),
+          ),
+        );
+        expect(results.filter((result) => result.ok)).toHaveLength(3);
+        // Every refusal is the hour rule's, exactly: its oldest event leaves in one hour.
+        for (const result of results)
+          if (!result.ok) expect(result).toEqual({ ok: false, key: hit.key, retryAfterMs: 3_600_000 });
+      });
+    });
+
     describe("weights, conversion ratios, carried attempts, reads", () => {
       it("weighs events: a weight-3 event takes three slots, and is refused when it does not fit", async () => {
         const s = await setup();

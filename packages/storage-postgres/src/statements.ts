@@ -25,26 +25,11 @@ import type { TableNames } from "./schema.js";
  * windows in ms) and the core's clock. Defines `refused` (the rule refusing for longest, if any)
  * and `grown` (per window key, its new sliding log).
  */
-function windowReads(t: TableNames, p: RuleParams, now: string) {
-  return `
-  rules AS (
-    SELECT * FROM unnest(${p.keys}::text[], ${p.limits}::int[], ${p.windows}::bigint[], ${p.weights}::int[],
-        ${p.ratioKeys}::text[], ${p.minEvents}::int[], ${p.minRatios}::float8[])
-      WITH ORDINALITY AS rule(key, lim, window_ms, weight, ratio_key, min_events, min_ratio, n)
-  ),
-  locked AS MATERIALIZED (
-    SELECT key, times FROM ${t.windows} WHERE key = ANY(${p.keys}::text[]) ORDER BY key FOR UPDATE
-  ),
-  -- Each rule's events still inside its window, oldest first.
-  live AS (
-    SELECT rule.n, rule.key, rule.lim, rule.window_ms, rule.weight, rule.ratio_key, rule.min_events,
-      rule.min_ratio, locked.key IS NOT NULL AS stored,
-      ARRAY(
-        SELECT time FROM unnest(locked.times) WITH ORDINALITY AS event(time, i)
-        WHERE time > ${now}::bigint - rule.window_ms ORDER BY i
-      ) AS times
-    FROM rules AS rule LEFT JOIN locked USING (key)
-  ),
+function windowReads(t: TableNames, p: RuleParams, now: string, ratios: boolean) {
+  // Without a conversion tripwire among the rules, the statement leaves its machinery out: fewer
+  // plan nodes to start and run on every send (the plan is the same for every such call).
+  const verified = ratios
+    ? `
   -- Conversion tripwires: the verified events of each rule's ratio window (read, not locked: a
   -- verification landing meanwhile only makes the ratio better).
   verified AS (
@@ -53,7 +38,36 @@ function windowReads(t: TableNames, p: RuleParams, now: string) {
         WHERE w.key = live.ratio_key AND time > ${now}::bigint - live.window_ms
       ) AS events
     FROM live WHERE live.ratio_key IS NOT NULL
+  ),`
+    : "";
+  const tripped = ratios
+    ? `
+    UNION ALL
+    SELECT live.n, live.times[1] + live.window_ms - ${now}::bigint
+    FROM live JOIN verified USING (n)
+    WHERE cardinality(live.times) >= live.min_events AND verified.events < live.min_ratio * cardinality(live.times)`
+    : "";
+  return `
+  rules AS (
+    SELECT rule.key, rule.n, (${p.limits}::int[])[rule.n] AS lim, (${p.windows}::bigint[])[rule.n] AS window_ms,
+      (${p.weights}::int[])[rule.n] AS weight, (${p.ratioKeys}::text[])[rule.n] AS ratio_key,
+      (${p.minEvents}::int[])[rule.n] AS min_events, (${p.minRatios}::float8[])[rule.n] AS min_ratio,
+      (${p.counts}::int[])[rule.n] AS counts
+    FROM unnest(${p.keys}) WITH ORDINALITY AS rule(key, n)
   ),
+  locked AS MATERIALIZED (
+    SELECT key, times FROM ${t.windows} WHERE key = ANY(${p.keys}) ORDER BY key FOR UPDATE
+  ),
+  -- Each rule's events still inside its window, oldest first.
+  live AS (
+    SELECT rule.n, rule.key, rule.lim, rule.window_ms, rule.weight, rule.ratio_key, rule.min_events,
+      rule.min_ratio, rule.counts, locked.key IS NOT NULL AS stored,
+      ARRAY(
+        SELECT time FROM unnest(locked.times) WITH ORDINALITY AS event(time, i)
+        WHERE time > ${now}::bigint - rule.window_ms ORDER BY i
+      ) AS times
+    FROM rules AS rule LEFT JOIN locked USING (key)
+  ),${verified}
   -- Why each rule refuses, if it does: no room for its weight (the oldest events leave first, and
   -- enough must leave), or a tripwire with too few verified events (until its oldest event leaves).
   refusals AS (
@@ -61,28 +75,40 @@ function windowReads(t: TableNames, p: RuleParams, now: string) {
         WHEN cardinality(times) + weight - lim > cardinality(times) THEN window_ms
         ELSE times[cardinality(times) + weight - lim] + window_ms - ${now}::bigint
       END AS retry_after_ms
-    FROM live WHERE cardinality(times) + weight > lim
-    UNION ALL
-    SELECT live.n, live.times[1] + live.window_ms - ${now}::bigint
-    FROM live JOIN verified USING (n)
-    WHERE cardinality(live.times) >= live.min_events AND verified.events < live.min_ratio * cardinality(live.times)
+    FROM live WHERE cardinality(times) + weight > lim${tripped}
   ),
   -- The rule that refuses for longest.
   refused AS (
     SELECT n, retry_after_ms FROM refusals ORDER BY retry_after_ms DESC, n LIMIT 1
   ),
   -- One new log per window key (a key named by two rules is trimmed by its longest window and
-  -- gets each rule's weight in events).
+  -- gets the events each rule counts: its weight, or none for the further rules of a shared log).
   grown AS (
     SELECT DISTINCT ON (key) key, stored,
-      times || array_fill(${now}::bigint, ARRAY[(sum(weight) OVER (PARTITION BY key))::int]) AS times,
+      times || array_fill(${now}::bigint, ARRAY[(sum(counts) OVER (PARTITION BY key))::int]) AS times,
       ${now}::bigint + max(window_ms) OVER (PARTITION BY key) AS expires_at
     FROM live ORDER BY key, window_ms DESC
   )`;
 }
 
-/** The parameter numbers of a statement's rules: seven parallel arrays. */
+/**
+ * The parameters of a statement's rules: the keys, one scalar parameter each, gathered by an
+ * `ARRAY[…]` constructor, then seven parallel arrays (read by the rule's position).
+ *
+ * Why the keys are not one array parameter: a statement sent by name is planned for its first five
+ * runs with the values at hand (custom plans), and from then on PostgreSQL keeps a generic plan
+ * only when its estimated cost is no worse than theirs. It cannot see the length of an array
+ * parameter, so it guesses 10 rules; on a windows table of a million rows that guess priced the
+ * generic plan above the custom ones (and a single-rule `hit` far above), and every run was planned
+ * again — planning cost twice the execution. An `ARRAY[$a, $b, …]` of as many parameters as
+ * there are rules has a length the planner knows, so the generic plan is estimated exactly like a
+ * custom one and wins. The price is one prepared statement per number of rules (a handful per
+ * app). Forcing generic plans instead (`plan_cache_mode`) is a session setting: the store runs on
+ * the app's own pool, and setting it there would change the plans of every other query the app
+ * runs on those connections.
+ */
 interface RuleParams {
+  /** `ARRAY[$i::text, …]`, one parameter per rule. */
   keys: string;
   limits: string;
   windows: string;
@@ -90,18 +116,23 @@ interface RuleParams {
   ratioKeys: string;
   minEvents: string;
   minRatios: string;
+  /** Events the rule adds to its log: its weight; 0 for the further rules of a shared log. */
+  counts: string;
 }
 
-const ruleParamsFrom = (first: number): RuleParams => {
-  const at = (offset: number) => `$${first + offset}`;
+/** The parameters of `count` rules, numbered from `first`: `count` keys, then the seven arrays. */
+const ruleParamsFrom = (first: number, count: number): RuleParams => {
+  const at = (offset: number) => `$${first + count + offset}`;
+  const keys = Array.from({ length: count }, (_, i) => `$${first + i}::text`);
   return {
-    keys: at(0),
-    limits: at(1),
-    windows: at(2),
-    weights: at(3),
-    ratioKeys: at(4),
-    minEvents: at(5),
-    minRatios: at(6),
+    keys: `ARRAY[${keys.join(", ")}]`,
+    limits: at(0),
+    windows: at(1),
+    weights: at(2),
+    ratioKeys: at(3),
+    minEvents: at(4),
+    minRatios: at(5),
+    counts: at(6),
   };
 };
 
@@ -113,7 +144,7 @@ function windowWrites(t: TableNames, keys: string) {
   return `
   counted_stored AS (
     UPDATE ${t.windows} AS w SET times = grown.times, expires_at = greatest(w.expires_at, grown.expires_at)
-    FROM grown WHERE w.key = grown.key AND w.key = ANY(${keys}::text[]) AND grown.stored AND (SELECT yes FROM go)
+    FROM grown WHERE w.key = grown.key AND w.key = ANY(${keys}) AND grown.stored AND (SELECT yes FROM go)
   ),
   counted_new AS (
     INSERT INTO ${t.windows} (key, times, expires_at)
@@ -169,20 +200,24 @@ const previousColumns = recordColumns
   .join(", ");
 
 /**
- * put — $1 key, $2 id, $3 hash, $4 link_hash, $5 expires_at, $6 attempts, $7 max_attempts, $8 data,
- * $9 retain_until, $10 now, $11 ifId (null: unconditional), $12 carry, $13…$19 the rules (keys,
- * limits, windows, weights, tripwire keys, minimum events, minimum ratios).
+ * put (`ratios`: some rule may carry a conversion tripwire; default true) — $1 key, $2 id, $3 hash, $4 link_hash, $5 expires_at, $6 attempts, $7 max_attempts, $8 data,
+ * $9 retain_until, $10 now, $11 ifId (null: unconditional), $12 carry, then the `rules` rules: one
+ * key each, then seven arrays (limits, windows, weights, tripwire keys, minimum events, minimum
+ * ratios, events counted).
  * One row: `allowed` (false: ifId did not match, nothing written), `refused_rule` (1-based) and
  * `retry_after_ms` when a limit refused, then the previous record's columns (null when none).
  * The record and the windows are written together or not at all: every write waits on `go`.
  */
-export const putSql = (t: TableNames) => `
-WITH${recordReads(t)},${windowReads(t, ruleParamsFrom(13), "$10")},
+export const putSql = (t: TableNames, rules: number, ratios = true) => {
+  const p = ruleParamsFrom(13, rules);
+  return `
+WITH${recordReads(t)},${windowReads(t, p, "$10", ratios)},
   go AS (
     SELECT (SELECT yes FROM allowed) AND NOT EXISTS (SELECT 1 FROM refused) AS yes
-  ),${windowWrites(t, "$13")},${recordWrites(t)}
+  ),${windowWrites(t, p.keys)},${recordWrites(t)}
 SELECT (SELECT yes FROM allowed) AS allowed, refused.n AS refused_rule, refused.retry_after_ms, ${previousColumns}
 FROM (SELECT) AS one LEFT JOIN refused ON true LEFT JOIN previous ON true`;
+};
 
 /**
  * put without rate limits — the same as `putSql` with $1…$12 only (no window machinery to plan or
@@ -195,13 +230,16 @@ SELECT (SELECT yes FROM allowed) AS allowed, null::int AS refused_rule, null::bi
 FROM (SELECT) AS one LEFT JOIN previous ON true`;
 
 /**
- * hit — $1 now, $2…$8 the rules (as in `putSql`). One row: `refused_rule` (1-based, null when every rule had
+ * hit — $1 now, then the `rules` rules (as in `putSql`). One row: `refused_rule` (1-based, null when every rule had
  * room: then all were counted) and `retry_after_ms`.
  */
-export const hitSql = (t: TableNames) => `
-WITH${windowReads(t, ruleParamsFrom(2), "$1")},
-  go AS (SELECT NOT EXISTS (SELECT 1 FROM refused) AS yes),${windowWrites(t, "$2")}
+export const hitSql = (t: TableNames, rules: number, ratios = true) => {
+  const p = ruleParamsFrom(2, rules);
+  return `
+WITH${windowReads(t, p, "$1", ratios)},
+  go AS (SELECT NOT EXISTS (SELECT 1 FROM refused) AS yes),${windowWrites(t, p.keys)}
 SELECT refused.n AS refused_rule, refused.retry_after_ms FROM (SELECT) AS one LEFT JOIN refused ON true`;
+};
 
 /**
  * check — $1 key, $2 id (null: any), $3 candidate hashes, $4 now.

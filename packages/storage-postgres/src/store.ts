@@ -89,16 +89,41 @@ const recordFrom = (row: Record<string, any>): OtpRecord => ({
   data: row.data,
 });
 
-/** The rules as seven parallel arrays, for `unnest` (see statements.ts). */
-const ruleParams = (hits: readonly RateHit[]) => [
-  hits.map((hit) => hit.key),
-  hits.map((hit) => hit.limit),
-  hits.map((hit) => hit.windowMs),
-  hits.map((hit) => hit.weight ?? 1),
-  hits.map((hit) => hit.ratio?.key ?? null),
-  hits.map((hit) => hit.ratio?.minEvents ?? 0),
-  hits.map((hit) => hit.ratio?.minRatio ?? 0),
-];
+/**
+ * The rules as statement rows: one per rule, a shared log's further rules (`also`) as rows of
+ * their own on the same key that judge the same weight but add no events. `hits[row]` is the hit a
+ * refusing row answers for.
+ */
+function ruleRows(hits: readonly RateHit[]) {
+  const rows: Array<{
+    hit: RateHit;
+    limit: number;
+    windowMs: number;
+    counts: number;
+    ratio?: RateHit["ratio"];
+  }> = [];
+  for (const hit of hits) {
+    const weight = hit.weight ?? 1;
+    rows.push({ hit, limit: hit.limit, windowMs: hit.windowMs, counts: weight, ratio: hit.ratio });
+    if (hit.also)
+      for (const rule of hit.also) rows.push({ hit, limit: rule.limit, windowMs: rule.windowMs, counts: 0 });
+  }
+  return {
+    hits: rows.map((row) => row.hit),
+    ratios: rows.some((row) => row.ratio !== undefined),
+    params: [
+      ...rows.map((row) => row.hit.key),
+      rows.map((row) => row.limit),
+      rows.map((row) => row.windowMs),
+      rows.map((row) => row.hit.weight ?? 1),
+      // A conversion ratio belongs to the hit's own rule (`ratio` in the contract), not to `also`.
+      rows.map((row) => row.ratio?.key ?? null),
+      rows.map((row) => row.ratio?.minEvents ?? 0),
+      rows.map((row) => row.ratio?.minRatio ?? 0),
+      rows.map((row) => row.counts),
+    ],
+  };
+}
 
 /**
  * Creates the tables if they do not exist (idempotent; the same DDL as `schema.sql`).
@@ -124,10 +149,25 @@ export function createPostgresStore(options: PostgresStoreOptions) {
     name: `otpkit_${operation}_${fnv1a(text)}`,
     text,
   });
+  /**
+   * `put` and `hit` have one statement per number of rules (see `RuleParams` in statements.ts), with
+   * or without the conversion-tripwire part.
+   */
+  const byRuleCount = (operation: string, text: (rules: number, ratios: boolean) => string) => {
+    const made = new Map<number, { name: string; text: string }>();
+    return (rules: number, ratios: boolean) => {
+      const slot = ratios ? -rules : rules;
+      const found = made.get(slot);
+      if (found) return found;
+      const fresh = statement(`${operation}${rules}${ratios ? "r" : ""}`, text(rules, ratios));
+      made.set(slot, fresh);
+      return fresh;
+    };
+  };
   const sql = {
-    put: statement("put", putSql(names)),
+    put: byRuleCount("put", (rules, ratios) => putSql(names, rules, ratios)),
     putAlone: statement("put_alone", putAloneSql(names)),
-    hit: statement("hit", hitSql(names)),
+    hit: byRuleCount("hit", (rules, ratios) => hitSql(names, rules, ratios)),
     check: statement("check", checkSql(names)),
     checkCounted: statement("check_counted", checkCountedSql(names)),
     release: statement("release", releaseSql(names)),
@@ -161,6 +201,7 @@ export function createPostgresStore(options: PostgresStoreOptions) {
 
   return {
     name: "postgres",
+    sharedLogs: true,
 
     async put(
       key: string,
@@ -182,13 +223,14 @@ export function createPostgresStore(options: PostgresStoreOptions) {
         carry === true,
       ];
       // Without rules, a statement without the window machinery: the same outcome, less work.
+      const rules = ruleRows(hits);
       const [row] = hits.length
-        ? await run(sql.put, [...params, ...ruleParams(hits)])
+        ? await run(sql.put(rules.hits.length, rules.ratios), [...params, ...rules.params])
         : await run(sql.putAlone, params);
       if (row.allowed && row.refused_rule !== null) {
         return {
           ok: false,
-          key: hits[Number(row.refused_rule) - 1]!.key,
+          key: rules.hits[Number(row.refused_rule) - 1]!.key,
           retryAfterMs: Number(row.retry_after_ms),
         };
       }
@@ -226,11 +268,12 @@ export function createPostgresStore(options: PostgresStoreOptions) {
 
     async hit(hits: readonly RateHit[], now: number): Promise<HitResult> {
       if (!hits.length) return { ok: true };
-      const [row] = await run(sql.hit, [now, ...ruleParams(hits)]);
+      const rules = ruleRows(hits);
+      const [row] = await run(sql.hit(rules.hits.length, rules.ratios), [now, ...rules.params]);
       if (row.refused_rule === null) return { ok: true };
       return {
         ok: false,
-        key: hits[Number(row.refused_rule) - 1]!.key,
+        key: rules.hits[Number(row.refused_rule) - 1]!.key,
         retryAfterMs: Number(row.retry_after_ms),
       };
     },

@@ -4,7 +4,7 @@ import { expectStoreUnavailable } from "@otpkit/otp-core/testing";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate, postgresStore, schemaSql } from "../src/index.js";
-import { closedPort, dropSchema, pool, runSchema } from "./helpers.js";
+import { closedPort, databaseUrl, dropSchema, pool, runSchema } from "./helpers.js";
 
 const secret = "postgres-test-secret-postgres-test-secret";
 const phones = ["+14155552671", "+14155552672", "+447400123456", "+33612345678"];
@@ -56,12 +56,11 @@ describe("through createOtp on real PostgreSQL", () => {
     expect(rows).toHaveLength(0); // consumed
     const windows = await client.query(`SELECT key, cardinality(times) AS events FROM ${table}_windows`);
     expect(windows.rows.map((row) => row.key.split(":").slice(1, 4).join(":")).sort()).toEqual([
-      "rl:ceiling:3600",
-      "rl:ceiling:86400",
+      // One row per subject carries its hour and day rules (the store says `sharedLogs`).
+      "rl:ceiling:3600+86400",
       "rl:cooldown:60",
       "rl:ip:600",
-      "rl:phone:3600",
-      "rl:phone:86400",
+      "rl:phone:3600+86400",
       "rl:prefix:3600",
       // The fraud guard's conversion tripwire: sends, and the verification the test just made.
       "rl:sent_country:3600",
@@ -69,6 +68,11 @@ describe("through createOtp on real PostgreSQL", () => {
       "rl:verified_country:3600",
       "rl:verified_range:3600",
     ]);
+    // A shared log is kept as long as its longest window: the day.
+    const phoneLog = await client.query(
+      `SELECT expires_at FROM ${table}_windows WHERE key LIKE '%:rl:phone:3600+86400:%'`,
+    );
+    expect(Number(phoneLog.rows[0].expires_at)).toBeGreaterThan(Date.now() + 23 * 3_600_000);
     // The wrong guess counted one consecutive failure per requester and per phone; the right code reset them.
     const failures = await client.query(`SELECT key FROM ${table}_failures`);
     expect(failures.rows).toHaveLength(0);
@@ -191,5 +195,74 @@ describe("postgresStore.fromUrl", () => {
       /^PostgreSQL at postgres:\/\/127\.0\.0\.1:\d+\/test is unavailable/,
     );
     expect((error as Error).message).not.toContain("hunter2");
+  });
+});
+
+/**
+ * The prepared statements keep PostgreSQL's generic plan: after its first five (custom) plans a
+ * statement is planned once per session, not on every call. With the rule keys in one array
+ * parameter the planner guessed 10 rules, priced the generic plan above the custom ones and
+ * re-planned every call (a single-rule `hit` always; `put` once the windows table had grown).
+ */
+describe("plan caching on real PostgreSQL", () => {
+  const admin = pool(2);
+  const session = new pg.Client({ connectionString: databaseUrl });
+  let schema = "";
+  beforeAll(async () => {
+    schema = await runSchema(admin, "plans");
+    await migrate(admin, { table: `${schema}.otpkit_codes` });
+    await session.connect();
+  });
+  afterAll(async () => {
+    await session.end();
+    await dropSchema(admin, schema);
+    await admin.end();
+  });
+
+  it("put and hit run on generic plans after the first five calls, for one rule or seven", async () => {
+    const store = postgresStore({ client: session, table: `${schema}.otpkit_codes` });
+    const now = Date.now();
+    const rules: Array<[string, number, number]> = [
+      ["phone", 3, 3600],
+      ["phone", 10, 86_400],
+      ["ceiling", 10, 3600],
+      ["ceiling", 30, 86_400],
+      ["cooldown", 1, 60],
+      ["ip", 10, 600],
+      ["prefix", 1000, 3600],
+    ];
+    const calls = 12;
+    for (let i = 0; i < calls; i++) {
+      const hits = rules.map(([name, limit, seconds]) => ({
+        key: `t:rl:${name}:${seconds}:subject${i}`,
+        limit,
+        windowMs: seconds * 1000,
+      }));
+      const record = {
+        id: `ver_l6${String(i).padStart(32, "0")}`,
+        hash: "h",
+        expiresAt: now + 60_000,
+        attempts: 0,
+        maxAttempts: 3,
+        data: "d",
+      };
+      expect((await store.put(`t:l:subject${i}`, record, { now, retainUntil: now + 60_000, hits })).ok).toBe(
+        true,
+      );
+      expect(
+        (await store.hit([{ key: `t:rl:verify_ip:600:ip${i}`, limit: 10, windowMs: 600_000 }], now)).ok,
+      ).toBe(true);
+    }
+    const { rows } = await session.query(
+      "SELECT name, generic_plans, custom_plans FROM pg_prepared_statements WHERE name LIKE 'otpkit_%'",
+    );
+    const plans = (prefix: string) => rows.filter((row) => row.name.startsWith(prefix));
+    for (const prefix of ["otpkit_put7_", "otpkit_hit1_"]) {
+      expect(plans(prefix), prefix).toHaveLength(1);
+      const [row] = plans(prefix);
+      expect(Number(row.custom_plans) + Number(row.generic_plans)).toBe(calls);
+      // PostgreSQL's rule: five custom plans, then the generic one if it is no dearer.
+      expect(Number(row.generic_plans), prefix).toBe(calls - 5);
+    }
   });
 });

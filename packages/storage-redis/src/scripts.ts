@@ -18,8 +18,10 @@
  * and invisible: they no longer count), refuses when the live events plus the weight would pass
  * the limit, or when a tripwire window holds at least minEvents with fewer than minRatio as many
  * verified ones; only when nothing refuses does it push the events. The script runs alone, so the
- * decision and the counting are one step. Returns nil when every rule had room, else the index of
- * the rule that refuses for longest and how long.
+ * decision and the counting are one step. A shared log (several rules on one key, `RateHit.also`)
+ * passes its limits and windows as comma lists in the first two arguments: it is trimmed by its
+ * longest window and each rule judges the events inside its own. Returns nil when every rule had
+ * room, else the index of the rule that refuses for longest and how long.
  */
 const windows = `
 local function trimmed(key, now, window)
@@ -33,15 +35,47 @@ end
 local function countAll(first, last, argAt, nowArg)
   local now = tonumber(nowArg)
   local worstIndex, worstRetry = nil, -1
-  local existed = {}
+  local existed, longest = {}, {}
   for i = first, last do
     local at = argAt + (i - first) * 6
-    local limit, window, weight = tonumber(ARGV[at]), tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2])
-    local ratioKey = tonumber(ARGV[at + 3])
-    local live = trimmed(KEYS[i], now, window)
-    existed[i] = live > 0
+    local weight, ratioKey = tonumber(ARGV[at + 2]), tonumber(ARGV[at + 3])
+    local limit, window, live
     local retry = -1
-    if live + weight > limit then
+    local shared = string.find(ARGV[at + 1], ',', 1, true)
+    if shared then
+      -- A shared log: several rules, comma lists of limits and windows. The log keeps the longest
+      -- window's events; each rule judges the newest ones, inside its own window.
+      local limits, windows = {}, {}
+      for value in string.gmatch(ARGV[at], '%d+') do limits[#limits + 1] = tonumber(value) end
+      window = 0
+      for value in string.gmatch(ARGV[at + 1], '%d+') do
+        local each = tonumber(value)
+        windows[#windows + 1] = each
+        if each > window then window = each end
+      end
+      live = trimmed(KEYS[i], now, window)
+      local times = live > 0 and redis.call('LRANGE', KEYS[i], 0, -1) or {}
+      for r = 1, #limits do
+        -- times[1 .. outside] left this rule's window; the rest are inside it.
+        local outside = live
+        while outside > 0 and tonumber(times[outside]) > now - windows[r] do outside = outside - 1 end
+        local inside = live - outside
+        if inside + weight > limits[r] then
+          local mustLeave = inside + weight - limits[r]
+          local wait = windows[r]
+          if mustLeave <= inside then wait = tonumber(times[outside + mustLeave]) + windows[r] - now end
+          if wait > retry then retry = wait end
+        end
+      end
+      limit = limits[1]
+      longest[i] = string.format('%d', window)
+    else
+      limit, window = tonumber(ARGV[at]), tonumber(ARGV[at + 1])
+      live = trimmed(KEYS[i], now, window)
+      longest[i] = ARGV[at + 1]
+    end
+    existed[i] = live > 0
+    if not shared and live + weight > limit then
       -- The oldest events inside the window leave it first; enough must leave for the weight to fit.
       local mustLeave = live + weight - limit
       if mustLeave <= live then
@@ -65,9 +99,9 @@ local function countAll(first, last, argAt, nowArg)
     for _ = 1, tonumber(ARGV[at + 2]) do redis.call('RPUSH', KEYS[i], nowArg) end
     if existed[i] then
       -- GT: never shorten a longer TTL that a longer rule on the same key gave the list.
-      redis.call('PEXPIRE', KEYS[i], ARGV[at + 1], 'GT')
+      redis.call('PEXPIRE', KEYS[i], longest[i], 'GT')
     else
-      redis.call('PEXPIRE', KEYS[i], ARGV[at + 1])
+      redis.call('PEXPIRE', KEYS[i], longest[i])
     end
   end
   return nil, nil

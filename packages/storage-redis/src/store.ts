@@ -179,9 +179,11 @@ export function createRedisStore(options: RedisStoreOptions) {
     for (const hit of hits) {
       const ratio = hit.ratio;
       if (ratio) keys.push(windowKey(tenant, ratio.key));
+      // A shared log's rules travel as comma lists in the same two arguments (see scripts.ts).
+      const also = hit.also;
       args.push(
-        String(hit.limit),
-        String(hit.windowMs),
+        also?.length ? [hit.limit, ...also.map((rule) => rule.limit)].join(",") : String(hit.limit),
+        also?.length ? [hit.windowMs, ...also.map((rule) => rule.windowMs)].join(",") : String(hit.windowMs),
         String(hit.weight ?? 1),
         ratio ? String(ratioAt++) : "0",
         ratio ? String(ratio.minEvents) : "0",
@@ -207,6 +209,7 @@ export function createRedisStore(options: RedisStoreOptions) {
   // Each builds one array — keys, then arguments — for the same reason.
   return {
     name: "redis",
+    sharedLogs: true,
 
     put(
       key: string,

@@ -1,0 +1,43 @@
+/**
+ * Sliding-log arithmetic shared by the stores that judge in JavaScript (memory, Firestore): a
+ * `RateHit`'s rules (its own and `also`) on one log of event times, oldest first.
+ */
+import type { RateHit, WindowRule } from "./store.js";
+
+/** Every rule of a hit: its own, then `also`. */
+export const windowRules = (hit: RateHit): readonly WindowRule[] =>
+  hit.also?.length ? [hit, ...hit.also] : [hit];
+
+/** How long the hit's log must keep an event: its longest window. */
+export function longestWindow(hit: RateHit): number {
+  let longest = hit.windowMs;
+  if (hit.also) for (const rule of hit.also) if (rule.windowMs > longest) longest = rule.windowMs;
+  return longest;
+}
+
+/**
+ * Milliseconds until `weight` more events fit under every rule of `hit`, or `-1` when they fit
+ * now. `times` are the log's events (oldest first) still inside its longest window. Per rule: the
+ * events inside its window are the newest ones; the oldest of those leave first, and enough must
+ * leave for the weight to fit (a weight above the limit waits a whole window).
+ */
+export function waitFor(
+  times: readonly number[],
+  hit: RateHit,
+  now: number,
+  weight = hit.weight ?? 1,
+): number {
+  let wait = -1;
+  for (const rule of windowRules(hit)) {
+    const from = now - rule.windowMs;
+    let first = times.length;
+    while (first > 0 && times[first - 1]! > from) first--;
+    const inside = times.length - first;
+    if (inside + weight <= rule.limit) continue;
+    const mustLeave = inside + weight - rule.limit;
+    const ruleWait =
+      mustLeave <= inside ? times[first + mustLeave - 1]! + rule.windowMs - now : rule.windowMs;
+    if (ruleWait > wait) wait = ruleWait;
+  }
+  return wait;
+}
