@@ -1,22 +1,35 @@
 // Core throughput on the memory store, one process (one core), and the size of an app bundle.
-// Prints figures; asserts nothing. Bounded: every figure runs for a fixed time budget per turn.
+// Prints figures; asserts nothing. Bounded: a fixed number of short slices per figure.
 //   node --expose-gc bench/core.mjs                         (after `pnpm build`)
-//   node --expose-gc bench/core.mjs --baseline <checkout>   (also an older build, interleaved turns)
+//   node --expose-gc bench/core.mjs --baseline <checkout>   (also an older build of the core)
 //
+// Every figure interleaves its variants slice by slice (bench/interleave.mjs): the node and Web
+// exports, the baseline's when given, and for pairs the raw pair and the fraud guard on.
 // "Full pair" = send + verify by id with the default limits (per phone, ceiling, cooldown, per
-// range) and the fraud guard off; the guard's overhead is measured separately (default guard on
-// vs off). "Raw pair" = the same crypto written by hand on a Map: one HMAC + one AES-256-GCM
-// encryption to store, one HMAC + a constant-time compare + one decryption to check.
+// range) and the fraud guard off; the guard's overhead is a send's time with the default guard on
+// against off, in the same pairs. "Raw pair" = the same crypto written by hand on a Map: one HMAC
+// and one AES-256-GCM encryption to store, one HMAC, a constant-time compare and one decryption to
+// check. BENCH_MS (default 1200): each variant's time per figure.
+// Web variants run in figures of their own, so that their garbage is not collected in a node
+// variant's slice.
 
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  hkdfSync,
+  randomBytes,
+  timingSafeEqual,
+} from "node:crypto";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
+import { format, interleave, rate, ratio } from "./interleave.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const budgetMs = Number(process.env.BENCH_MS ?? 500);
-const turns = Number(process.env.BENCH_TURNS ?? 6);
+/** BENCH_MS: the time of each variant in each figure, cut into 6 turns of 8 slices. */
+const options = { turns: 6, slicesPerTurn: 8, sliceMs: Number(process.env.BENCH_MS ?? 1200) / 48 };
 const secret = "bench-secret-bench-secret-bench-secret!";
 const baselineAt = process.argv.indexOf("--baseline");
 const baseline = baselineAt > 0 ? resolve(process.argv[baselineAt + 1]) : undefined;
@@ -54,74 +67,75 @@ function makeOtp(core, { guardOn = false } = {}) {
     },
   };
   const otp = core.createOtp({ secret, sender, ...(guardOn ? {} : { guard: { tripwire: false } }) });
-  return { otp, codes };
+  let next = 0;
+  return { otp, codes, nextPhone: () => phoneAt(next++) };
 }
 
-/** Sends for the budget, then verifies those codes by id for the budget. */
-async function sendsAndVerifies(core) {
-  const { otp, codes } = makeOtp(core);
-  const ids = [];
-  let started = performance.now();
-  while (performance.now() - started < budgetMs) {
-    for (let batch = 0; batch < 256; batch++) ids.push((await otp.send({ phone: phoneAt(ids.length) })).id);
-  }
-  const sends = ids.length / ((performance.now() - started) / 1000);
-  // Start each phase from a collected heap, so one phase's garbage is not billed to the next.
-  globalThis.gc?.();
-  let verified = 0;
-  started = performance.now();
-  for (const id of ids) {
-    await otp.verify({ id, code: codes.get(id) });
-    verified++;
-    if ((verified & 255) === 0 && performance.now() - started > budgetMs) break;
-  }
-  const verifies = verified / ((performance.now() - started) / 1000);
-  return { sends, verifies };
-}
+const sendsOf = (core) => {
+  const { otp, nextPhone } = makeOtp(core);
+  return async (deadline) => {
+    let ops = 0;
+    while (performance.now() < deadline) {
+      await otp.send({ phone: nextPhone() });
+      ops++;
+    }
+    return ops;
+  };
+};
 
-/** Verify by phone costs one more HMAC (the phone's key digest) and a parse of the number. */
-async function verifiesByPhone(core) {
-  const { otp, codes } = makeOtp(core);
-  const phones = [];
-  for (let i = 0; i < 5_000; i++) {
-    const phone = phoneAt(i);
-    const { id } = await otp.send({ phone, purpose: "signup" });
-    phones.push([phone, codes.get(id)]);
-  }
-  globalThis.gc?.();
-  const started = performance.now();
-  for (const [phone, code] of phones) await otp.verify({ phone, purpose: "signup", code });
-  return phones.length / ((performance.now() - started) / 1000);
-}
+/** Verifies from a pool of pending codes, refilled (untimed) between slices. */
+const verifiesOf = (core, byPhone) => {
+  const { otp, codes, nextPhone } = makeOtp(core);
+  const pool = [];
+  return {
+    async between() {
+      while (pool.length < 4000) {
+        const phone = nextPhone();
+        const { id } = await otp.send(byPhone ? { phone, purpose: "signup" } : { phone });
+        pool.push(byPhone ? { phone, purpose: "signup", code: codes.get(id) } : { id, code: codes.get(id) });
+        codes.delete(id);
+      }
+    },
+    async slice(deadline) {
+      let ops = 0;
+      while (performance.now() < deadline && pool.length) {
+        await otp.verify(pool.pop());
+        ops++;
+      }
+      return ops;
+    },
+  };
+};
 
-/**
- * Full pairs, one after another: send, then verify by id. Also the time spent in sends alone
- * (the guard's overhead is a share of a send).
- */
-async function pairs(core, guardOn) {
-  const { otp, codes } = makeOtp(core, { guardOn });
-  globalThis.gc?.();
-  let count = 0;
-  let sendMs = 0;
-  const started = performance.now();
-  while (performance.now() - started < budgetMs) {
-    for (let batch = 0; batch < 128; batch++) {
+/** Full pairs: send, then verify by id; the time spent in sends alone is summed too. */
+const pairsOf = (core, guardOn) => {
+  const { otp, codes, nextPhone } = makeOtp(core, { guardOn });
+  return async (deadline) => {
+    let ops = 0;
+    let sendMs = 0;
+    while (performance.now() < deadline) {
       const before = performance.now();
-      const { id } = await otp.send({ phone: phoneAt(count) });
+      const { id } = await otp.send({ phone: nextPhone() });
       sendMs += performance.now() - before;
       await otp.verify({ id, code: codes.get(id) });
-      count++;
+      codes.delete(id);
+      ops++;
     }
-  }
-  return { pairs: count / ((performance.now() - started) / 1000), sendMicros: (sendMs * 1000) / count };
-}
+    return { ops, sendMs };
+  };
+};
 
 /** The same crypto as a pair, by hand, on a Map: the floor the engine is compared with. */
-async function rawPairs() {
+function rawPairs() {
   const hmacKey = Buffer.from(secret);
   const aesKey = Buffer.from(hkdfSync("sha256", hmacKey, "otpkit", "otpkit record data v1", 32));
   const records = new Map();
-  const payload = JSON.stringify({ phone: phoneAt(0), masked: "+1 ***-***-0000", metadata: {}, country: "US" });
+  const payload = JSON.stringify({
+    phone: phoneAt(0),
+    masked: "+1 ***-***-0000",
+    metadata: {},
+    country: "US",
+  });
   const put = async (key, code) => {
     const iv = randomBytes(12);
     const cipher = createCipheriv("aes-256-gcm", aesKey, iv).setAAD(Buffer.from(key));
@@ -138,22 +152,25 @@ async function rawPairs() {
       .setAAD(Buffer.from(key))
       .setAuthTag(record.data.subarray(record.data.length - 16));
     return JSON.parse(
-      Buffer.concat([decipher.update(record.data.subarray(0, record.data.length - 16)), decipher.final()]).toString(),
+      Buffer.concat([
+        decipher.update(record.data.subarray(0, record.data.length - 16)),
+        decipher.final(),
+      ]).toString(),
     );
   };
-  globalThis.gc?.();
   let count = 0;
-  const started = performance.now();
-  while (performance.now() - started < budgetMs) {
-    for (let batch = 0; batch < 128; batch++) {
+  return async (deadline) => {
+    let ops = 0;
+    while (performance.now() < deadline) {
       const key = `:l:${String(count).padStart(16, "0")}`;
       const code = String(100_000 + (count % 900_000));
       await put(key, code);
       if (!(await check(key, code))) throw new Error("raw pair failed");
       count++;
+      ops++;
     }
-  }
-  return count / ((performance.now() - started) / 1000);
+    return ops;
+  };
 }
 
 async function bundleSize(externalPhone) {
@@ -178,83 +195,104 @@ async function bundleSize(externalPhone) {
   return { min: code.length, gzip: gzipSync(code, { level: 9 }).length };
 }
 
-const format = (n) => Math.round(n).toLocaleString("en-US");
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
-const spread = (values) =>
-  `${median(values).toFixed(2)}× (turns ${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)})`;
-
-const variants = [
+const cores = [
   { name: "node", label: "node:crypto (node export)", core: await loadCore(join(here, ".."), "node") },
-  { name: "web", label: "Web Crypto (default export)", core: await loadCore(join(here, ".."), "web") },
 ];
+cores.push({
+  name: "web",
+  label: "Web Crypto (default export)",
+  core: await loadCore(join(here, ".."), "web"),
+});
 if (baseline) {
-  variants.push({
+  cores.push({
     name: "base-node",
     label: "baseline, node export",
     core: await loadCore(baseline, "node"),
     of: "node",
   });
-  variants.push({ name: "base-web", label: "baseline, Web export", core: await loadCore(baseline, "web"), of: "web" });
+  cores.push({
+    name: "base-web",
+    label: "baseline, Web export",
+    core: await loadCore(baseline, "web"),
+    of: "web",
+  });
 }
 
 console.log(
-  `otp-core on the memory store, Node ${process.version}, one process, ${turns} interleaved turns (after one warm-up) of ${budgetMs} ms per figure`,
+  `otp-core on the memory store, Node ${process.version}, one process; ${options.turns} turns × ${options.slicesPerTurn} interleaved slices of ${options.sliceMs} ms per variant and figure`,
 );
 if (baseline) console.log(`  baseline: ${baseline}`);
-const figures = new Map(variants.map((variant) => [variant.name, []]));
-const raw = [];
-// Turn 0 warms every variant up (JIT, caches) and is not counted.
-for (let turn = -1; turn < turns; turn++) {
-  // Alternate the order each turn, so that drift (heat, other processes) does not favour one side.
-  const order = turn % 2 ? [...variants].reverse() : variants;
-  for (const variant of order) {
-    const { sends, verifies } = await sendsAndVerifies(variant.core);
-    const byPhone = await verifiesByPhone(variant.core);
-    const off = await pairs(variant.core, false);
-    const on = await pairs(variant.core, true);
-    if (turn >= 0) figures.get(variant.name).push({ sends, verifies, byPhone, pairs: off.pairs, off, on });
-  }
-  const rawTurn = await rawPairs();
-  if (turn >= 0) raw.push(rawTurn);
-}
 
-const metric = (name, key) => figures.get(name).map((turn) => turn[key]);
-const guardOverhead = (name) => figures.get(name).map((turn) => turn.on.sendMicros / turn.off.sendMicros - 1);
-for (const variant of variants) {
-  const m = (key) => format(median(metric(variant.name, key))).padStart(8);
+/** Each figure twice: the node exports together, then the Web exports together. */
+const groups = [
+  cores.filter((entry) => !entry.name.endsWith("web")),
+  cores.filter((entry) => entry.name.endsWith("web")),
+];
+const figure = async (variantsOf) => {
+  const merged = new Map();
+  for (const group of groups)
+    for (const [name, turns] of await interleave(variantsOf(group), options)) merged.set(name, turns);
+  globalThis.gc?.();
+  return merged;
+};
+const sends = await figure((group) => group.map(({ name, core }) => ({ name, slice: sendsOf(core) })));
+const byId = await figure((group) => group.map(({ name, core }) => ({ name, ...verifiesOf(core, false) })));
+const byPhone = await figure((group) => group.map(({ name, core }) => ({ name, ...verifiesOf(core, true) })));
+const pairs = await figure((group) => {
+  const variants = group.map(({ name, core }) => ({ name, slice: pairsOf(core, false) }));
+  if (group[0].name === "node") {
+    variants.push({ name: "raw", slice: rawPairs() });
+    for (const { name, core } of group) variants.push({ name: `${name}+guard`, slice: pairsOf(core, true) });
+  }
+  return variants;
+});
+
+for (const { name, label } of cores) {
+  const m = (figure) => format(rate(figure.get(name))).padStart(8);
   console.log(
-    `  ${variant.label.padEnd(28)} sends/s ${m("sends")}   verifies/s by id ${m("verifies")}   by phone ${m("byPhone")}   full pairs/s ${m("pairs")}`,
+    `  ${label.padEnd(28)} sends/s ${m(sends)}   verifies/s by id ${m(byId)}   by phone ${m(byPhone)}   full pairs/s ${m(pairs)}`,
   );
 }
-console.log(`  raw pair (node:crypto + Map)  pairs/s ${format(median(raw))}`);
-const node = metric("node", "pairs");
-console.log(`  full pair ÷ raw pair (node export): ${spread(node.map((value, turn) => value / raw[turn]))}`);
-for (const variant of variants.filter((v) => !v.of)) {
-  const overhead = guardOverhead(variant.name);
-  const micros = median(figures.get(variant.name).map((turn) => turn.off.sendMicros));
+console.log(`  raw pair (node:crypto + Map)  pairs/s ${format(rate(pairs.get("raw")))}`);
+console.log(`  full pair ÷ raw pair, node export: ${ratio(pairs.get("node"), pairs.get("raw")).text()}`);
+if (baseline)
+  console.log(`  baseline full pair ÷ raw pair: ${ratio(pairs.get("base-node"), pairs.get("raw")).text()}`);
+for (const name of ["node", ...(baseline ? ["base-node"] : [])]) {
+  const micros = (turns) => turns.map((turn) => (turn.sendMs * 1000) / turn.ops);
+  const off = micros(pairs.get(name));
+  const on = micros(pairs.get(`${name}+guard`));
+  const overhead = on.map((value, turn) => value / off[turn] - 1);
+  const sum = (values) => values.reduce((a, b) => a + b, 0);
+  const total = (turns, key) => sum(turns.map((turn) => turn[key]));
+  const overall =
+    total(pairs.get(`${name}+guard`), "sendMs") /
+      total(pairs.get(`${name}+guard`), "ops") /
+      (total(pairs.get(name), "sendMs") / total(pairs.get(name), "ops")) -
+    1;
+  const percent = (value) => `${(value * 100).toFixed(1)}%`;
   console.log(
-    `  fraud guard (defaults) on vs off, ${variant.name} export: send ${micros.toFixed(1)} µs off, +${(median(overhead) * 100).toFixed(1)}% on (turns ${(Math.min(...overhead) * 100).toFixed(1)}–${(Math.max(...overhead) * 100).toFixed(1)}%); pairs/s on ${format(median(metric(variant.name, "on").map((on) => on.pairs)))}`,
+    `  fraud guard (defaults) on vs off, ${name}: a send takes ${percent(overall)} longer (turns ${percent(Math.min(...overhead))}–${percent(Math.max(...overhead))}); send ${(sum(off) / off.length).toFixed(1)} µs off; pairs/s on ${format(rate(pairs.get(`${name}+guard`)))}`,
   );
 }
 if (baseline) {
-  for (const variant of variants.filter((v) => v.of)) {
-    for (const key of ["sends", "verifies", "byPhone", "pairs"]) {
-      const now = metric(variant.of, key);
-      const before = metric(variant.name, key);
+  for (const { name, of } of cores.filter((entry) => entry.of)) {
+    for (const [label, figure] of [
+      ["sends", sends],
+      ["verifies by id", byId],
+      ["verifies by phone", byPhone],
+      ["full pairs", pairs],
+    ])
       console.log(
-        `  ${variant.of} export ${key.padEnd(8)} now ÷ baseline: ${spread(now.map((value, turn) => value / before[turn]))}`,
+        `  ${of} export, ${label.padEnd(17)} now ÷ baseline: ${ratio(figure.get(of), figure.get(name)).text()}`,
       );
-    }
   }
 }
 
 const core = await bundleSize(true);
 const full = await bundleSize(false);
-console.log("bundle of an app importing createOtp + memoryStore + unosend, send + verify (esbuild, minified):");
+console.log(
+  "bundle of an app importing createOtp + memoryStore + unosend, send + verify (esbuild, minified):",
+);
 console.log(
   `  without phone metadata  ${(core.min / 1024).toFixed(1)} KB min, ${(core.gzip / 1024).toFixed(2)} KB min+gzip`,
 );
