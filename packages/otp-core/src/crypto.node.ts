@@ -26,7 +26,7 @@ export function createSealer(secrets: readonly Uint8Array[]): Sealer {
       const iv = randomBytes(12);
       const cipher = createCipheriv("aes-256-gcm", keys[0]!, iv).setAAD(Buffer.from(associated, "utf8"));
       const body = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final(), cipher.getAuthTag()]);
-      return `e1.${Buffer.from(iv).toString("base64url")}.${body.toString("base64url")}`;
+      return `e1.${Buffer.from(iv.buffer, iv.byteOffset, iv.byteLength).toString("base64url")}.${body.toString("base64url")}`;
     },
     open(sealed, associated) {
       const [version, iv, body] = sealed.split(".");

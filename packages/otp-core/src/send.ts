@@ -155,10 +155,8 @@ export async function send(engine: Engine, input: SendInput): Promise<SendResult
     attempts: 0,
     maxAttempts: config.maxAttempts,
     // The number and metadata, encrypted and bound to this key: a store dump reads nothing.
-    data: await engine.seal(
-      JSON.stringify({ phone, masked, metadata, ...(country ? { country } : {}) }),
-      key,
-    ),
+    // One fixed shape (an undefined country is left out by JSON.stringify, as before).
+    data: await engine.seal(JSON.stringify({ phone, masked, metadata, country: country || undefined }), key),
   };
   if (token) record.linkHash = await engine.sign(`link|${key}|${token}`);
 
