@@ -2,6 +2,7 @@
  * Node variant of crypto.ts: node:crypto HMAC is synchronous and measured ~445k signs/s on Node 20
  * against ~15k/s for awaited Web Crypto. Same inputs, same outputs (crypto.test.ts).
  */
+import * as nodeCrypto from "node:crypto";
 import {
   createCipheriv,
   createDecipheriv,
@@ -25,7 +26,7 @@ export function createSealer(secrets: readonly Uint8Array[]): Sealer {
       const iv = randomBytes(12);
       const cipher = createCipheriv("aes-256-gcm", keys[0]!, iv).setAAD(Buffer.from(associated, "utf8"));
       const body = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final(), cipher.getAuthTag()]);
-      return `e1.${Buffer.from(iv).toString("base64url")}.${body.toString("base64url")}`;
+      return `e1.${Buffer.from(iv.buffer, iv.byteOffset, iv.byteLength).toString("base64url")}.${body.toString("base64url")}`;
     },
     open(sealed, associated) {
       const [version, iv, body] = sealed.split(".");
@@ -50,10 +51,38 @@ export function createSealer(secrets: readonly Uint8Array[]): Sealer {
   };
 }
 
+/** `crypto.hash` (Node ≥ 20.12): a one-shot digest with no Hash object to build. */
+type OneShotHash = (algorithm: string, data: Uint8Array, outputEncoding: string) => string | Buffer;
+const oneShotHash = (nodeCrypto as { hash?: OneShotHash }).hash;
+
+/** Longest message (in UTF-16 units) the one-shot path takes; UTF-8 needs at most 3 bytes per unit. */
+const scratchMessageUnits = 340;
+
 export function createHmac(secret: Uint8Array): Hmac {
   // A KeyObject is imported once; passing raw bytes would re-import the key on every call.
   const key = createSecretKey(new Uint8Array(secret));
-  return (message) => nodeHmac("sha256", key).update(message, "utf8").digest("base64url");
+  const keyed = (message: string) => nodeHmac("sha256", key).update(message, "utf8").digest("base64url");
+  if (!oneShotHash) return keyed;
+  // HMAC as RFC 2104 defines it, H((K ⊕ opad) ‖ H((K ⊕ ipad) ‖ m)), with both padded keys made once:
+  // two one-shot digests cost less than building an Hmac object per call (10% of a send's CPU).
+  // crypto.test.ts checks it against Web Crypto's HMAC and the RFC 4231 vectors.
+  const block = new Uint8Array(64);
+  block.set(secret.length > 64 ? (oneShotHash("sha256", secret, "buffer") as Buffer) : secret);
+  const inner = Buffer.alloc(64 + scratchMessageUnits * 3);
+  const outer = Buffer.alloc(64 + 32);
+  for (let i = 0; i < 64; i++) {
+    inner[i] = block[i]! ^ 0x36;
+    outer[i] = block[i]! ^ 0x5c;
+  }
+  block.fill(0);
+  return (message) => {
+    if (message.length > scratchMessageUnits) return keyed(message);
+    const length = inner.write(message, 64, "utf8");
+    (oneShotHash("sha256", inner.subarray(0, 64 + length), "buffer") as Buffer).copy(outer, 64);
+    // The message (a phone number, a code) does not stay in the scratch buffer after the call.
+    inner.fill(0, 64, 64 + length);
+    return oneShotHash("sha256", outer, "base64url") as string;
+  };
 }
 
 /**

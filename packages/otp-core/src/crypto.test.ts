@@ -14,6 +14,33 @@ describe("HMAC primitive", () => {
     }
   });
 
+  it("stays identical around the node variant's scratch-buffer bound, for long keys, and across calls", async () => {
+    // 340 UTF-16 units is where the node variant switches paths; 4-byte UTF-8 (surrogate pairs)
+    // and 3-byte characters fill its buffer the most.
+    const messages = [
+      "a".repeat(339),
+      "a".repeat(340),
+      "a".repeat(341),
+      "€".repeat(340),
+      "€".repeat(341),
+      "😀".repeat(170),
+      "😀".repeat(171),
+      "phone||+14155551234",
+      "p",
+    ];
+    for (const secret of [
+      encoder.encode("a-secret-that-is-at-least-32-bytes-long!"),
+      encoder.encode("k".repeat(64)),
+      encoder.encode("a-secret-longer-than-one-sha-256-block-".repeat(3)),
+    ]) {
+      const webHmac = web.createHmac(secret);
+      const nodeHmac = node.createHmac(secret);
+      // Twice each, interleaved: nothing of one message may carry over into the next.
+      for (const message of [...messages, ...messages.reverse()])
+        expect(await nodeHmac(message), `${message.length} units`).toBe(await webHmac(message));
+    }
+  });
+
   it("matches the RFC 4231 test case 2 vector", async () => {
     // key "Jefe", data "what do ya want for nothing?" → 5bdcc146bf60754e6a042426089575c7...
     const expected = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
@@ -23,6 +50,12 @@ describe("HMAC primitive", () => {
         .join("");
     expect(hex(await web.createHmac(encoder.encode("Jefe"))("what do ya want for nothing?"))).toBe(expected);
     expect(hex(await node.createHmac(encoder.encode("Jefe"))("what do ya want for nothing?"))).toBe(expected);
+    // Test case 6: a 131-byte key (longer than a block, so hashed first), 0xaa repeated.
+    const long = new Uint8Array(131).fill(0xaa);
+    const six = "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54";
+    const message = "Test Using Larger Than Block-Size Key - Hash Key First";
+    expect(hex(await web.createHmac(long)(message))).toBe(six);
+    expect(hex(await node.createHmac(long)(message))).toBe(six);
   });
 
   it("depends on the key", async () => {

@@ -18,7 +18,7 @@ export interface Engine extends Resolved {
   /** HMAC under the signing (first) secret. */
   sign: Hmac;
   /** HMACs of `message` under every accepted secret (rotation). */
-  candidates(message: string): Promise<string[]>;
+  candidates(message: string): string[] | Promise<string[]>;
   /**
    * The 16-character keyed digest naming a phone's or a subject's records and windows, so that no
    * number or user id appears in a store key.
@@ -27,7 +27,7 @@ export interface Engine extends Resolved {
     kind: "phone" | "subject" | "idempotency" | "ip" | "prefix" | "custom",
     tenant: string,
     value: string,
-  ): Promise<string>;
+  ): string | Promise<string>;
   /** Encrypts a record's data (AES-256-GCM), bound to its record key. */
   seal: Sealer["seal"];
   /** Decrypts it under any accepted secret. */
@@ -50,10 +50,17 @@ export function createEngine(options: OtpOptions): Engine {
     sender: options.sender,
     clock: options.clock ?? Date.now,
     sign,
-    // One secret is the common case: skip Promise.all's allocations on the hot path.
-    candidates: async (message) =>
-      signers.length === 1 ? [await sign(message)] : Promise.all(signers.map((signer) => signer(message))),
-    digest: async (kind, tenant, value) => (await sign(`${kind}|${tenant}|${value}`)).slice(0, 16),
+    // Plain values where the primitive is synchronous (node:crypto): no promise per call. One
+    // secret is the common case: skip Promise.all's allocations on the hot path.
+    candidates: (message) => {
+      if (signers.length > 1) return Promise.all(signers.map((signer) => signer(message)));
+      const hash = sign(message);
+      return typeof hash === "string" ? [hash] : hash.then((value) => [value]);
+    },
+    digest: (kind, tenant, value) => {
+      const hash = sign(`${kind}|${tenant}|${value}`);
+      return typeof hash === "string" ? hash.slice(0, 16) : hash.then((text) => text.slice(0, 16));
+    },
     seal: (plaintext, associated) => sealer.seal(plaintext, associated),
     open: (sealed, associated) => sealer.open(sealed, associated),
     emit: eventEmitter(options.onEvent),

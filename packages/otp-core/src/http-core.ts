@@ -258,8 +258,7 @@ export function createOtpHttp<NativeRequest>(
     checkJsonMediaType(exchange.header("content-type"));
     checkDeclaredLength(exchange.header("content-length"), maxBodyBytes);
     const body = parseJsonObject(await exchange.body(maxBodyBytes));
-    const scope = { ...(tenant ? { tenant } : {}), ...(subject !== undefined ? { subject } : {}) };
-    const ip = await clientIp(exchange);
+    const ip = options.getClientIp ? await clientIp(exchange) : forwardedIpOf(exchange);
     if (action === "send") {
       if (!ip && !warnedNoIp) {
         warnedNoIp = true;
@@ -270,17 +269,21 @@ export function createOtpHttp<NativeRequest>(
         );
       }
       const idempotencyKey = exchange.header("idempotency-key");
-      const input = {
-        ...sendInput(body, policy),
-        ...scope,
-        withoutIp,
-        ...(idempotencyKey ? { idempotencyKey } : {}),
-      };
-      const result = await otp.send(ip ? { ...input, ip } : input);
+      // sendInput answers a fresh object with none of these fields: set them on it (no copies).
+      const input = sendInput(body, policy);
+      if (tenant) input.tenant = tenant;
+      if (subject !== undefined) input.subject = subject;
+      input.withoutIp = withoutIp;
+      if (idempotencyKey) input.idempotencyKey = idempotencyKey;
+      if (ip) input.ip = ip;
+      const result = await otp.send(input);
       return json(200, sendReply(result), cors);
     }
     const by = subject !== undefined ? "subject" : verifyBy;
-    const input = { ...verifyInput(body, policy, by), ...scope, ...(ip ? { ip } : {}) };
+    const input = verifyInput(body, policy, by);
+    if (tenant) input.tenant = tenant;
+    if (subject !== undefined) input.subject = subject;
+    if (ip) input.ip = ip;
     if (by === "phone" && input.id === undefined) {
       try {
         const result = await otp.verify(input);
@@ -317,6 +320,11 @@ export function createOtpHttp<NativeRequest>(
   async function clientIp(exchange: HttpExchange<NativeRequest>): Promise<string | undefined> {
     const own = (await options.getClientIp?.(exchange.request)) ?? exchange.socketIp;
     return forwardedIp(exchange.header(proxyHeader), trustProxy, proxyHeader, own ?? undefined);
+  }
+
+  /** The same without `getClientIp`: no promise to wait for. */
+  function forwardedIpOf(exchange: HttpExchange<NativeRequest>): string | undefined {
+    return forwardedIp(exchange.header(proxyHeader), trustProxy, proxyHeader, exchange.socketIp ?? undefined);
   }
 
   return {

@@ -109,9 +109,7 @@ function readBody(req: MaybeParsed, maxBytes: number): Promise<Uint8Array> {
 }
 
 function writeAnswer(answer: HttpAnswer, req: IncomingMessage, res: ServerResponse): void {
-  const headers = { ...answer.headers };
   // An unread request body (413, 415, 401) would otherwise be drained before the socket is reused.
-  if (!req.complete) headers.connection = "close";
-  res.writeHead(answer.status, headers);
+  res.writeHead(answer.status, req.complete ? answer.headers : { ...answer.headers, connection: "close" });
   res.end(req.method === "HEAD" || answer.body === null ? undefined : answer.body);
 }

@@ -118,13 +118,16 @@ export async function verify(engine: Engine, input: VerifyInput): Promise<Verify
   }
   const failures = failureRules(limits, tenant, digest, requester);
 
-  const hashes = await engine.candidates(`${token === undefined ? "code" : "link"}|${key}|${token ?? code}`);
+  // Plain arrays and strings from node:crypto are taken without an `await` (a microtask each).
+  const candidates = engine.candidates(`${token === undefined ? "code" : "link"}|${key}|${token ?? code}`);
+  const hashes = Array.isArray(candidates) ? candidates : await candidates;
   const now = engine.clock();
   const result: CheckResult = await guard(() =>
     engine.store.check(key, id === undefined ? { hashes, now, failures } : { id, hashes, now, failures }),
   );
   if (result.status === "approved") {
-    const data = JSON.parse(await engine.open(result.record.data, key)) as {
+    const opened = engine.open(result.record.data, key);
+    const data = JSON.parse(typeof opened === "string" ? opened : await opened) as {
       phone: string;
       masked: string;
       metadata: Record<string, unknown>;
@@ -133,7 +136,8 @@ export async function verify(engine: Engine, input: VerifyInput): Promise<Verify
     // The tripwire's verified events for the number's range and country. (Counted in a step of its
     // own after the approval: the check found the record by its key and had no other way to know
     // the number. Only a count: losing it costs accuracy, never safety.)
-    const tally = await tallyOf(engine, tenant, data.phone, data.country);
+    // (Nothing to count without the tripwire: tallyOf would answer [], after a promise.)
+    const tally = engine.guard.tripwire ? await tallyOf(engine, tenant, data.phone, data.country) : [];
     if (tally.length) await guard(() => engine.store.hit(tally, now)).catch(() => undefined);
     engine.emit?.({
       type: "verified",
