@@ -1,4 +1,9 @@
-import { type CountryCode, Metadata, parsePhoneNumberFromString } from "libphonenumber-js/max";
+import { Metadata } from "libphonenumber-js/core";
+import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js/max";
+// The same full metadata `libphonenumber-js/max` parses with (one copy in a bundle). `Metadata` comes
+// from `/core` with it: `/max`'s CommonJS entry does not export `Metadata` (its ESM entry does), so a
+// CommonJS bundle such as Auth0's Actions would get `undefined`.
+import maxMetadata from "libphonenumber-js/max/metadata";
 import { OtpError } from "./errors.js";
 
 export type { CountryCode };
@@ -236,7 +241,7 @@ const whole = (pattern: string) => new RegExp(`^(?:${pattern})$`);
 function planOf(countryOrCallingCode: string): Plan {
   let plan = plans.get(countryOrCallingCode);
   if (plan) return plan;
-  metadata ??= new Metadata() as unknown as MetadataApi;
+  metadata ??= new Metadata(maxMetadata) as unknown as MetadataApi;
   metadata.selectNumberingPlan(countryOrCallingCode);
   const numbering = metadata.numberingPlan;
   const types: Partial<Record<NumberType, CompiledType>> = {};
@@ -264,7 +269,7 @@ function planOf(countryOrCallingCode: string): Plan {
 function countriesOf(callingCode: string): readonly string[] | null {
   let countries = callingCodes.get(callingCode);
   if (countries !== undefined) return countries;
-  metadata ??= new Metadata() as unknown as MetadataApi;
+  metadata ??= new Metadata(maxMetadata) as unknown as MetadataApi;
   countries = metadata.getCountryCodesForCallingCode(callingCode) ?? null;
   // A calling code without countries that is still one (+800, +882…): non-geographic, left to libphonenumber.
   if (!countries && metadata.hasCallingCode(callingCode)) countries = [];
