@@ -486,6 +486,35 @@ describe.skipIf(!hasChromium)("phone sign-in in Chromium", () => {
     await page.waitForURL(`${app.url}/account`);
   });
 
+  it("tells the app's own hourly limit apart from the cooldown, and disables Resend while it counts", async () => {
+    const page = await open(390);
+    await requestCode(page, "+1 646 555 0175");
+    const resend = page.getByRole("button", { name: "Resend code", exact: true });
+    // SMS_RATE_LIMIT_HOUR is 3 per number and requester: two resends are texted, the third is refused.
+    for (let sends = 1; sends <= 3; sends++) {
+      await waitFor(
+        "Resend to unlock",
+        async () => ((await resend.isEnabled().catch(() => false)) ? true : undefined),
+        12_000,
+      );
+      await resend.click();
+      if (sends < 3) await page.getByText("Code sent again.").waitFor();
+    }
+    const text = async () => (await page.locator(".otpkit-countdown").textContent()) ?? "";
+    await waitFor(
+      "the app's limit text",
+      async () =>
+        /^Too many codes requested\. Try again in \d+:\d\d\.$/.test(await text()) ? true : undefined,
+      10_000,
+    );
+    await expect(page.getByText(/A code was just sent/).count()).resolves.toBe(0);
+    await expect(page.getByRole("button", { name: /^Resend code/ }).isDisabled()).resolves.toBe(true);
+    await expect((await messagesTo("+16465550175")).length).toBe(3);
+    await expectNoSideScroll(page, "the app's limit at 390");
+    await shot(page, "390-error-app-limit");
+    await expectCountingDown(text, "the app's limit");
+  });
+
   it("speaks the browser's language (French at 320 px), and so does the SMS", async () => {
     const page = await open(320, "fr-FR");
     const field = page.getByLabel("Numéro de téléphone");
