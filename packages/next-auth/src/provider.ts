@@ -1,13 +1,7 @@
-import {
-  OtpError,
-  type OtpSource,
-  type Purpose,
-  publicError,
-  resolveOtp,
-  type VerifyResult,
-} from "@otpkit/otp-core";
+import { OtpError, type OtpSource, type Purpose, resolveOtp, type VerifyResult } from "@otpkit/otp-core";
 import type { Awaitable, User } from "next-auth";
 import CredentialsImport, { type CredentialsConfig } from "next-auth/providers/credentials";
+import { signInError } from "./errors.js";
 
 // next-auth ships CommonJS with `exports.default`: bundlers unwrap it, Node's ESM loader does not.
 const Credentials = ((CredentialsImport as unknown as { default?: typeof CredentialsImport }).default ??
@@ -97,7 +91,7 @@ export function SmsOtpProvider<U extends User = SmsOtpUser>(
           ...(ip ? { ip } : {}),
         });
       } catch (error) {
-        throw refusal(error);
+        throw signInError(error);
       }
       const { phone } = verification;
       try {
@@ -107,25 +101,8 @@ export function SmsOtpProvider<U extends User = SmsOtpUser>(
         if (options.findUser) throw new Error(userNotFound);
         return { id: phone, phone } satisfies SmsOtpUser;
       } catch (error) {
-        throw error instanceof Error && error.message === userNotFound ? error : refusal(error);
+        throw error instanceof Error && error.message === userNotFound ? error : signInError(error);
       }
     },
   });
-}
-
-/**
- * NextAuth puts the thrown message into the page's URL and `signIn` result, so only stable codes
- * may go there: an OtpError's code, or `internal_error` for anything else (a database error's text
- * could leak internals). The real error is logged for the operator. The one channel to the page is
- * that message, so the numbers a UI needs ride along after the code as `;name=value` pairs —
- * `invalid_code;attempts_left=2`, `too_many_attempts;retry_after=30` — which `@otpkit/react` reads
- * (`toErrorInfo`); the part before the first `;` is always the bare code.
- */
-function refusal(error: unknown): Error {
-  const failure = publicError(error);
-  if (failure.status >= 500) console.error("otpkit: SMS sign-in failed", error);
-  let message: string = failure.code;
-  if (failure.attemptsLeft !== undefined) message += `;attempts_left=${failure.attemptsLeft}`;
-  if (failure.retryAfter !== undefined) message += `;retry_after=${failure.retryAfter}`;
-  return new Error(message, { cause: error });
 }
