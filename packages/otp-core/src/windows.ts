@@ -40,8 +40,15 @@ export function waitFor(
 /** `waitFor` for one rule of the log: milliseconds until `weight` more events fit, or `-1`. */
 function ruleWait(times: readonly number[], rule: WindowRule, now: number, weight: number): number {
   const from = now - rule.windowMs;
-  let first = times.length;
-  while (first > 0 && times[first - 1]! > from) first--;
+  // The first event inside the window, by binary search over the sorted log: a walk back from the
+  // newest would cost the whole window's count (a country's tripwire log holds every send).
+  let first = 0;
+  let after = times.length;
+  while (first < after) {
+    const middle = (first + after) >>> 1;
+    if (times[middle]! > from) after = middle;
+    else first = middle + 1;
+  }
   const inside = times.length - first;
   if (inside + weight <= rule.limit) return -1;
   const mustLeave = inside + weight - rule.limit;
