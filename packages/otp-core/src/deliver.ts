@@ -164,7 +164,7 @@ export async function deliver(engine: Engine, input: DeliverInput): Promise<Deli
   }
 
   const { requester, ipDigest } = await requesterOf(engine, tenant, subject, ip);
-  const budget = await sendBudget(engine, config.limits, {
+  const planned = sendBudget(engine, config.limits, {
     tenant,
     purpose,
     phone,
@@ -177,6 +177,8 @@ export async function deliver(engine: Engine, input: DeliverInput): Promise<Deli
     // The platform runs its own bot checks before it makes a code.
     challengeRisk: false,
   });
+  // A plain budget (node:crypto) is taken without an `await`.
+  const budget = planned instanceof Promise ? await planned : planned;
   // A spend budget shared by all tenants lives outside any tenant's keys: counted together here.
   const shared = spendAcrossTenants(engine, country, safe);
   budget.refundable.push(...shared);

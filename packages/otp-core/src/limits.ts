@@ -8,7 +8,7 @@
 import type { OtpConfig } from "./config.js";
 import type { Engine } from "./engine.js";
 import { OtpError } from "./errors.js";
-import type { GuardRule, TripwireBound } from "./guard.js";
+import type { GuardMode, GuardRule, TripwireBound } from "./guard.js";
 import { ruleHit, ruleKey, ruleOf, rulesHits } from "./keys.js";
 import type { Purpose } from "./message.js";
 import type { FailureRule, RateHit } from "./store.js";
@@ -27,8 +27,6 @@ export interface SendBudget {
   refundable: RateHit[];
   /** The resend cooldown: given back after any failed send (even a timeout). */
   cooldown: RateHit[];
-  /** The windows a verification of this code counts in (the tripwire's verified events). */
-  tally: RateHit[];
 }
 
 /** Purposes that sign someone in share one ceiling; every other purpose has its own. */
@@ -76,19 +74,38 @@ const uncapped = 1e9;
  * The budget of one send: per phone and requester, the per-phone ceiling of the purpose group, the
  * cooldown per phone, purpose and requester, per IP (or the no-IP budget), per number range,
  * global — and the guard's velocity per country, conversion tripwire, spend and challenge risk.
+ * A plain value when the range's digest is one (node:crypto), so the hot path awaits no promise.
  */
-export async function sendBudget(
+export function sendBudget(
   engine: Engine,
   limits: OtpConfig["limits"],
   input: BudgetInput,
-): Promise<SendBudget> {
+): SendBudget | Promise<SendBudget> {
+  const tripwire = engine.guard.tripwire;
+  const tripwireMode =
+    input.safe || !tripwire ? "off" : input.delivering ? tripwire.onDeliver : engine.guard.mode("tripwire");
+  // The range's digest only when a rule keys by it; computed once for the range rule and the tripwire.
+  const range =
+    limits.perPrefix || tripwireMode !== "off" ? rangeOf(engine, limits, input.tenant, input.phone) : "";
+  return typeof range === "string"
+    ? budgetOf(engine, limits, input, range, tripwireMode)
+    : range.then((digest) => budgetOf(engine, limits, input, digest, tripwireMode));
+}
+
+function budgetOf(
+  engine: Engine,
+  limits: OtpConfig["limits"],
+  input: BudgetInput,
+  rangeDigest: string,
+  tripwireMode: GuardMode | "off",
+): SendBudget {
   const { tenant, phoneDigest, requester } = input;
   const { guard } = engine;
+  const tripwire = guard.tripwire;
   const refundable: RateHit[] = [];
   const monitored: RateHit[] = [];
-  const tally: RateHit[] = [];
   /** Enforced guard rules join the atomic step; monitored ones are counted apart. */
-  const guarded = (rule: GuardRule, hit: RateHit, mode = guard.mode(rule)) => {
+  const guarded = (hit: RateHit, mode: GuardMode) => {
     if (mode === "monitor") monitored.push(hit);
     else refundable.push(hit);
   };
@@ -104,34 +121,45 @@ export async function sendBudget(
     const rule = { limit: 1, windowSeconds: limits.resendCooldownSeconds };
     cooldown.push(ruleHit(tenant, "cooldown", rule, `${phoneDigest}:${input.purpose}:${requester}`));
   }
-  const rangeDigest =
-    limits.perPrefix || guard.tripwire ? await rangeOf(engine, limits, tenant, input.phone) : "";
   if (limits.perPrefix)
     refundable.push(...rulesHits(tenant, "prefix", limits.perPrefix.rules, rangeDigest, shared));
   if (!input.safe) {
     const country = input.country ?? "??";
-    for (const rule of guard.perCountry) guarded("velocity", ruleHit(tenant, "country", rule, country));
-    const tripwire = guard.tripwire;
-    const tripwireMode = !tripwire ? "off" : input.delivering ? tripwire.onDeliver : guard.mode("tripwire");
+    if (guard.perCountry.length) {
+      // Enforced, the country's velocity rules share one log like any subject's rules. Monitored,
+      // each is counted on its own (one refusing must not keep the others from counting).
+      const mode = guard.mode("velocity");
+      const velocity = rulesHits(tenant, "country", guard.perCountry, country, shared && mode !== "monitor");
+      for (const hit of velocity) guarded(hit, mode);
+    }
     if (tripwire && tripwireMode !== "off") {
       const windowSeconds = tripwire.windowMs / 1000;
-      const pair = (name: "range" | "country", subject: string, bound: TripwireBound | false) => {
-        const verified = ruleHit(tenant, `verified_${name}`, { limit: uncapped, windowSeconds }, subject);
-        tally.push(verified);
+      // The sends of the range and of the country, each judged against its verified events (the
+      // windows `tallyOf` counts a verification in).
+      const sent = (name: "range" | "country", subject: string, bound: TripwireBound | false) => {
         if (!bound) return;
-        const sent = {
-          ...ruleHit(tenant, `sent_${name}`, { limit: uncapped, windowSeconds }, subject),
-          ratio: { key: verified.key, minEvents: bound.minSends, minRatio: bound.minVerifiedRatio },
-        };
-        guarded("tripwire", sent, tripwireMode);
+        guarded(
+          {
+            key: ruleKey(tenant, `sent_${name}`, windowSeconds, subject),
+            limit: uncapped,
+            windowMs: tripwire.windowMs,
+            ratio: {
+              key: ruleKey(tenant, `verified_${name}`, windowSeconds, subject),
+              minEvents: bound.minSends,
+              minRatio: bound.minVerifiedRatio,
+            },
+          },
+          tripwireMode,
+        );
       };
-      pair("range", rangeDigest, tripwire.range);
-      pair("country", country, tripwire.country);
+      sent("range", rangeDigest, tripwire.range);
+      sent("country", country, tripwire.country);
     }
     const spend = guard.spend;
     if (spend && spend.scope === "tenant") {
       const weight = spend.prices[country] ?? spend.defaultPrice;
-      for (const rule of spend.rules) guarded("spend", { ...ruleHit(tenant, "spend", rule, "all"), weight });
+      const mode = guard.mode("spend");
+      for (const rule of spend.rules) guarded({ ...ruleHit(tenant, "spend", rule, "all"), weight }, mode);
     }
   }
   const hits = [...refundable, ...cooldown];
@@ -141,38 +169,39 @@ export async function sendBudget(
   hits.push(...rulesHits(tenant, "global", limits.global, "all", shared));
   if (input.challengeRisk && guard.challenge)
     hits.push(ruleHit(tenant, "challenge", guard.challenge.riskAfter, input.ipDigest ?? "-"));
-  return { hits, monitored, refundable, cooldown, tally };
+  return { hits, monitored, refundable, cooldown };
 }
 
-/** The keyed digest of a number's range (the number minus the hidden digits). */
-export async function rangeOf(
+/** The keyed digest of a number's range (the number minus the hidden digits); plain from node:crypto. */
+export function rangeOf(
   engine: Engine,
   limits: OtpConfig["limits"],
   tenant: string,
   phone: string,
-): Promise<string> {
+): string | Promise<string> {
   const hidden = limits.perPrefix ? limits.perPrefix.hiddenDigits : 4;
   return engine.digest("prefix", tenant, phone.slice(0, -hidden));
 }
 
 /**
  * The windows a verified code counts in: the tripwire's verified events for its range and
- * country (empty when the tripwire is off).
+ * country (empty when the tripwire is off). A plain value when the range's digest is one.
  */
-export async function tallyOf(
+export function tallyOf(
   engine: Engine,
   tenant: string,
   phone: string,
   country: string | undefined,
-): Promise<RateHit[]> {
+): RateHit[] | Promise<RateHit[]> {
   const tripwire = engine.guard.tripwire;
   if (!tripwire) return [];
   const windowSeconds = tripwire.windowMs / 1000;
-  const range = await rangeOf(engine, engine.config.limits, tenant, phone);
-  return [
+  const hits = (range: string): RateHit[] => [
     ruleHit(tenant, "verified_range", { limit: uncapped, windowSeconds }, range),
     ruleHit(tenant, "verified_country", { limit: uncapped, windowSeconds }, country ?? "??"),
   ];
+  const range = rangeOf(engine, engine.config.limits, tenant, phone);
+  return typeof range === "string" ? hits(range) : range.then(hits);
 }
 
 /** Seven days: consecutive failures are remembered this long after the last one. */

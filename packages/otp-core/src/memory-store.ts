@@ -73,42 +73,58 @@ export function memoryStore(options: MemoryStoreOptions = {}) {
     }
   };
 
-  /** Drops events that left the window (the hit's longest); returns the live ones. */
-  const live = (hit: RateHit, now: number): number[] => {
-    const window = windows.get(hit.key);
-    if (!window) return [];
-    const from = now - longestWindow(hit);
-    let drop = 0;
-    while (drop < window.times.length && window.times[drop]! <= from) drop++;
-    if (drop) window.times.splice(0, drop);
-    return window.times;
+  /** No events: shared by every lookup of a window that does not exist (never written to). */
+  const none: readonly number[] = [];
+
+  /** Drops events older than `longestMs` from the window under `key`; returns the live ones. */
+  const live = (key: string, longestMs: number, now: number): readonly number[] => {
+    const window = windows.get(key);
+    if (!window) return none;
+    const times = window.times;
+    const from = now - longestMs;
+    if (times.length && times[0]! <= from) {
+      let drop = 1;
+      while (drop < times.length && times[drop]! <= from) drop++;
+      times.splice(0, drop);
+    }
+    return times;
   };
 
   /** All-or-nothing: the rule refusing for longest wins, and nothing is counted. */
   const hitAll = (hits: readonly RateHit[], now: number): HitResult => {
-    let refused: { ok: false; key: string; retryAfterMs: number } | undefined;
-    const refuse = (key: string, retryAfterMs: number) => {
-      if (!refused || retryAfterMs > refused.retryAfterMs) refused = { ok: false, key, retryAfterMs };
-    };
+    // The refusal so far, as two plain variables: no closure or object per call on the hot path.
+    let refusedKey: string | undefined;
+    let refusedMs = 0;
     for (const hit of hits) {
-      const times = live(hit, now);
-      const wait = waitFor(times, hit, now);
-      if (wait >= 0) refuse(hit.key, wait);
+      const times = live(hit.key, hit.also ? longestWindow(hit) : hit.windowMs, now);
+      let wait = waitFor(times, hit, now);
+      let refuses = wait >= 0;
       if (hit.ratio && times.length >= hit.ratio.minEvents) {
-        const verified = live({ key: hit.ratio.key, limit: 0, windowMs: hit.windowMs }, now).length;
-        if (verified < hit.ratio.minRatio * times.length) refuse(hit.key, times[0]! + hit.windowMs - now);
+        const verified = live(hit.ratio.key, hit.windowMs, now).length;
+        if (verified < hit.ratio.minRatio * times.length) {
+          const ratioWait = times[0]! + hit.windowMs - now;
+          if (!refuses || ratioWait > wait) wait = ratioWait;
+          refuses = true;
+        }
+      }
+      if (refuses && (refusedKey === undefined || wait > refusedMs)) {
+        refusedKey = hit.key;
+        refusedMs = wait;
       }
     }
-    if (refused) return refused;
+    if (refusedKey !== undefined) return { ok: false, key: refusedKey, retryAfterMs: refusedMs };
     for (const hit of hits) {
       const weight = hit.weight ?? 1;
-      let window = windows.get(hit.key);
+      const longest = hit.also ? longestWindow(hit) : hit.windowMs;
+      const window = windows.get(hit.key);
       if (!window) {
-        window = { times: [], windowMs: hit.windowMs };
-        windows.set(hit.key, window);
+        const times: number[] = [];
+        for (let i = 0; i < weight; i++) times.push(now);
+        windows.set(hit.key, { times, windowMs: longest });
+        continue;
       }
       for (let i = 0; i < weight; i++) window.times.push(now);
-      window.windowMs = Math.max(window.windowMs, longestWindow(hit));
+      if (longest > window.windowMs) window.windowMs = longest;
     }
     return { ok: true };
   };

@@ -190,7 +190,7 @@ export async function send(engine: Engine, input: SendInput): Promise<SendResult
     const claimed = await guard(() => store.hit(idempotency.claim, now));
     if (!claimed.ok) return replay(engine, idempotency, now, { purpose, phone: masked, tenant });
   }
-  const budget = await sendBudget(engine, config.limits, {
+  const planned = sendBudget(engine, config.limits, {
     tenant,
     purpose,
     phone,
@@ -203,6 +203,8 @@ export async function send(engine: Engine, input: SendInput): Promise<SendResult
     challengeRisk,
     withoutIp: input.withoutIp,
   });
+  // A plain budget (node:crypto) is taken without an `await`.
+  const budget = planned instanceof Promise ? await planned : planned;
   const event = { purpose, phone: masked, tenant, ip };
   if (idempotency) budget.cooldown.push(...idempotency.claim); // a failed send frees the key
   // A spend budget shared by all tenants lives outside any tenant's keys: its own atomic step,

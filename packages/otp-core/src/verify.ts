@@ -136,8 +136,9 @@ export async function verify(engine: Engine, input: VerifyInput): Promise<Verify
     // The tripwire's verified events for the number's range and country. (Counted in a step of its
     // own after the approval: the check found the record by its key and had no other way to know
     // the number. Only a count: losing it costs accuracy, never safety.)
-    // (Nothing to count without the tripwire: tallyOf would answer [], after a promise.)
-    const tally = engine.guard.tripwire ? await tallyOf(engine, tenant, data.phone, data.country) : [];
+    // (A plain answer — no tripwire, or node:crypto's digest — is taken without an `await`.)
+    const tallied = tallyOf(engine, tenant, data.phone, data.country);
+    const tally = tallied instanceof Promise ? await tallied : tallied;
     if (tally.length) await guard(() => engine.store.hit(tally, now)).catch(() => undefined);
     engine.emit?.({
       type: "verified",

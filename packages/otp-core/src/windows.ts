@@ -27,17 +27,30 @@ export function waitFor(
   now: number,
   weight = hit.weight ?? 1,
 ): number {
-  let wait = -1;
-  for (const rule of windowRules(hit)) {
-    const from = now - rule.windowMs;
-    let first = times.length;
-    while (first > 0 && times[first - 1]! > from) first--;
-    const inside = times.length - first;
-    if (inside + weight <= rule.limit) continue;
-    const mustLeave = inside + weight - rule.limit;
-    const ruleWait =
-      mustLeave <= inside ? times[first + mustLeave - 1]! + rule.windowMs - now : rule.windowMs;
-    if (ruleWait > wait) wait = ruleWait;
-  }
+  // The hit's own rule, then `also`, without building an array of them (this runs for every hit).
+  let wait = ruleWait(times, hit, now, weight);
+  if (hit.also)
+    for (const rule of hit.also) {
+      const ruleWaitMs = ruleWait(times, rule, now, weight);
+      if (ruleWaitMs > wait) wait = ruleWaitMs;
+    }
   return wait;
+}
+
+/** `waitFor` for one rule of the log: milliseconds until `weight` more events fit, or `-1`. */
+function ruleWait(times: readonly number[], rule: WindowRule, now: number, weight: number): number {
+  const from = now - rule.windowMs;
+  // The first event inside the window, by binary search over the sorted log: a walk back from the
+  // newest would cost the whole window's count (a country's tripwire log holds every send).
+  let first = 0;
+  let after = times.length;
+  while (first < after) {
+    const middle = (first + after) >>> 1;
+    if (times[middle]! > from) after = middle;
+    else first = middle + 1;
+  }
+  const inside = times.length - first;
+  if (inside + weight <= rule.limit) return -1;
+  const mustLeave = inside + weight - rule.limit;
+  return mustLeave <= inside ? times[first + mustLeave - 1]! + rule.windowMs - now : rule.windowMs;
 }
