@@ -113,6 +113,14 @@ export interface CheckInput {
   now: number;
   /** Consecutive-failure counters to enforce and update in the same atomic step. Default: none. */
   failures?: readonly FailureRule[];
+  /**
+   * Rate limits (a requester's verification budget) judged first, in the same atomic step: if any
+   * refuses, nothing is counted, nothing else is looked at, and the answer is `limited`; otherwise
+   * every one is counted (whatever the verdict) and the check goes on as without them. Only sent
+   * to a store that says `checkHits` (without it the core sends them as a `hit` of their own, one
+   * more round trip). Default: none.
+   */
+  hits?: readonly RateHit[];
 }
 
 export type CheckResult =
@@ -122,7 +130,9 @@ export type CheckResult =
   | { status: "expired" }
   | { status: "not_found" }
   /** A failure counter is refusing: nothing was looked at or counted. */
-  | { status: "locked"; retryAfterMs: number };
+  | { status: "locked"; retryAfterMs: number }
+  /** One of `CheckInput.hits` refused (the one at `key`): nothing was looked at or counted. */
+  | { status: "limited"; key: string; retryAfterMs: number };
 
 export interface Store {
   /** A short name for errors and events ("memory", "redis", …). */
@@ -139,6 +149,12 @@ export interface Store {
    * of its own, on a key of its own. Default: absent.
    */
   readonly sharedLogs?: boolean;
+  /**
+   * `true` for a store that judges `CheckInput.hits` (the conformance suite then tests it): a
+   * verification's rate limits are counted inside its `check`, one round trip instead of two.
+   * Default: absent.
+   */
+  readonly checkHits?: boolean;
   /** Replace the pending record at `key` (one pending code per key), counting `hits` atomically. */
   put(key: string, record: OtpRecord, options: PutOptions): Promise<PutResult>;
   /**

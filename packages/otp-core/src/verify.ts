@@ -48,6 +48,15 @@ export interface VerifyResult {
   metadata: Record<string, unknown>;
 }
 
+/** A requester past its verification budget (`limits.verifyPerIp`). */
+function verifyLimited(retryAfterMs: number) {
+  const retryAfter = retrySeconds(retryAfterMs);
+  return new OtpError("rate_limited", `Too many verifications. Try again in ${retryAfter} seconds.`, {
+    retryAfter,
+    source: "app",
+  });
+}
+
 const notFound = () => new OtpError("not_found", "No pending code for this request. Request a new code.");
 
 export async function verify(engine: Engine, input: VerifyInput): Promise<VerifyResult> {
@@ -105,16 +114,16 @@ export async function verify(engine: Engine, input: VerifyInput): Promise<Verify
 
   const { requester, ipDigest } = await requesterOf(engine, tenant, subject, ip);
   const { limits } = engine.config;
-  if (ipDigest !== undefined && limits.verifyPerIp.length) {
-    const hits = limits.verifyPerIp.map((rule) => ruleHit(tenant, "verify_ip", rule, ipDigest));
-    const counted = await guard(() => engine.store.hit(hits, engine.clock()));
-    if (!counted.ok) {
-      const retryAfter = retrySeconds(counted.retryAfterMs);
-      throw new OtpError("rate_limited", `Too many verifications. Try again in ${retryAfter} seconds.`, {
-        retryAfter,
-        source: "app",
-      });
-    }
+  const perIp =
+    ipDigest !== undefined && limits.verifyPerIp.length
+      ? limits.verifyPerIp.map((rule) => ruleHit(tenant, "verify_ip", rule, ipDigest))
+      : undefined;
+  // A store that judges hits inside `check` counts the IP's verification in the same atomic step
+  // (one round trip); any other store gets them first, as a `hit` of their own.
+  const hitsInCheck = perIp !== undefined && engine.store.checkHits === true;
+  if (perIp !== undefined && !hitsInCheck) {
+    const counted = await guard(() => engine.store.hit(perIp, engine.clock()));
+    if (!counted.ok) throw verifyLimited(counted.retryAfterMs);
   }
   const failures = failureRules(limits, tenant, digest, requester);
 
@@ -122,9 +131,11 @@ export async function verify(engine: Engine, input: VerifyInput): Promise<Verify
   const candidates = engine.candidates(`${token === undefined ? "code" : "link"}|${key}|${token ?? code}`);
   const hashes = Array.isArray(candidates) ? candidates : await candidates;
   const now = engine.clock();
+  const checkInput = id === undefined ? { hashes, now, failures } : { id, hashes, now, failures };
   const result: CheckResult = await guard(() =>
-    engine.store.check(key, id === undefined ? { hashes, now, failures } : { id, hashes, now, failures }),
+    engine.store.check(key, hitsInCheck ? { ...checkInput, hits: perIp } : checkInput),
   );
+  if (result.status === "limited") throw verifyLimited(result.retryAfterMs);
   if (result.status === "approved") {
     const opened = engine.open(result.record.data, key);
     const data = JSON.parse(typeof opened === "string" ? opened : await opened) as {
