@@ -18,6 +18,10 @@
 // Also: statements per operation (every pg Client.query counted, by the pool's application_name),
 // this process's CPU per pair (both sides of HTTP run here) and the PostgreSQL backends' CPU per
 // pair (/proc/<pid>/stat of the pools' backends, found in pg_stat_activity).
+// Tables that have grown (the default; PEERS_FRESH=1 for empty tables): before any pair, otpkit's
+// windows table gets GROWN_WINDOWS rows (default 1,100,000) and its codes table GROWN_RECORDS
+// (default 200,000) as in bench/grown.mjs, and better-auth's `verification` table as many rows as
+// otpkit's codes (pending codes of other numbers; its `identifier` index is better-auth's own).
 
 import { readFileSync } from "node:fs";
 import { createServer, request } from "node:http";
@@ -28,6 +32,7 @@ import { getMigrations } from "better-auth/db/migration";
 import { toNodeHandler } from "better-auth/node";
 import { phoneNumber } from "better-auth/plugins";
 import pg from "pg";
+import { growTables } from "./equivalent.mjs";
 import { format, interleave, rate, ratio } from "./interleave.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -40,6 +45,9 @@ const schema = "perf_cpu_peers";
 const secret = "bench-secret-bench-secret-bench-secret!";
 const totalMs = Number(process.env.BENCH_MS ?? 2400);
 const options = { turns: 6, slicesPerTurn: 4, sliceMs: totalMs / 24 };
+const grown = process.env.PEERS_FRESH !== "1";
+const grownWindows = Number(process.env.GROWN_WINDOWS ?? 1_100_000);
+const grownRecords = Number(process.env.GROWN_RECORDS ?? 200_000);
 
 /** Valid US numbers over 40,000 ranges (see core.mjs); each side walks its own offset. */
 const areaCodes = [
@@ -117,6 +125,22 @@ const authOptions = {
 const { runMigrations } = await getMigrations(authOptions);
 await runMigrations();
 const auth = betterAuth(authOptions);
+
+// ——— Grown tables (one INSERT … generate_series per table, then ANALYZE) ———
+if (grown) {
+  await growTables(otpkitPool, `${schema}.otpkit_codes`, grownWindows, grownRecords);
+  // better-auth's pending codes of other numbers (+44 7700 9xxxxx: never one of the bench's), in
+  // its own column layout ("value" is "<code>:<attempts>").
+  await betterPool.query(`INSERT INTO verification (id, identifier, value, "expiresAt", "createdAt", "updatedAt")
+    SELECT substr(md5(i::text), 1, 32), 'phone-number-otp-+447700' || lpad(i::text, 6, '0'),
+      lpad((i % 1000000)::text, 6, '0') || ':0', now() + interval '5 minutes', now(), now()
+    FROM generate_series(1, ${grownRecords}) AS i`);
+  await betterPool.query("ANALYZE verification");
+}
+const counts = await admin.query(`SELECT
+  (SELECT count(*) FROM ${schema}.otpkit_codes_windows)::int AS windows,
+  (SELECT count(*) FROM ${schema}.otpkit_codes)::int AS codes,
+  (SELECT count(*) FROM ${schema}.verification)::int AS verification`);
 const betterHandler = toNodeHandler(auth);
 betterServer.on("request", (req, res) => {
   if (req.url !== "/consume") return betterHandler(req, res);
@@ -236,6 +260,12 @@ const backendCpuMicros = async () => {
 console.log(
   `otpkit vs better-auth's phone-number plugin on PostgreSQL (${databaseUrl.replace(/\/\/[^@]*@/, "//")}, schema ${schema}), Node ${process.version}`,
 );
+{
+  const { windows, codes, verification } = counts.rows[0];
+  console.log(
+    `  tables ${grown ? "grown" : "fresh (PEERS_FRESH=1)"}: otpkit windows ${windows}, codes ${codes}; better-auth verification ${verification}`,
+  );
+}
 {
   const counted = async (side, run) => {
     const before = statements[side];
