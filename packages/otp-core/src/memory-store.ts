@@ -170,10 +170,7 @@ export function memoryStore(options: MemoryStoreOptions = {}) {
       return { ok: true, previous: previous ? { ...previous.record } : null };
     },
 
-    async check(
-      key: string,
-      { id, hashes, now, failures: rules, hits }: CheckInput,
-    ): Promise<CheckResult> {
+    async check(key: string, { id, hashes, now, failures: rules, hits }: CheckInput): Promise<CheckResult> {
       // The requester's budget is judged before anything else and counted whatever follows (a
       // locked or wrong check spends it too): that is what stops guessing across many codes.
       if (hits?.length) {
