@@ -204,7 +204,9 @@ function keyedQueue() {
  * A `Store` on Firestore: put, check, hit, release and delete are one transaction each. Costs
  * (document reads / writes, billed by Firestore): a send's `put` reads the record and each of its
  * rate windows (one document per subject: its hour and day rules share one, `sharedLogs`) and
- * writes as many; a verify's `check` reads 1 and writes 1 (or 0 when nothing is pending). See the README for indexes and the TTL policy.
+ * writes as many; a verify's `check` reads 1 and writes 1 (or 0 when nothing is pending), plus its
+ * requester's windows (`CheckInput.hits`, per-IP verifications: read, and written unless
+ * refused). See the README for indexes and the TTL policy.
  */
 export function firestoreStore(options: FirestoreStoreOptions) {
   const { firestore } = options;
@@ -262,6 +264,7 @@ export function firestoreStore(options: FirestoreStoreOptions) {
   return {
     name: "firestore",
     sharedLogs: true,
+    checkHits: true,
 
     put(
       key: string,
@@ -288,15 +291,38 @@ export function firestoreStore(options: FirestoreStoreOptions) {
       });
     },
 
-    check(key: string, { id, hashes, now, failures: rules = [] }: CheckInput): Promise<CheckResult> {
+    check(
+      key: string,
+      { id, hashes, now, failures: rules = [], hits = [] }: CheckInput,
+    ): Promise<CheckResult> {
       const counterRefs = rules.map((rule) => collection.doc(docId("f", rule.key)));
+      const windowKeys = uniqueKeys(hits);
+      const windowRefs = windowKeys.map(window);
       return transaction(
-        [docId("c", key), ...rules.map((rule) => docId("f", rule.key))],
+        [
+          docId("c", key),
+          ...rules.map((rule) => docId("f", rule.key)),
+          ...windowKeys.map((k) => docId("w", k)),
+        ],
         async (tx): Promise<CheckResult> => {
           const ref = record(key);
-          // The record and the failure counters in one read: the whole check is one transaction.
-          const [snapshot, ...counterSnapshots] = await tx.getAll(ref, ...counterRefs);
-          const counters = counterSnapshots.map((counter) => {
+          // The record, the failure counters and the hits' windows in one read: the whole check is
+          // one transaction.
+          const snapshots = await tx.getAll(ref, ...counterRefs, ...windowRefs);
+          const snapshot = snapshots[0];
+          // The requester's budget first (`CheckInput.hits`): a refusal writes nothing and looks at
+          // nothing else; otherwise the windows are counted whatever the verdict below, locked
+          // included, in this same transaction.
+          if (hits.length) {
+            const windows = new Map<string, number[]>();
+            windowKeys.forEach((k, i) => {
+              windows.set(k, [...storedTimes(snapshots[1 + rules.length + i]!, now)]);
+            });
+            const counted = countHits(hits, windows, now);
+            if (counted.refused) return { status: "limited", ...counted.refused };
+            writeWindows(tx, counted.grown, hits);
+          }
+          const counters = snapshots.slice(1, 1 + rules.length).map((counter) => {
             const doc = counter!.data() as
               | { count: number; lockedUntil: number; expiresAt: number }
               | undefined;

@@ -51,6 +51,7 @@ function dealt(stores: Store[]): Store {
     name: "firestore",
     // Every instance judges shared logs: the suite's shared-log races run across them too.
     sharedLogs: stores.every((store) => store.sharedLogs),
+    checkHits: stores.every((store) => store.checkHits),
     put: (key, record, options) => pick().put(key, record, options),
     check: (key, input) => pick().check(key, input),
     hit: (hits, now) => pick().hit(hits, now),

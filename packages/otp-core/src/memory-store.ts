@@ -142,6 +142,7 @@ export function memoryStore(options: MemoryStoreOptions = {}) {
     name: "memory",
     local: true,
     sharedLogs: true,
+    checkHits: true,
 
     async put(
       key: string,
@@ -169,7 +170,13 @@ export function memoryStore(options: MemoryStoreOptions = {}) {
       return { ok: true, previous: previous ? { ...previous.record } : null };
     },
 
-    async check(key: string, { id, hashes, now, failures: rules }: CheckInput): Promise<CheckResult> {
+    async check(key: string, { id, hashes, now, failures: rules, hits }: CheckInput): Promise<CheckResult> {
+      // The requester's budget is judged before anything else and counted whatever follows (a
+      // locked or wrong check spends it too): that is what stops guessing across many codes.
+      if (hits?.length) {
+        const counted = hitAll(hits, now);
+        if (!counted.ok) return { status: "limited", key: counted.key, retryAfterMs: counted.retryAfterMs };
+      }
       if (rules?.length) {
         let retryAfterMs = 0;
         for (const rule of rules) {

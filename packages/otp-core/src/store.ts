@@ -116,7 +116,9 @@ export interface CheckInput {
   /**
    * Rate limits (a requester's verification budget) judged first, in the same atomic step: if any
    * refuses, nothing is counted, nothing else is looked at, and the answer is `limited`; otherwise
-   * every one is counted (whatever the verdict) and the check goes on as without them. Only sent
+   * every one is counted (whatever the verdict, `locked` included: they are judged before the
+   * failure counters, so a refusing hit also wins over a locking counter) and the check goes on
+   * exactly as without them. All or nothing across them, like `hit`. Only sent
    * to a store that says `checkHits` (without it the core sends them as a `hit` of their own, one
    * more round trip). Default: none.
    */

@@ -352,6 +352,259 @@ export function storeConformance(name: string, options: ConformanceOptions): voi
       });
     });
 
+    describe("hits inside check (stores with `checkHits`)", () => {
+      // The contract (store.ts, `CheckInput.hits`): the hits are judged FIRST. If one refuses the
+      // answer is `limited` and nothing at all is counted or looked at — no window, no failure
+      // counter, no attempt, no consumed record. Otherwise every hit is counted whatever the verdict
+      // (approved, invalid, expired, not_found, too_many_attempts, and locked too: a locked check
+      // still spends the requester's budget), and the check goes on exactly as without them.
+      const failureRule = (threshold: number, backoffMs = 60_000): FailureRule => ({
+        key: `fl_${unique()}`,
+        threshold,
+        backoffMs,
+        maxBackoffMs: backoffMs * 4,
+        retainMs: 600_000,
+      });
+      const pending = async (s: Store, now: number, overrides: Partial<OtpRecord> = {}) => {
+        const key = `k_${unique()}`;
+        const r = record({ expiresAt: now + 600_000, ...overrides });
+        await s.put(key, r, { now, retainUntil: now + 600_000 });
+        return { key, r };
+      };
+
+      it("refused: `limited` with the key and the exact wait, and nothing counted — window, attempts, failure counters, record", async (context) => {
+        const s = await setup();
+        if (!s.checkHits) return context.skip();
+        const now = Date.now();
+        const hit = rule(2, 10_000);
+        const counter = failureRule(3);
+        const { key, r } = await pending(s, now, { maxAttempts: 3 });
+        const checked = (hashes: string[], at: number) =>
+          s.check(key, { id: r.id, hashes, now: at, failures: [counter], hits: [hit] });
+        expect(await checked(["wrong"], now)).toEqual({ status: "invalid", attemptsLeft: 2 });
+        expect(await checked(["wrong"], now + 1000)).toEqual({ status: "invalid", attemptsLeft: 1 });
+        // The window is full until its oldest event leaves (now + 10 s): even the right code is
+        // refused, and not consumed.
+        expect(await checked([r.hash], now + 2000)).toEqual({
+          status: "limited",
+          key: hit.key,
+          retryAfterMs: 8000,
+        });
+        // A wrong code refused here is no attempt (the code would die) and no failure (the
+        // counter would reach its threshold of 3 and lock for a minute).
+        expect(await checked(["wrong"], now + 3000)).toEqual({
+          status: "limited",
+          key: hit.key,
+          retryAfterMs: 7000,
+        });
+        // The refusals counted nothing in the window: exactly one slot frees at now + 10 s.
+        expect(await s.hit([hit], now + 10_000)).toEqual({ ok: true });
+        expect(await s.hit([hit], now + 10_001)).toEqual({ ok: false, key: hit.key, retryAfterMs: 999 });
+        // Two wrong guesses counted, not three: the record has its last attempt and the counter is
+        // not locking (it would refuse until now + 63 s), so the right code is approved.
+        expect(await s.read(key, now + 10_002)).toMatchObject({ id: r.id, attempts: 2 });
+        expect(
+          (await s.check(key, { id: r.id, hashes: [r.hash], now: now + 10_002, failures: [counter] })).status,
+        ).toBe("approved");
+      });
+
+      it("counted whatever the verdict: approved, invalid, too_many_attempts, expired, not_found and locked each spend one", async (context) => {
+        const s = await setup();
+        if (!s.checkHits) return context.skip();
+        const now = Date.now();
+        const hit = rule(7, 60_000);
+        const approved = await pending(s, now);
+        const guessed = await pending(s, now, { maxAttempts: 2 });
+        const expiring = await pending(s, now, { expiresAt: now + 1 });
+        const locking = await pending(s, now);
+        const counter = failureRule(1);
+        const verdicts = [
+          await s.check(approved.key, { hashes: [approved.r.hash], now, hits: [hit] }),
+          await s.check(guessed.key, { hashes: ["wrong"], now: now + 1, hits: [hit] }),
+          await s.check(guessed.key, { hashes: ["wrong"], now: now + 2, hits: [hit] }),
+          await s.check(expiring.key, { hashes: [expiring.r.hash], now: now + 3, hits: [hit] }),
+          await s.check(`k_${unique()}`, { hashes: ["wrong"], now: now + 4, hits: [hit] }),
+          await s.check(locking.key, { hashes: ["wrong"], now: now + 5, failures: [counter], hits: [hit] }),
+          await s.check(locking.key, {
+            hashes: [locking.r.hash],
+            now: now + 6,
+            failures: [counter],
+            hits: [hit],
+          }),
+        ];
+        // The verdicts are exactly those without hits.
+        expect(verdicts.map((verdict) => verdict.status)).toEqual([
+          "approved",
+          "invalid",
+          "too_many_attempts",
+          "expired",
+          "not_found",
+          "invalid",
+          "locked",
+        ]);
+        expect(verdicts[0]).toMatchObject({ record: { id: approved.r.id, data: approved.r.data } });
+        expect(verdicts[1]).toEqual({ status: "invalid", attemptsLeft: 1 });
+        expect(verdicts[6]).toEqual({ status: "locked", retryAfterMs: 59_999 });
+        // All seven were counted: the window is full, its oldest event (now) leaves in a minute.
+        expect(await s.hit([hit], now + 10)).toEqual({ ok: false, key: hit.key, retryAfterMs: 59_990 });
+        // The locked check looked at nothing: the record still has every attempt but the one counted.
+        expect(await s.read(locking.key, now + 10)).toMatchObject({ attempts: 1 });
+      });
+
+      it("a refusing hit wins over a locking failure counter (hits are judged first), and counts nothing", async (context) => {
+        const s = await setup();
+        if (!s.checkHits) return context.skip();
+        const now = Date.now();
+        const hit = rule(1, 10_000);
+        const counter = failureRule(1);
+        const { key, r } = await pending(s, now);
+        expect(await s.check(key, { hashes: ["wrong"], now, failures: [counter], hits: [hit] })).toEqual({
+          status: "invalid",
+          attemptsLeft: 2,
+        });
+        expect(
+          await s.check(key, { hashes: [r.hash], now: now + 1, failures: [counter], hits: [hit] }),
+        ).toEqual({
+          status: "limited",
+          key: hit.key,
+          retryAfterMs: 9999,
+        });
+        // Without the hit the counter answers, as it did before; the window still holds one event.
+        expect(await s.check(key, { hashes: [r.hash], now: now + 2, failures: [counter] })).toEqual({
+          status: "locked",
+          retryAfterMs: 59_998,
+        });
+        expect(await s.hit([hit], now + 10_000)).toEqual({ ok: true });
+      });
+
+      it("weights, several hits (all or nothing, the longest wait wins) and shared logs, judged as `hit` judges them", async (context) => {
+        const s = await setup();
+        if (!s.checkHits) return context.skip();
+        const now = Date.now();
+        const missing = () => `k_${unique()}`;
+        // A weight-3 check takes three slots of five.
+        const weighed = { ...rule(5, 10_000), weight: 3 };
+        expect(await s.check(missing(), { hashes: ["h"], now, hits: [weighed] })).toEqual({
+          status: "not_found",
+        });
+        expect(await s.check(missing(), { hashes: ["h"], now: now + 1000, hits: [weighed] })).toEqual({
+          status: "limited",
+          key: weighed.key,
+          retryAfterMs: 9000,
+        });
+        expect(
+          await s.check(missing(), { hashes: ["h"], now: now + 1000, hits: [{ ...weighed, weight: 2 }] }),
+        ).toEqual({ status: "not_found" });
+        expect((await s.hit([{ ...weighed, weight: 1 }], now + 1000)).ok).toBe(false);
+
+        // Several hits: the one refusing for longest is the answer, and the others count nothing.
+        const wide = rule(5, 60_000);
+        const short = rule(1, 10_000);
+        const long = rule(1, 30_000);
+        expect(await s.check(missing(), { hashes: ["h"], now, hits: [short, long] })).toEqual({
+          status: "not_found",
+        });
+        expect(await s.check(missing(), { hashes: ["h"], now: now + 1, hits: [wide, short, long] })).toEqual({
+          status: "limited",
+          key: long.key,
+          retryAfterMs: 29_999,
+        });
+        for (let i = 0; i < 5; i++) expect(await s.hit([wide], now + 2)).toEqual({ ok: true });
+        expect((await s.hit([wide], now + 3)).ok).toBe(false);
+
+        if (!s.sharedLogs) return;
+        // A shared log (`also`): each rule judges its own window, the event counted once.
+        const shared: RateHit = { ...rule(2, 10_000), also: [{ limit: 3, windowMs: 60_000 }] };
+        const at = (offset: number) =>
+          s.check(missing(), { hashes: ["h"], now: now + offset, hits: [shared] });
+        expect(await at(0)).toEqual({ status: "not_found" });
+        expect(await at(1000)).toEqual({ status: "not_found" });
+        expect(await at(2000)).toEqual({ status: "limited", key: shared.key, retryAfterMs: 8000 });
+        expect(await at(10_000)).toEqual({ status: "not_found" });
+        expect(await at(20_000)).toEqual({ status: "limited", key: shared.key, retryAfterMs: 40_000 });
+        expect(await s.hit([shared], now + 60_000)).toEqual({ ok: true });
+        expect(await s.hit([shared], now + 60_001)).toEqual({
+          ok: false,
+          key: shared.key,
+          retryAfterMs: 999,
+        });
+      });
+
+      const limit = 10;
+      const extra = Math.min(50, concurrency);
+
+      it(`a limit of ${limit}: exactly ${limit} of ${limit + extra} concurrent checks on distinct records get through, and the refused ones consume nothing`, async (context) => {
+        const s = await setup();
+        if (!s.checkHits) return context.skip();
+        const now = Date.now();
+        const hit = rule(limit, 60_000);
+        const counter = failureRule(3);
+        const records = await Promise.all(Array.from({ length: limit + extra }, () => pending(s, now)));
+        const results = await Promise.all(
+          records.map(({ key, r }) =>
+            s.check(key, { id: r.id, hashes: [r.hash], now, failures: [counter], hits: [hit] }),
+          ),
+        );
+        expect(results.filter((result) => result.status === "approved")).toHaveLength(limit);
+        const refused = results.filter((result) => result.status === "limited");
+        expect(refused).toHaveLength(extra);
+        for (const result of refused)
+          expect(result).toEqual({ status: "limited", key: hit.key, retryAfterMs: 60_000 });
+        // A refused check left its record as it was: its right code is still approved, once.
+        const again = await Promise.all(
+          records.map(({ key, r }, i) =>
+            results[i]!.status === "limited"
+              ? s.check(key, { id: r.id, hashes: [r.hash], now, failures: [counter] })
+              : Promise.resolve(results[i]!),
+          ),
+        );
+        expect(again.every((result) => result.status === "approved")).toBe(true);
+      });
+
+      it(`a limit of ${limit}: exactly ${limit} of ${limit + extra} concurrent wrong checks on one record get through, each attempt and failure counted once`, async (context) => {
+        const s = await setup();
+        if (!s.checkHits) return context.skip();
+        const now = Date.now();
+        const hit = rule(limit, 60_000);
+        const counter = failureRule(limit + 1);
+        const { key, r } = await pending(s, now, { maxAttempts: 1000 });
+        const results = await Promise.all(
+          Array.from({ length: limit + extra }, () =>
+            s.check(key, { id: r.id, hashes: ["wrong"], now, failures: [counter], hits: [hit] }),
+          ),
+        );
+        const left = results.flatMap((result) => (result.status === "invalid" ? [result.attemptsLeft] : []));
+        // Each counted attempt seen exactly once: attemptsLeft takes every value from 999 down to 990.
+        expect(left.sort((a, b) => b - a)).toEqual(Array.from({ length: limit }, (_, i) => 999 - i));
+        expect(results.filter((result) => result.status === "limited")).toHaveLength(extra);
+        // Exactly `limit` failures counted: one more reaches the threshold, the next is refused.
+        expect((await s.check(key, { id: r.id, hashes: ["wrong"], now, failures: [counter] })).status).toBe(
+          "invalid",
+        );
+        expect((await s.check(key, { id: r.id, hashes: [r.hash], now, failures: [counter] })).status).toBe(
+          "locked",
+        );
+        expect(await s.read(key, now)).toMatchObject({ attempts: limit + 1 });
+      });
+
+      it(`a limit of ${limit}: exactly ${limit} of ${limit + extra} concurrent right checks on one record get through, one approves`, async (context) => {
+        const s = await setup();
+        if (!s.checkHits) return context.skip();
+        const now = Date.now();
+        const hit = rule(limit, 60_000);
+        const { key, r } = await pending(s, now);
+        const results = await Promise.all(
+          Array.from({ length: limit + extra }, () =>
+            s.check(key, { id: r.id, hashes: [r.hash], now, hits: [hit] }),
+          ),
+        );
+        expect(results.filter((result) => result.status === "approved")).toHaveLength(1);
+        expect(results.filter((result) => result.status === "not_found")).toHaveLength(limit - 1);
+        expect(results.filter((result) => result.status === "limited")).toHaveLength(extra);
+        expect((await s.hit([hit], now)).ok).toBe(false);
+      });
+    });
+
     describe("weights, conversion ratios, carried attempts, reads", () => {
       it("weighs events: a weight-3 event takes three slots, and is refused when it does not fit", async () => {
         const s = await setup();

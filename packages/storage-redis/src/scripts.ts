@@ -165,19 +165,21 @@ return reply
 `;
 
 /** What `check` answers when it does not approve (an approval is the record itself, a string). */
-export const checkReply = { notFound: -1, expired: -2, tooManyAttempts: -3, locked: -4 } as const;
+export const checkReply = {
+  notFound: -1,
+  expired: -2,
+  tooManyAttempts: -3,
+  locked: -4,
+  limited: -5,
+} as const;
 
 /**
- * check — KEYS[1]: the record; KEYS[2..]: consecutive-failure counters.
- * ARGV: now, id marker, the number of candidate hashes, the hashes, then per counter: threshold,
- * backoffMs, maxBackoffMs, retainMs.
- * Reply: the encoded record (approved, now consumed; counters deleted) | attemptsLeft > 0 (invalid;
- * every counter counted) | -1 not found | -2 expired | -3 too many attempts | {-4, retryAfterMs}
- * (a counter is refusing: nothing looked at).
- * The order of the tests is the contract's: counters, gone or superseded, expired, exhausted, compare.
+ * The body of both check scripts, after their own prologue has set `hashAt` (the ARGV index of the
+ * first candidate hash) and `counterAt` (the counters are KEYS[counterAt + 1 ..]). The order of the
+ * tests is the contract's: counters, gone or superseded, expired, exhausted, compare.
  * A counter is one string `count:lockedUntil:expiresAt` that expires with its retention.
  */
-export const checkScript = `
+const checkBody = `
 -- Runs in time that depends only on the lengths, which are public (every HMAC here has 43
 -- characters): sums the XOR of every byte pair (zero only when all are equal) and looks at the sum
 -- once, never stopping at the first difference.
@@ -192,11 +194,12 @@ end
 
 local now = tonumber(ARGV[1])
 local hashCount = tonumber(ARGV[3])
-local counters = #KEYS - 1
+local counters = #KEYS - counterAt
+local counterArgs = hashAt + hashCount - 1
 local counts = {}
 local refusing = 0
 for i = 1, counters do
-  local stored = redis.call('GET', KEYS[i + 1])
+  local stored = redis.call('GET', KEYS[counterAt + i])
   local count = 0
   if stored then
     local c, lockedUntil, expiresAt = string.match(stored, '^(%d+):(%d+):(%d+)$')
@@ -223,7 +226,7 @@ if now >= tonumber(expiresAt) then return ${checkReply.expired} end
 attempts, maxAttempts = tonumber(attempts), tonumber(maxAttempts)
 if attempts >= maxAttempts then return ${checkReply.tooManyAttempts} end
 local match = false
-for i = 4, 3 + hashCount do
+for i = hashAt, counterArgs do
   -- Both comparisons run for every candidate, matched or not.
   local codeMatches = equal(ARGV[i], hash)
   local linkMatches = linkHash ~= '' and equal(ARGV[i], linkHash)
@@ -231,13 +234,13 @@ for i = 4, 3 + hashCount do
 end
 if match then
   redis.call('DEL', KEYS[1])
-  for i = 1, counters do redis.call('DEL', KEYS[i + 1]) end
+  for i = 1, counters do redis.call('DEL', KEYS[counterAt + i]) end
   return value
 end
 -- A wrong code: one more consecutive failure on every counter (refusing from its threshold on,
 -- the backoff doubling per failure up to its maximum).
 for i = 1, counters do
-  local at = 3 + hashCount + (i - 1) * 4
+  local at = counterArgs + (i - 1) * 4
   local threshold, backoff = tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2])
   local maxBackoff, retain = tonumber(ARGV[at + 3]), tonumber(ARGV[at + 4])
   local count = counts[i] + 1
@@ -251,7 +254,7 @@ for i = 1, counters do
   end
   local until_ = now + retain
   if lockedUntil > until_ then until_ = lockedUntil end
-  redis.call('SET', KEYS[i + 1], string.format('%d:%d:%d', count, lockedUntil, until_),
+  redis.call('SET', KEYS[counterAt + i], string.format('%d:%d:%d', count, lockedUntil, until_),
     'PX', string.format('%d', until_ - now))
 end
 -- Count the attempt: the same record with attempts + 1, keeping its TTL.
@@ -261,6 +264,38 @@ local left = maxAttempts - attempts - 1
 if left > 0 then return left end
 return ${checkReply.tooManyAttempts}
 `;
+
+/**
+ * check — KEYS[1]: the record; KEYS[2..]: consecutive-failure counters.
+ * ARGV: now, id marker, the number of candidate hashes, the hashes, then per counter: threshold,
+ * backoffMs, maxBackoffMs, retainMs.
+ * Reply: the encoded record (approved, now consumed; counters deleted) | attemptsLeft > 0 (invalid;
+ * every counter counted) | -1 not found | -2 expired | -3 too many attempts | {-4, retryAfterMs}
+ * (a counter is refusing: nothing looked at).
+ */
+export const checkScript = `
+local hashAt, counterAt = 4, 1
+${checkBody}`;
+
+/**
+ * check with rate hits (`CheckInput.hits`): the same check, after the hits were judged and counted
+ * in the same script — one round trip where a separate hit would take two, and atomic with the
+ * check (no other command runs in between).
+ * KEYS[1]: the record; KEYS[2 .. 1+n]: the hits' windows, then the tripwires' verified-events
+ * windows (w keys of windows in all); then the consecutive-failure counters.
+ * ARGV: now, id marker, the number of candidate hashes, n, w, six arguments per window (see
+ * countAll), the hashes, then four per counter (as in check).
+ * Reply: as check's, or {-5, ruleIndex (1-based), retryAfterMs} when a window refused: then
+ * nothing was counted (countAll is all or nothing) and nothing else looked at. Otherwise every
+ * window has counted this check before the counters are even read: a locked, wrong, expired or
+ * missing code spends the requester's budget too (the contract: hits are judged first).
+ */
+export const checkHitsScript = `${windows}
+local hitCount, windowKeys = tonumber(ARGV[4]), tonumber(ARGV[5])
+local refused, retryAfter = countAll(2, 1 + hitCount, 6, ARGV[1])
+if refused then return {${checkReply.limited}, refused, retryAfter} end
+local hashAt, counterAt = 6 + 6 * hitCount, 1 + windowKeys
+${checkBody}`;
 
 /**
  * hit — KEYS[1..n]: the rate windows, then the tripwires' verified-events windows.

@@ -12,6 +12,7 @@ import {
 } from "@otpkit/otp-core/store";
 import { type RedisClientLike, runScript, type Script, script, scriptRunner } from "./client.js";
 import {
+  checkHitsScript,
   checkReply,
   checkScript,
   deleteScript,
@@ -53,6 +54,7 @@ export interface RedisStoreOptions {
 const scripts = {
   put: script(putScript),
   check: script(checkScript),
+  checkHits: script(checkHitsScript),
   hit: script(hitScript),
   release: script(releaseScript),
   read: script(readScript),
@@ -210,6 +212,7 @@ export function createRedisStore(options: RedisStoreOptions) {
   return {
     name: "redis",
     sharedLogs: true,
+    checkHits: true,
 
     put(
       key: string,
@@ -238,10 +241,15 @@ export function createRedisStore(options: RedisStoreOptions) {
       );
     },
 
-    check(key: string, { id, hashes, now, failures = [] }: CheckInput): Promise<CheckResult> {
+    check(key: string, { id, hashes, now, failures = [], hits }: CheckInput): Promise<CheckResult> {
       const keysAndArgs = [redisKey("r", key)];
+      // With hits, their windows come right after the record and their six arguments each before
+      // the hashes (see checkHitsScript); without, the plain script, which does not even define
+      // the window functions.
+      let windowArgs: string[] | undefined;
       try {
         const tenant = tenantOf(key);
+        if (hits?.length) windowArgs = windowPlan(tenant, hits, keysAndArgs, 2);
         for (const rule of failures) {
           // One slot per script: the counters live under the record's tenant tag.
           if (tenantOf(rule.key) !== tenant)
@@ -251,7 +259,12 @@ export function createRedisStore(options: RedisStoreOptions) {
       } catch (error) {
         return Promise.reject(error);
       }
+      const numKeys = keysAndArgs.length;
       keysAndArgs.push(String(now), idMarker(id), String(hashes.length));
+      if (windowArgs) {
+        keysAndArgs.push(String(hits!.length), String(numKeys - 1 - failures.length));
+        for (const arg of windowArgs) keysAndArgs.push(arg);
+      }
       for (const hash of hashes) keysAndArgs.push(hash);
       for (const rule of failures)
         keysAndArgs.push(
@@ -260,7 +273,12 @@ export function createRedisStore(options: RedisStoreOptions) {
           String(rule.maxBackoffMs),
           String(rule.retainMs),
         );
-      return run(scripts.check, failures.length + 1, keysAndArgs, checkResult);
+      if (!windowArgs) return run(scripts.check, numKeys, keysAndArgs, checkResult);
+      return run(scripts.checkHits, numKeys, keysAndArgs, (reply) =>
+        Array.isArray(reply) && reply[0] === checkReply.limited
+          ? { status: "limited", key: hits![reply[1]! - 1]!.key, retryAfterMs: Number(reply[2]) }
+          : checkResult(reply),
+      );
     },
 
     hit(hits: readonly RateHit[], now: number): Promise<HitResult> {
