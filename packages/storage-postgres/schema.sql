@@ -42,7 +42,7 @@ CREATE OR REPLACE FUNCTION "otpkit_codes_put"(p_key text, p_id text, p_hash text
   p_min_events int[], p_min_ratios float8[], p_counts int[],
   OUT o_allowed boolean, OUT o_refused_rule int, OUT o_retry_after_ms bigint, OUT o_id text, OUT o_hash text, OUT o_link_hash text, OUT o_expires_at bigint,
   OUT o_attempts int, OUT o_max_attempts int, OUT o_data text)
-LANGUAGE plpgsql AS $otpkit$
+LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $otpkit$
 DECLARE
   v_n int := coalesce(cardinality(p_keys), 0);
   v_sorted text[] := '{}';   -- the distinct window keys, in key order
@@ -63,14 +63,17 @@ DECLARE
   v_add int;
   v_i int;
   v_j int;
-  v_k int;
-  -- per sorted key: whether its row exists, the first event its longest window keeps, where the
-  -- new events go, how many, and the log's new expiry
-  w_stored boolean[] := '{}';
-  w_first int[] := '{}';
-  w_at int[] := '{}';
-  w_add int[] := '{}';
-  w_expires bigint[] := '{}';
+  v_window record;
+  -- The planned writes. Stored logs: key, the first event its longest window keeps, where the new
+  -- events go, how many, the new expiry. New logs: key, how many events, expiry.
+  u_keys text[];
+  u_first int[];
+  u_at int[];
+  u_add int[];
+  u_expires bigint[];
+  n_keys text[];
+  n_add int[];
+  n_expires bigint[];
   -- the rule that refuses for longest (1-based), if any, and its wait
   v_rule int;
   v_rule_retry bigint;
@@ -87,11 +90,14 @@ BEGIN
       v_sorted := v_sorted[1:v_j] || p_keys[v_i] || v_sorted[v_j + 1:];
     END IF;
   END LOOP;
-  FOR v_k IN 1..cardinality(v_sorted) LOOP
-    v_key := v_sorted[v_k];
-    SELECT w.times INTO v_times FROM "otpkit_codes_windows" AS w WHERE w.key = v_key FOR UPDATE;
-    w_stored[v_k] := FOUND;
-    IF NOT FOUND THEN v_times := '{}'; END IF;
+  -- One statement locks them all, one key after the other in that order (a row that does not
+  -- exist yet reads as null).
+  FOR v_window IN
+    SELECT k.key, (SELECT w.times FROM "otpkit_codes_windows" AS w WHERE w.key = k.key FOR UPDATE) AS times
+    FROM unnest(v_sorted) AS k(key)
+  LOOP
+    v_key := v_window.key;
+    v_times := coalesce(v_window.times, '{}');
     v_len := cardinality(v_times);
     v_longest := -1;
     v_kept := v_len + 1;
@@ -144,16 +150,23 @@ BEGIN
       v_add := v_add + p_counts[v_i];
     END LOOP;
     -- The new events go after every event at or before now (the log stays in time order).
-    v_lo := v_kept;
+    IF v_window.times IS NULL THEN
+      n_keys := n_keys || v_key;
+      n_add := n_add || v_add;
+      n_expires := n_expires || (p_now + v_longest);
+    ELSE
+      v_lo := v_kept;
       v_hi := v_len + 1;
       WHILE v_lo < v_hi LOOP
         v_mid := (v_lo + v_hi) / 2;
         IF v_times[v_mid] > p_now THEN v_hi := v_mid; ELSE v_lo := v_mid + 1; END IF;
       END LOOP;
-    w_first[v_k] := v_kept;
-    w_at[v_k] := v_lo;
-    w_add[v_k] := v_add;
-    w_expires[v_k] := p_now + v_longest;
+      u_keys := u_keys || v_key;
+      u_first := u_first || v_kept;
+      u_at := u_at || v_lo;
+      u_add := u_add || v_add;
+      u_expires := u_expires || (p_now + v_longest);
+    END IF;
   END LOOP;
   -- Then the record (after the windows: the lock order of every function).
   SELECT * INTO v_row FROM "otpkit_codes" AS c WHERE c.key = p_key FOR UPDATE;
@@ -172,18 +185,19 @@ BEGIN
     o_data := v_row.data;
   END IF;
   IF NOT o_allowed OR v_rule IS NOT NULL THEN RETURN; END IF;
-  FOR v_k IN 1..cardinality(v_sorted) LOOP
-    IF w_stored[v_k] THEN
-      UPDATE "otpkit_codes_windows" AS w
-      SET times = w.times[w_first[v_k]:w_at[v_k] - 1] || array_fill(p_now, ARRAY[w_add[v_k]]) || w.times[w_at[v_k]:],
-        expires_at = greatest(w.expires_at, w_expires[v_k])
-      WHERE w.key = v_sorted[v_k];
-    ELSE
-      -- unique_violation if a concurrent statement created it: all rolls back, the store retries.
-      INSERT INTO "otpkit_codes_windows" (key, times, expires_at)
-      VALUES (v_sorted[v_k], array_fill(p_now, ARRAY[w_add[v_k]]), w_expires[v_k]);
-    END IF;
-  END LOOP;
+  IF u_keys IS NOT NULL THEN
+    UPDATE "otpkit_codes_windows" AS w
+    SET times = w.times[u.first:u.at - 1] || array_fill(p_now, ARRAY[u.add]) || w.times[u.at:],
+      expires_at = greatest(w.expires_at, u.expires)
+    FROM unnest(u_keys, u_first, u_at, u_add, u_expires) AS u(key, first, at, add, expires)
+    WHERE w.key = u.key;
+  END IF;
+  IF n_keys IS NOT NULL THEN
+    -- unique_violation if a concurrent statement created one: all rolls back, the store retries.
+    INSERT INTO "otpkit_codes_windows" (key, times, expires_at)
+    SELECT u.key, array_fill(p_now, ARRAY[u.add]), u.expires
+    FROM unnest(n_keys, n_add, n_expires) AS u(key, add, expires);
+  END IF;
   -- carry: a live previous record (not expired, not exhausted) passes on its attempts, and its
   -- expiry when sooner.
   IF p_carry AND v_live AND p_now < v_row.expires_at AND v_row.attempts < v_row.max_attempts THEN
@@ -207,7 +221,7 @@ $otpkit$;
 CREATE OR REPLACE FUNCTION "otpkit_codes_hit"(p_now bigint, p_keys text[], p_limits int[], p_windows bigint[], p_weights int[], p_ratio_keys text[],
   p_min_events int[], p_min_ratios float8[], p_counts int[],
   OUT o_refused_rule int, OUT o_retry_after_ms bigint)
-LANGUAGE plpgsql AS $otpkit$
+LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $otpkit$
 DECLARE
   v_n int := coalesce(cardinality(p_keys), 0);
   v_sorted text[] := '{}';   -- the distinct window keys, in key order
@@ -228,14 +242,17 @@ DECLARE
   v_add int;
   v_i int;
   v_j int;
-  v_k int;
-  -- per sorted key: whether its row exists, the first event its longest window keeps, where the
-  -- new events go, how many, and the log's new expiry
-  w_stored boolean[] := '{}';
-  w_first int[] := '{}';
-  w_at int[] := '{}';
-  w_add int[] := '{}';
-  w_expires bigint[] := '{}';
+  v_window record;
+  -- The planned writes. Stored logs: key, the first event its longest window keeps, where the new
+  -- events go, how many, the new expiry. New logs: key, how many events, expiry.
+  u_keys text[];
+  u_first int[];
+  u_at int[];
+  u_add int[];
+  u_expires bigint[];
+  n_keys text[];
+  n_add int[];
+  n_expires bigint[];
   -- the rule that refuses for longest (1-based), if any, and its wait
   v_rule int;
   v_rule_retry bigint;
@@ -249,11 +266,14 @@ BEGIN
       v_sorted := v_sorted[1:v_j] || p_keys[v_i] || v_sorted[v_j + 1:];
     END IF;
   END LOOP;
-  FOR v_k IN 1..cardinality(v_sorted) LOOP
-    v_key := v_sorted[v_k];
-    SELECT w.times INTO v_times FROM "otpkit_codes_windows" AS w WHERE w.key = v_key FOR UPDATE;
-    w_stored[v_k] := FOUND;
-    IF NOT FOUND THEN v_times := '{}'; END IF;
+  -- One statement locks them all, one key after the other in that order (a row that does not
+  -- exist yet reads as null).
+  FOR v_window IN
+    SELECT k.key, (SELECT w.times FROM "otpkit_codes_windows" AS w WHERE w.key = k.key FOR UPDATE) AS times
+    FROM unnest(v_sorted) AS k(key)
+  LOOP
+    v_key := v_window.key;
+    v_times := coalesce(v_window.times, '{}');
     v_len := cardinality(v_times);
     v_longest := -1;
     v_kept := v_len + 1;
@@ -306,32 +326,40 @@ BEGIN
       v_add := v_add + p_counts[v_i];
     END LOOP;
     -- The new events go after every event at or before now (the log stays in time order).
-    v_lo := v_kept;
+    IF v_window.times IS NULL THEN
+      n_keys := n_keys || v_key;
+      n_add := n_add || v_add;
+      n_expires := n_expires || (p_now + v_longest);
+    ELSE
+      v_lo := v_kept;
       v_hi := v_len + 1;
       WHILE v_lo < v_hi LOOP
         v_mid := (v_lo + v_hi) / 2;
         IF v_times[v_mid] > p_now THEN v_hi := v_mid; ELSE v_lo := v_mid + 1; END IF;
       END LOOP;
-    w_first[v_k] := v_kept;
-    w_at[v_k] := v_lo;
-    w_add[v_k] := v_add;
-    w_expires[v_k] := p_now + v_longest;
+      u_keys := u_keys || v_key;
+      u_first := u_first || v_kept;
+      u_at := u_at || v_lo;
+      u_add := u_add || v_add;
+      u_expires := u_expires || (p_now + v_longest);
+    END IF;
   END LOOP;
   o_refused_rule := v_rule;
   o_retry_after_ms := v_rule_retry;
   IF v_rule IS NULL THEN
-  FOR v_k IN 1..cardinality(v_sorted) LOOP
-    IF w_stored[v_k] THEN
-      UPDATE "otpkit_codes_windows" AS w
-      SET times = w.times[w_first[v_k]:w_at[v_k] - 1] || array_fill(p_now, ARRAY[w_add[v_k]]) || w.times[w_at[v_k]:],
-        expires_at = greatest(w.expires_at, w_expires[v_k])
-      WHERE w.key = v_sorted[v_k];
-    ELSE
-      -- unique_violation if a concurrent statement created it: all rolls back, the store retries.
-      INSERT INTO "otpkit_codes_windows" (key, times, expires_at)
-      VALUES (v_sorted[v_k], array_fill(p_now, ARRAY[w_add[v_k]]), w_expires[v_k]);
-    END IF;
-  END LOOP;
+  IF u_keys IS NOT NULL THEN
+    UPDATE "otpkit_codes_windows" AS w
+    SET times = w.times[u.first:u.at - 1] || array_fill(p_now, ARRAY[u.add]) || w.times[u.at:],
+      expires_at = greatest(w.expires_at, u.expires)
+    FROM unnest(u_keys, u_first, u_at, u_add, u_expires) AS u(key, first, at, add, expires)
+    WHERE w.key = u.key;
+  END IF;
+  IF n_keys IS NOT NULL THEN
+    -- unique_violation if a concurrent statement created one: all rolls back, the store retries.
+    INSERT INTO "otpkit_codes_windows" (key, times, expires_at)
+    SELECT u.key, array_fill(p_now, ARRAY[u.add]), u.expires
+    FROM unnest(n_keys, n_add, n_expires) AS u(key, add, expires);
+  END IF;
   END IF;
 END
 $otpkit$;
@@ -346,7 +374,7 @@ CREATE OR REPLACE FUNCTION "otpkit_codes_check"(p_key text, p_id text, p_hashes 
   OUT o_status text, OUT o_retry_after_ms bigint, OUT o_refused_rule int, OUT o_id text, OUT o_hash text, OUT o_link_hash text, OUT o_expires_at bigint,
   OUT o_attempts int, OUT o_max_attempts int, OUT o_data text,
   OUT o_attempts_left int)
-LANGUAGE plpgsql AS $otpkit$
+LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $otpkit$
 DECLARE
   v_n int := coalesce(cardinality(p_keys), 0);
   v_sorted text[] := '{}';   -- the distinct window keys, in key order
@@ -367,14 +395,17 @@ DECLARE
   v_add int;
   v_i int;
   v_j int;
-  v_k int;
-  -- per sorted key: whether its row exists, the first event its longest window keeps, where the
-  -- new events go, how many, and the log's new expiry
-  w_stored boolean[] := '{}';
-  w_first int[] := '{}';
-  w_at int[] := '{}';
-  w_add int[] := '{}';
-  w_expires bigint[] := '{}';
+  v_window record;
+  -- The planned writes. Stored logs: key, the first event its longest window keeps, where the new
+  -- events go, how many, the new expiry. New logs: key, how many events, expiry.
+  u_keys text[];
+  u_first int[];
+  u_at int[];
+  u_add int[];
+  u_expires bigint[];
+  n_keys text[];
+  n_add int[];
+  n_expires bigint[];
   -- the rule that refuses for longest (1-based), if any, and its wait
   v_rule int;
   v_rule_retry bigint;
@@ -397,11 +428,14 @@ BEGIN
       v_sorted := v_sorted[1:v_j] || p_keys[v_i] || v_sorted[v_j + 1:];
     END IF;
   END LOOP;
-  FOR v_k IN 1..cardinality(v_sorted) LOOP
-    v_key := v_sorted[v_k];
-    SELECT w.times INTO v_times FROM "otpkit_codes_windows" AS w WHERE w.key = v_key FOR UPDATE;
-    w_stored[v_k] := FOUND;
-    IF NOT FOUND THEN v_times := '{}'; END IF;
+  -- One statement locks them all, one key after the other in that order (a row that does not
+  -- exist yet reads as null).
+  FOR v_window IN
+    SELECT k.key, (SELECT w.times FROM "otpkit_codes_windows" AS w WHERE w.key = k.key FOR UPDATE) AS times
+    FROM unnest(v_sorted) AS k(key)
+  LOOP
+    v_key := v_window.key;
+    v_times := coalesce(v_window.times, '{}');
     v_len := cardinality(v_times);
     v_longest := -1;
     v_kept := v_len + 1;
@@ -454,16 +488,23 @@ BEGIN
       v_add := v_add + p_counts[v_i];
     END LOOP;
     -- The new events go after every event at or before now (the log stays in time order).
-    v_lo := v_kept;
+    IF v_window.times IS NULL THEN
+      n_keys := n_keys || v_key;
+      n_add := n_add || v_add;
+      n_expires := n_expires || (p_now + v_longest);
+    ELSE
+      v_lo := v_kept;
       v_hi := v_len + 1;
       WHILE v_lo < v_hi LOOP
         v_mid := (v_lo + v_hi) / 2;
         IF v_times[v_mid] > p_now THEN v_hi := v_mid; ELSE v_lo := v_mid + 1; END IF;
       END LOOP;
-    w_first[v_k] := v_kept;
-    w_at[v_k] := v_lo;
-    w_add[v_k] := v_add;
-    w_expires[v_k] := p_now + v_longest;
+      u_keys := u_keys || v_key;
+      u_first := u_first || v_kept;
+      u_at := u_at || v_lo;
+      u_add := u_add || v_add;
+      u_expires := u_expires || (p_now + v_longest);
+    END IF;
   END LOOP;
   IF v_rule IS NOT NULL THEN
     o_status := 'limited';
@@ -471,18 +512,19 @@ BEGIN
     o_retry_after_ms := v_rule_retry;
     RETURN;
   END IF;
-  FOR v_k IN 1..cardinality(v_sorted) LOOP
-    IF w_stored[v_k] THEN
-      UPDATE "otpkit_codes_windows" AS w
-      SET times = w.times[w_first[v_k]:w_at[v_k] - 1] || array_fill(p_now, ARRAY[w_add[v_k]]) || w.times[w_at[v_k]:],
-        expires_at = greatest(w.expires_at, w_expires[v_k])
-      WHERE w.key = v_sorted[v_k];
-    ELSE
-      -- unique_violation if a concurrent statement created it: all rolls back, the store retries.
-      INSERT INTO "otpkit_codes_windows" (key, times, expires_at)
-      VALUES (v_sorted[v_k], array_fill(p_now, ARRAY[w_add[v_k]]), w_expires[v_k]);
-    END IF;
-  END LOOP;
+  IF u_keys IS NOT NULL THEN
+    UPDATE "otpkit_codes_windows" AS w
+    SET times = w.times[u.first:u.at - 1] || array_fill(p_now, ARRAY[u.add]) || w.times[u.at:],
+      expires_at = greatest(w.expires_at, u.expires)
+    FROM unnest(u_keys, u_first, u_at, u_add, u_expires) AS u(key, first, at, add, expires)
+    WHERE w.key = u.key;
+  END IF;
+  IF n_keys IS NOT NULL THEN
+    -- unique_violation if a concurrent statement created one: all rolls back, the store retries.
+    INSERT INTO "otpkit_codes_windows" (key, times, expires_at)
+    SELECT u.key, array_fill(p_now, ARRAY[u.add]), u.expires
+    FROM unnest(n_keys, n_add, n_expires) AS u(key, add, expires);
+  END IF;
   -- The failure counters, locked in key order (after the windows, before the record).
   FOR v_i IN 1..v_f LOOP
     v_j := cardinality(v_order);

@@ -57,14 +57,17 @@ const ruleDeclarations = `
   v_add int;
   v_i int;
   v_j int;
-  v_k int;
-  -- per sorted key: whether its row exists, the first event its longest window keeps, where the
-  -- new events go, how many, and the log's new expiry
-  w_stored boolean[] := '{}';
-  w_first int[] := '{}';
-  w_at int[] := '{}';
-  w_add int[] := '{}';
-  w_expires bigint[] := '{}';
+  v_window record;
+  -- The planned writes. Stored logs: key, the first event its longest window keeps, where the new
+  -- events go, how many, the new expiry. New logs: key, how many events, expiry.
+  u_keys text[];
+  u_first int[];
+  u_at int[];
+  u_add int[];
+  u_expires bigint[];
+  n_keys text[];
+  n_add int[];
+  n_expires bigint[];
   -- the rule that refuses for longest (1-based), if any, and its wait
   v_rule int;
   v_rule_retry bigint;`;
@@ -97,11 +100,14 @@ const judgeWindows = (t: TableNames) => `
       v_sorted := v_sorted[1:v_j] || p_keys[v_i] || v_sorted[v_j + 1:];
     END IF;
   END LOOP;
-  FOR v_k IN 1..cardinality(v_sorted) LOOP
-    v_key := v_sorted[v_k];
-    SELECT w.times INTO v_times FROM ${t.windows} AS w WHERE w.key = v_key FOR UPDATE;
-    w_stored[v_k] := FOUND;
-    IF NOT FOUND THEN v_times := '{}'; END IF;
+  -- One statement locks them all, one key after the other in that order (a row that does not
+  -- exist yet reads as null).
+  FOR v_window IN
+    SELECT k.key, (SELECT w.times FROM ${t.windows} AS w WHERE w.key = k.key FOR UPDATE) AS times
+    FROM unnest(v_sorted) AS k(key)
+  LOOP
+    v_key := v_window.key;
+    v_times := coalesce(v_window.times, '{}');
     v_len := cardinality(v_times);
     v_longest := -1;
     v_kept := v_len + 1;
@@ -136,30 +142,50 @@ const judgeWindows = (t: TableNames) => `
       v_add := v_add + p_counts[v_i];
     END LOOP;
     -- The new events go after every event at or before now (the log stays in time order).
-    v_lo := v_kept;${firstAfter("v_times", "v_len", "p_now")}
-    w_first[v_k] := v_kept;
-    w_at[v_k] := v_lo;
-    w_add[v_k] := v_add;
-    w_expires[v_k] := p_now + v_longest;
-  END LOOP;`;
-
-/** Writes the planned logs: trimmed, with the new events (rows locked above, or created). */
-const writeWindows = (t: TableNames) => `
-  FOR v_k IN 1..cardinality(v_sorted) LOOP
-    IF w_stored[v_k] THEN
-      UPDATE ${t.windows} AS w
-      SET times = w.times[w_first[v_k]:w_at[v_k] - 1] || array_fill(p_now, ARRAY[w_add[v_k]]) || w.times[w_at[v_k]:],
-        expires_at = greatest(w.expires_at, w_expires[v_k])
-      WHERE w.key = v_sorted[v_k];
+    IF v_window.times IS NULL THEN
+      n_keys := n_keys || v_key;
+      n_add := n_add || v_add;
+      n_expires := n_expires || (p_now + v_longest);
     ELSE
-      -- unique_violation if a concurrent statement created it: all rolls back, the store retries.
-      INSERT INTO ${t.windows} (key, times, expires_at)
-      VALUES (v_sorted[v_k], array_fill(p_now, ARRAY[w_add[v_k]]), w_expires[v_k]);
+      v_lo := v_kept;${firstAfter("v_times", "v_len", "p_now")}
+      u_keys := u_keys || v_key;
+      u_first := u_first || v_kept;
+      u_at := u_at || v_lo;
+      u_add := u_add || v_add;
+      u_expires := u_expires || (p_now + v_longest);
     END IF;
   END LOOP;`;
 
+/**
+ * Writes the planned logs, one statement for the stored ones (locked above: trimmed, with the new
+ * events) and one for the new ones.
+ */
+const writeWindows = (t: TableNames) => `
+  IF u_keys IS NOT NULL THEN
+    UPDATE ${t.windows} AS w
+    SET times = w.times[u.first:u.at - 1] || array_fill(p_now, ARRAY[u.add]) || w.times[u.at:],
+      expires_at = greatest(w.expires_at, u.expires)
+    FROM unnest(u_keys, u_first, u_at, u_add, u_expires) AS u(key, first, at, add, expires)
+    WHERE w.key = u.key;
+  END IF;
+  IF n_keys IS NOT NULL THEN
+    -- unique_violation if a concurrent statement created one: all rolls back, the store retries.
+    INSERT INTO ${t.windows} (key, times, expires_at)
+    SELECT u.key, array_fill(p_now, ARRAY[u.add]), u.expires
+    FROM unnest(n_keys, n_add, n_expires) AS u(key, add, expires);
+  END IF;`;
+
 const recordOut = `OUT o_id text, OUT o_hash text, OUT o_link_hash text, OUT o_expires_at bigint,
   OUT o_attempts int, OUT o_max_attempts int, OUT o_data text`;
+
+/**
+ * The functions' statements are primary-key lookups and writes, over arrays of a handful of keys.
+ * PostgreSQL cannot see an array parameter's length, so it guesses 10 elements for a generic plan
+ * and would price it above custom plans that know the length — and then plan every call again.
+ * The plans are the same either way (an index probe per key), so the functions' own statements
+ * are told to keep the generic plan. This setting holds inside these functions only.
+ */
+const generic = "SET plan_cache_mode = force_generic_plan";
 
 /** The function DDL for `schemaSql` (idempotent: `CREATE OR REPLACE`). */
 export const functionsSql = (t: TableNames) => `
@@ -169,7 +195,7 @@ CREATE OR REPLACE FUNCTION ${t.put}(p_key text, p_id text, p_hash text, p_link_h
   p_expires_at bigint, p_attempts int, p_max_attempts int, p_data text, p_retain_until bigint,
   p_now bigint, p_if_id text, p_carry boolean, ${ruleParams},
   OUT o_allowed boolean, OUT o_refused_rule int, OUT o_retry_after_ms bigint, ${recordOut})
-LANGUAGE plpgsql AS $otpkit$
+LANGUAGE plpgsql ${generic} AS $otpkit$
 DECLARE${ruleDeclarations}
   v_row ${t.codes}%ROWTYPE;
   v_found boolean;
@@ -214,7 +240,7 @@ $otpkit$;
 -- hit: count the rate-limit rules, all or nothing.
 CREATE OR REPLACE FUNCTION ${t.hit}(p_now bigint, ${ruleParams},
   OUT o_refused_rule int, OUT o_retry_after_ms bigint)
-LANGUAGE plpgsql AS $otpkit$
+LANGUAGE plpgsql ${generic} AS $otpkit$
 DECLARE${ruleDeclarations}
 BEGIN${judgeWindows(t)}
   o_refused_rule := v_rule;
@@ -232,7 +258,7 @@ CREATE OR REPLACE FUNCTION ${t.check}(p_key text, p_id text, p_hashes text[], p_
   ${ruleParams},
   OUT o_status text, OUT o_retry_after_ms bigint, OUT o_refused_rule int, ${recordOut},
   OUT o_attempts_left int)
-LANGUAGE plpgsql AS $otpkit$
+LANGUAGE plpgsql ${generic} AS $otpkit$
 DECLARE${ruleDeclarations}
   v_f int := coalesce(cardinality(p_failure_keys), 0);
   v_order int[] := '{}';   -- the failure counters' positions, in key order
