@@ -63,7 +63,7 @@ DECLARE
   v_add int;
   v_i int;
   v_j int;
-  v_window record;
+  v_stored boolean;
   -- The planned writes. Stored logs: key, the first event its longest window keeps, where the new
   -- events go, how many, the new expiry. New logs: key, how many events, expiry.
   u_keys text[];
@@ -90,14 +90,12 @@ BEGIN
       v_sorted := v_sorted[1:v_j] || p_keys[v_i] || v_sorted[v_j + 1:];
     END IF;
   END LOOP;
-  -- One statement locks them all, one key after the other in that order (a row that does not
-  -- exist yet reads as null).
-  FOR v_window IN
-    SELECT k.key, (SELECT w.times FROM "otpkit_codes_windows" AS w WHERE w.key = k.key FOR UPDATE) AS times
-    FROM unnest(v_sorted) AS k(key)
-  LOOP
-    v_key := v_window.key;
-    v_times := coalesce(v_window.times, '{}');
+  -- Locked one key after the other in that order (a primary-key lookup each: cheaper than one
+  -- statement over them all read through a cursor). A row that does not exist yet reads as null.
+  FOREACH v_key IN ARRAY v_sorted LOOP
+    SELECT w.times INTO v_times FROM "otpkit_codes_windows" AS w WHERE w.key = v_key FOR UPDATE;
+    v_stored := v_times IS NOT NULL;
+    IF NOT v_stored THEN v_times := '{}'; END IF;
     v_len := cardinality(v_times);
     v_longest := -1;
     v_kept := v_len + 1;
@@ -150,7 +148,7 @@ BEGIN
       v_add := v_add + p_counts[v_i];
     END LOOP;
     -- The new events go after every event at or before now (the log stays in time order).
-    IF v_window.times IS NULL THEN
+    IF NOT v_stored THEN
       n_keys := n_keys || v_key;
       n_add := n_add || v_add;
       n_expires := n_expires || (p_now + v_longest);
@@ -242,7 +240,7 @@ DECLARE
   v_add int;
   v_i int;
   v_j int;
-  v_window record;
+  v_stored boolean;
   -- The planned writes. Stored logs: key, the first event its longest window keeps, where the new
   -- events go, how many, the new expiry. New logs: key, how many events, expiry.
   u_keys text[];
@@ -266,14 +264,12 @@ BEGIN
       v_sorted := v_sorted[1:v_j] || p_keys[v_i] || v_sorted[v_j + 1:];
     END IF;
   END LOOP;
-  -- One statement locks them all, one key after the other in that order (a row that does not
-  -- exist yet reads as null).
-  FOR v_window IN
-    SELECT k.key, (SELECT w.times FROM "otpkit_codes_windows" AS w WHERE w.key = k.key FOR UPDATE) AS times
-    FROM unnest(v_sorted) AS k(key)
-  LOOP
-    v_key := v_window.key;
-    v_times := coalesce(v_window.times, '{}');
+  -- Locked one key after the other in that order (a primary-key lookup each: cheaper than one
+  -- statement over them all read through a cursor). A row that does not exist yet reads as null.
+  FOREACH v_key IN ARRAY v_sorted LOOP
+    SELECT w.times INTO v_times FROM "otpkit_codes_windows" AS w WHERE w.key = v_key FOR UPDATE;
+    v_stored := v_times IS NOT NULL;
+    IF NOT v_stored THEN v_times := '{}'; END IF;
     v_len := cardinality(v_times);
     v_longest := -1;
     v_kept := v_len + 1;
@@ -326,7 +322,7 @@ BEGIN
       v_add := v_add + p_counts[v_i];
     END LOOP;
     -- The new events go after every event at or before now (the log stays in time order).
-    IF v_window.times IS NULL THEN
+    IF NOT v_stored THEN
       n_keys := n_keys || v_key;
       n_add := n_add || v_add;
       n_expires := n_expires || (p_now + v_longest);
@@ -395,7 +391,7 @@ DECLARE
   v_add int;
   v_i int;
   v_j int;
-  v_window record;
+  v_stored boolean;
   -- The planned writes. Stored logs: key, the first event its longest window keeps, where the new
   -- events go, how many, the new expiry. New logs: key, how many events, expiry.
   u_keys text[];
@@ -428,14 +424,12 @@ BEGIN
       v_sorted := v_sorted[1:v_j] || p_keys[v_i] || v_sorted[v_j + 1:];
     END IF;
   END LOOP;
-  -- One statement locks them all, one key after the other in that order (a row that does not
-  -- exist yet reads as null).
-  FOR v_window IN
-    SELECT k.key, (SELECT w.times FROM "otpkit_codes_windows" AS w WHERE w.key = k.key FOR UPDATE) AS times
-    FROM unnest(v_sorted) AS k(key)
-  LOOP
-    v_key := v_window.key;
-    v_times := coalesce(v_window.times, '{}');
+  -- Locked one key after the other in that order (a primary-key lookup each: cheaper than one
+  -- statement over them all read through a cursor). A row that does not exist yet reads as null.
+  FOREACH v_key IN ARRAY v_sorted LOOP
+    SELECT w.times INTO v_times FROM "otpkit_codes_windows" AS w WHERE w.key = v_key FOR UPDATE;
+    v_stored := v_times IS NOT NULL;
+    IF NOT v_stored THEN v_times := '{}'; END IF;
     v_len := cardinality(v_times);
     v_longest := -1;
     v_kept := v_len + 1;
@@ -488,7 +482,7 @@ BEGIN
       v_add := v_add + p_counts[v_i];
     END LOOP;
     -- The new events go after every event at or before now (the log stays in time order).
-    IF v_window.times IS NULL THEN
+    IF NOT v_stored THEN
       n_keys := n_keys || v_key;
       n_add := n_add || v_add;
       n_expires := n_expires || (p_now + v_longest);
@@ -546,8 +540,25 @@ BEGIN
     o_status := 'locked';
     RETURN;
   END IF;
-  -- Plain equality on the hashes: both sides are HMAC outputs keyed with a secret the caller does
-  -- not have (see the README on timing).
+  -- The common case first, in one statement: a right code for a live record is consumed. (Plain
+  -- equality on the hashes: both sides are HMAC outputs keyed with a secret the caller does not
+  -- have, see the README on timing.) A DELETE waits for a concurrent writer of the row and then
+  -- checks its conditions again on the row's latest version, so two right guesses consume it once.
+  DELETE FROM "otpkit_codes" AS c
+  WHERE c.key = p_key AND c.retain_until > p_now AND (p_id IS NULL OR c.id = p_id)
+    AND p_now < c.expires_at AND c.attempts < c.max_attempts
+    AND (c.hash = ANY(p_hashes) OR c.link_hash = ANY(p_hashes))
+  RETURNING c.id, c.hash, c.link_hash, c.expires_at, c.attempts, c.max_attempts, c.data
+  INTO o_id, o_hash, o_link_hash, o_expires_at, o_attempts, o_max_attempts, o_data;
+  IF FOUND THEN
+    o_status := 'approved';
+    FOREACH v_i IN ARRAY v_order LOOP
+      IF f_stored[v_i] THEN DELETE FROM "otpkit_codes_failures" AS f WHERE f.key = p_failure_keys[v_i]; END IF;
+    END LOOP;
+    RETURN;
+  END IF;
+  -- Otherwise the record as it is now (locked), and the verdict in the contract's order (a
+  -- concurrent statement may have changed it since: the verdict is on its latest version).
   SELECT c.id, c.hash, c.link_hash, c.expires_at, c.attempts, c.max_attempts, c.data,
     coalesce(c.hash = ANY(p_hashes) OR c.link_hash = ANY(p_hashes), false)
   INTO o_id, o_hash, o_link_hash, o_expires_at, o_attempts, o_max_attempts, o_data, v_matched

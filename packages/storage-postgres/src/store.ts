@@ -106,16 +106,21 @@ function ruleRows(hits: readonly RateHit[]) {
       rows.map((row) => row.windowMs),
       rows.map((row) => row.hit.weight ?? 1),
       // A conversion ratio belongs to the hit's own rule (`ratio` in the contract), not to `also`.
-      rows.map((row) => row.ratio?.key ?? null),
-      rows.map((row) => row.ratio?.minEvents ?? 0),
-      rows.map((row) => row.ratio?.minRatio ?? 0),
+      // Without any, null arrays: nothing for the server to parse.
+      ...(rows.some((row) => row.ratio !== undefined)
+        ? [
+            rows.map((row) => row.ratio?.key ?? null),
+            rows.map((row) => row.ratio?.minEvents ?? 0),
+            rows.map((row) => row.ratio?.minRatio ?? 0),
+          ]
+        : [null, null, null]),
       rows.map((row) => row.counts),
     ],
   };
 }
 
-/** No rules: the functions take empty arrays. */
-const noRules = [[], [], [], [], [], [], [], []];
+/** No rules: the functions take null arrays (nothing to parse). */
+const noRules = [null, null, null, null, null, null, null, null];
 
 /**
  * Creates the tables if they do not exist and installs (or replaces) the functions `put`, `hit` and
