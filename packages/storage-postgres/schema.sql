@@ -45,7 +45,8 @@ CREATE OR REPLACE FUNCTION "otpkit_codes_put"(p_key text, p_id text, p_hash text
 LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $otpkit$
 DECLARE
   v_n int := coalesce(cardinality(p_keys), 0);
-  v_sorted text[] := '{}';   -- the distinct window keys, in key order
+  v_rules int[] := '{}';   -- the rules' positions, in key order
+  v_p int;
   v_key text;
   v_times bigint[];
   v_ratio bigint[];
@@ -81,28 +82,62 @@ DECLARE
   v_found boolean;
   v_live boolean;
 BEGIN
-  -- The distinct keys in key order (an insertion sort: a handful of keys), so that every
-  -- statement locks windows in the same order.
+  -- The rules in key order (an insertion sort of their positions, stable: a handful of rules), so
+  -- that every statement locks windows in the same order and a shared log's rules are adjacent.
   FOR v_i IN 1..v_n LOOP
-    IF NOT (p_keys[v_i] = ANY(v_sorted)) THEN
-      v_j := cardinality(v_sorted);
-      WHILE v_j > 0 AND v_sorted[v_j] > p_keys[v_i] LOOP v_j := v_j - 1; END LOOP;
-      v_sorted := v_sorted[1:v_j] || p_keys[v_i] || v_sorted[v_j + 1:];
-    END IF;
+    v_j := v_i - 1;
+    WHILE v_j > 0 AND p_keys[v_rules[v_j]] > p_keys[v_i] LOOP v_j := v_j - 1; END LOOP;
+    v_rules := v_rules[1:v_j] || v_i || v_rules[v_j + 1:];
   END LOOP;
-  -- Locked one key after the other in that order (a primary-key lookup each: cheaper than one
-  -- statement over them all read through a cursor). A row that does not exist yet reads as null.
-  FOREACH v_key IN ARRAY v_sorted LOOP
-    SELECT w.times INTO v_times FROM "otpkit_codes_windows" AS w WHERE w.key = v_key FOR UPDATE;
-    v_stored := v_times IS NOT NULL;
-    IF NOT v_stored THEN v_times := '{}'; END IF;
-    v_len := cardinality(v_times);
-    v_longest := -1;
-    v_kept := v_len + 1;
-    v_add := 0;
-    -- Every rule on this log (a shared log carries several), judged on its own window.
-    FOR v_i IN 1..v_n LOOP
-      CONTINUE WHEN p_keys[v_i] <> v_key;
+  -- One pass over them; position v_n + 1 only closes the last log. Each log is locked when its
+  -- first rule comes (a primary-key lookup each: cheaper than one statement over them all read
+  -- through a cursor); a row that does not exist yet reads as null.
+  FOR v_p IN 1..v_n + 1 LOOP
+    v_i := v_rules[v_p];
+    IF v_p = 1 OR v_p > v_n OR p_keys[v_i] <> v_key THEN
+      IF v_p > 1 THEN
+        -- Close the log: its new events go after every event at or before now (it stays in time
+        -- order), and it keeps what its longest window keeps.
+        IF NOT v_stored THEN
+          n_keys := n_keys || v_key;
+          n_add := n_add || v_add;
+          n_expires := n_expires || (p_now + v_longest);
+        ELSE
+          v_lo := v_kept;
+      v_hi := v_len + 1;
+      WHILE v_lo < v_hi LOOP
+        v_mid := (v_lo + v_hi) / 2;
+        IF v_times[v_mid] > p_now THEN v_hi := v_mid; ELSE v_lo := v_mid + 1; END IF;
+      END LOOP;
+          u_keys := u_keys || v_key;
+          u_first := u_first || v_kept;
+          u_at := u_at || v_lo;
+          u_add := u_add || v_add;
+          u_expires := u_expires || (p_now + v_longest);
+        END IF;
+      END IF;
+      EXIT WHEN v_p > v_n;
+      v_key := p_keys[v_i];
+      SELECT w.times INTO v_times FROM "otpkit_codes_windows" AS w WHERE w.key = v_key FOR UPDATE;
+      v_stored := v_times IS NOT NULL;
+      v_len := coalesce(cardinality(v_times), 0);
+      v_longest := -1;
+      v_kept := v_len + 1;
+      v_add := 0;
+    END IF;
+    -- Each rule on this log (a shared log carries several), judged on its own window.
+    IF v_len = 0 THEN
+      -- An empty log (most are: a phone's first send): only a weight above the limit refuses, and
+      -- no tripwire can trip (no events to compare).
+      v_first := 1;
+      IF p_weights[v_i] > p_limits[v_i] THEN
+        v_retry := p_windows[v_i];
+          IF v_rule IS NULL OR v_retry > v_rule_retry OR (v_retry = v_rule_retry AND v_i < v_rule) THEN
+            v_rule := v_i;
+            v_rule_retry := v_retry;
+          END IF;
+      END IF;
+    ELSE
       v_since := p_now - p_windows[v_i];
       v_lo := 1;
       v_hi := v_len + 1;
@@ -140,31 +175,12 @@ BEGIN
           END IF;
         END IF;
       END IF;
-      -- The log keeps what its longest window keeps, and gets what each rule counts.
-      IF p_windows[v_i] > v_longest THEN
-        v_longest := p_windows[v_i];
-        v_kept := v_first;
-      END IF;
-      v_add := v_add + p_counts[v_i];
-    END LOOP;
-    -- The new events go after every event at or before now (the log stays in time order).
-    IF NOT v_stored THEN
-      n_keys := n_keys || v_key;
-      n_add := n_add || v_add;
-      n_expires := n_expires || (p_now + v_longest);
-    ELSE
-      v_lo := v_kept;
-      v_hi := v_len + 1;
-      WHILE v_lo < v_hi LOOP
-        v_mid := (v_lo + v_hi) / 2;
-        IF v_times[v_mid] > p_now THEN v_hi := v_mid; ELSE v_lo := v_mid + 1; END IF;
-      END LOOP;
-      u_keys := u_keys || v_key;
-      u_first := u_first || v_kept;
-      u_at := u_at || v_lo;
-      u_add := u_add || v_add;
-      u_expires := u_expires || (p_now + v_longest);
     END IF;
+    IF p_windows[v_i] > v_longest THEN
+      v_longest := p_windows[v_i];
+      v_kept := v_first;
+    END IF;
+    v_add := v_add + p_counts[v_i];
   END LOOP;
   -- Then the record (after the windows: the lock order of every function).
   SELECT * INTO v_row FROM "otpkit_codes" AS c WHERE c.key = p_key FOR UPDATE;
@@ -222,7 +238,8 @@ CREATE OR REPLACE FUNCTION "otpkit_codes_hit"(p_now bigint, p_keys text[], p_lim
 LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $otpkit$
 DECLARE
   v_n int := coalesce(cardinality(p_keys), 0);
-  v_sorted text[] := '{}';   -- the distinct window keys, in key order
+  v_rules int[] := '{}';   -- the rules' positions, in key order
+  v_p int;
   v_key text;
   v_times bigint[];
   v_ratio bigint[];
@@ -255,28 +272,62 @@ DECLARE
   v_rule int;
   v_rule_retry bigint;
 BEGIN
-  -- The distinct keys in key order (an insertion sort: a handful of keys), so that every
-  -- statement locks windows in the same order.
+  -- The rules in key order (an insertion sort of their positions, stable: a handful of rules), so
+  -- that every statement locks windows in the same order and a shared log's rules are adjacent.
   FOR v_i IN 1..v_n LOOP
-    IF NOT (p_keys[v_i] = ANY(v_sorted)) THEN
-      v_j := cardinality(v_sorted);
-      WHILE v_j > 0 AND v_sorted[v_j] > p_keys[v_i] LOOP v_j := v_j - 1; END LOOP;
-      v_sorted := v_sorted[1:v_j] || p_keys[v_i] || v_sorted[v_j + 1:];
-    END IF;
+    v_j := v_i - 1;
+    WHILE v_j > 0 AND p_keys[v_rules[v_j]] > p_keys[v_i] LOOP v_j := v_j - 1; END LOOP;
+    v_rules := v_rules[1:v_j] || v_i || v_rules[v_j + 1:];
   END LOOP;
-  -- Locked one key after the other in that order (a primary-key lookup each: cheaper than one
-  -- statement over them all read through a cursor). A row that does not exist yet reads as null.
-  FOREACH v_key IN ARRAY v_sorted LOOP
-    SELECT w.times INTO v_times FROM "otpkit_codes_windows" AS w WHERE w.key = v_key FOR UPDATE;
-    v_stored := v_times IS NOT NULL;
-    IF NOT v_stored THEN v_times := '{}'; END IF;
-    v_len := cardinality(v_times);
-    v_longest := -1;
-    v_kept := v_len + 1;
-    v_add := 0;
-    -- Every rule on this log (a shared log carries several), judged on its own window.
-    FOR v_i IN 1..v_n LOOP
-      CONTINUE WHEN p_keys[v_i] <> v_key;
+  -- One pass over them; position v_n + 1 only closes the last log. Each log is locked when its
+  -- first rule comes (a primary-key lookup each: cheaper than one statement over them all read
+  -- through a cursor); a row that does not exist yet reads as null.
+  FOR v_p IN 1..v_n + 1 LOOP
+    v_i := v_rules[v_p];
+    IF v_p = 1 OR v_p > v_n OR p_keys[v_i] <> v_key THEN
+      IF v_p > 1 THEN
+        -- Close the log: its new events go after every event at or before now (it stays in time
+        -- order), and it keeps what its longest window keeps.
+        IF NOT v_stored THEN
+          n_keys := n_keys || v_key;
+          n_add := n_add || v_add;
+          n_expires := n_expires || (p_now + v_longest);
+        ELSE
+          v_lo := v_kept;
+      v_hi := v_len + 1;
+      WHILE v_lo < v_hi LOOP
+        v_mid := (v_lo + v_hi) / 2;
+        IF v_times[v_mid] > p_now THEN v_hi := v_mid; ELSE v_lo := v_mid + 1; END IF;
+      END LOOP;
+          u_keys := u_keys || v_key;
+          u_first := u_first || v_kept;
+          u_at := u_at || v_lo;
+          u_add := u_add || v_add;
+          u_expires := u_expires || (p_now + v_longest);
+        END IF;
+      END IF;
+      EXIT WHEN v_p > v_n;
+      v_key := p_keys[v_i];
+      SELECT w.times INTO v_times FROM "otpkit_codes_windows" AS w WHERE w.key = v_key FOR UPDATE;
+      v_stored := v_times IS NOT NULL;
+      v_len := coalesce(cardinality(v_times), 0);
+      v_longest := -1;
+      v_kept := v_len + 1;
+      v_add := 0;
+    END IF;
+    -- Each rule on this log (a shared log carries several), judged on its own window.
+    IF v_len = 0 THEN
+      -- An empty log (most are: a phone's first send): only a weight above the limit refuses, and
+      -- no tripwire can trip (no events to compare).
+      v_first := 1;
+      IF p_weights[v_i] > p_limits[v_i] THEN
+        v_retry := p_windows[v_i];
+          IF v_rule IS NULL OR v_retry > v_rule_retry OR (v_retry = v_rule_retry AND v_i < v_rule) THEN
+            v_rule := v_i;
+            v_rule_retry := v_retry;
+          END IF;
+      END IF;
+    ELSE
       v_since := p_now - p_windows[v_i];
       v_lo := 1;
       v_hi := v_len + 1;
@@ -314,31 +365,12 @@ BEGIN
           END IF;
         END IF;
       END IF;
-      -- The log keeps what its longest window keeps, and gets what each rule counts.
-      IF p_windows[v_i] > v_longest THEN
-        v_longest := p_windows[v_i];
-        v_kept := v_first;
-      END IF;
-      v_add := v_add + p_counts[v_i];
-    END LOOP;
-    -- The new events go after every event at or before now (the log stays in time order).
-    IF NOT v_stored THEN
-      n_keys := n_keys || v_key;
-      n_add := n_add || v_add;
-      n_expires := n_expires || (p_now + v_longest);
-    ELSE
-      v_lo := v_kept;
-      v_hi := v_len + 1;
-      WHILE v_lo < v_hi LOOP
-        v_mid := (v_lo + v_hi) / 2;
-        IF v_times[v_mid] > p_now THEN v_hi := v_mid; ELSE v_lo := v_mid + 1; END IF;
-      END LOOP;
-      u_keys := u_keys || v_key;
-      u_first := u_first || v_kept;
-      u_at := u_at || v_lo;
-      u_add := u_add || v_add;
-      u_expires := u_expires || (p_now + v_longest);
     END IF;
+    IF p_windows[v_i] > v_longest THEN
+      v_longest := p_windows[v_i];
+      v_kept := v_first;
+    END IF;
+    v_add := v_add + p_counts[v_i];
   END LOOP;
   o_refused_rule := v_rule;
   o_retry_after_ms := v_rule_retry;
@@ -373,7 +405,8 @@ CREATE OR REPLACE FUNCTION "otpkit_codes_check"(p_key text, p_id text, p_hashes 
 LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $otpkit$
 DECLARE
   v_n int := coalesce(cardinality(p_keys), 0);
-  v_sorted text[] := '{}';   -- the distinct window keys, in key order
+  v_rules int[] := '{}';   -- the rules' positions, in key order
+  v_p int;
   v_key text;
   v_times bigint[];
   v_ratio bigint[];
@@ -415,28 +448,62 @@ DECLARE
   v_expires bigint;
   v_matched boolean;
 BEGIN
-  -- The distinct keys in key order (an insertion sort: a handful of keys), so that every
-  -- statement locks windows in the same order.
+  -- The rules in key order (an insertion sort of their positions, stable: a handful of rules), so
+  -- that every statement locks windows in the same order and a shared log's rules are adjacent.
   FOR v_i IN 1..v_n LOOP
-    IF NOT (p_keys[v_i] = ANY(v_sorted)) THEN
-      v_j := cardinality(v_sorted);
-      WHILE v_j > 0 AND v_sorted[v_j] > p_keys[v_i] LOOP v_j := v_j - 1; END LOOP;
-      v_sorted := v_sorted[1:v_j] || p_keys[v_i] || v_sorted[v_j + 1:];
-    END IF;
+    v_j := v_i - 1;
+    WHILE v_j > 0 AND p_keys[v_rules[v_j]] > p_keys[v_i] LOOP v_j := v_j - 1; END LOOP;
+    v_rules := v_rules[1:v_j] || v_i || v_rules[v_j + 1:];
   END LOOP;
-  -- Locked one key after the other in that order (a primary-key lookup each: cheaper than one
-  -- statement over them all read through a cursor). A row that does not exist yet reads as null.
-  FOREACH v_key IN ARRAY v_sorted LOOP
-    SELECT w.times INTO v_times FROM "otpkit_codes_windows" AS w WHERE w.key = v_key FOR UPDATE;
-    v_stored := v_times IS NOT NULL;
-    IF NOT v_stored THEN v_times := '{}'; END IF;
-    v_len := cardinality(v_times);
-    v_longest := -1;
-    v_kept := v_len + 1;
-    v_add := 0;
-    -- Every rule on this log (a shared log carries several), judged on its own window.
-    FOR v_i IN 1..v_n LOOP
-      CONTINUE WHEN p_keys[v_i] <> v_key;
+  -- One pass over them; position v_n + 1 only closes the last log. Each log is locked when its
+  -- first rule comes (a primary-key lookup each: cheaper than one statement over them all read
+  -- through a cursor); a row that does not exist yet reads as null.
+  FOR v_p IN 1..v_n + 1 LOOP
+    v_i := v_rules[v_p];
+    IF v_p = 1 OR v_p > v_n OR p_keys[v_i] <> v_key THEN
+      IF v_p > 1 THEN
+        -- Close the log: its new events go after every event at or before now (it stays in time
+        -- order), and it keeps what its longest window keeps.
+        IF NOT v_stored THEN
+          n_keys := n_keys || v_key;
+          n_add := n_add || v_add;
+          n_expires := n_expires || (p_now + v_longest);
+        ELSE
+          v_lo := v_kept;
+      v_hi := v_len + 1;
+      WHILE v_lo < v_hi LOOP
+        v_mid := (v_lo + v_hi) / 2;
+        IF v_times[v_mid] > p_now THEN v_hi := v_mid; ELSE v_lo := v_mid + 1; END IF;
+      END LOOP;
+          u_keys := u_keys || v_key;
+          u_first := u_first || v_kept;
+          u_at := u_at || v_lo;
+          u_add := u_add || v_add;
+          u_expires := u_expires || (p_now + v_longest);
+        END IF;
+      END IF;
+      EXIT WHEN v_p > v_n;
+      v_key := p_keys[v_i];
+      SELECT w.times INTO v_times FROM "otpkit_codes_windows" AS w WHERE w.key = v_key FOR UPDATE;
+      v_stored := v_times IS NOT NULL;
+      v_len := coalesce(cardinality(v_times), 0);
+      v_longest := -1;
+      v_kept := v_len + 1;
+      v_add := 0;
+    END IF;
+    -- Each rule on this log (a shared log carries several), judged on its own window.
+    IF v_len = 0 THEN
+      -- An empty log (most are: a phone's first send): only a weight above the limit refuses, and
+      -- no tripwire can trip (no events to compare).
+      v_first := 1;
+      IF p_weights[v_i] > p_limits[v_i] THEN
+        v_retry := p_windows[v_i];
+          IF v_rule IS NULL OR v_retry > v_rule_retry OR (v_retry = v_rule_retry AND v_i < v_rule) THEN
+            v_rule := v_i;
+            v_rule_retry := v_retry;
+          END IF;
+      END IF;
+    ELSE
       v_since := p_now - p_windows[v_i];
       v_lo := 1;
       v_hi := v_len + 1;
@@ -474,31 +541,12 @@ BEGIN
           END IF;
         END IF;
       END IF;
-      -- The log keeps what its longest window keeps, and gets what each rule counts.
-      IF p_windows[v_i] > v_longest THEN
-        v_longest := p_windows[v_i];
-        v_kept := v_first;
-      END IF;
-      v_add := v_add + p_counts[v_i];
-    END LOOP;
-    -- The new events go after every event at or before now (the log stays in time order).
-    IF NOT v_stored THEN
-      n_keys := n_keys || v_key;
-      n_add := n_add || v_add;
-      n_expires := n_expires || (p_now + v_longest);
-    ELSE
-      v_lo := v_kept;
-      v_hi := v_len + 1;
-      WHILE v_lo < v_hi LOOP
-        v_mid := (v_lo + v_hi) / 2;
-        IF v_times[v_mid] > p_now THEN v_hi := v_mid; ELSE v_lo := v_mid + 1; END IF;
-      END LOOP;
-      u_keys := u_keys || v_key;
-      u_first := u_first || v_kept;
-      u_at := u_at || v_lo;
-      u_add := u_add || v_add;
-      u_expires := u_expires || (p_now + v_longest);
     END IF;
+    IF p_windows[v_i] > v_longest THEN
+      v_longest := p_windows[v_i];
+      v_kept := v_first;
+    END IF;
+    v_add := v_add + p_counts[v_i];
   END LOOP;
   IF v_rule IS NOT NULL THEN
     o_status := 'limited';
