@@ -81,6 +81,7 @@ DECLARE
   v_row "otpkit_codes"%ROWTYPE;
   v_found boolean;
   v_live boolean;
+  v_written boolean := false;
 BEGIN
   -- The rules in key order (an insertion sort of their positions, stable: a handful of rules), so
   -- that every statement locks windows in the same order and a shared log's rules are adjacent.
@@ -182,23 +183,12 @@ BEGIN
     END IF;
     v_add := v_add + p_counts[v_i];
   END LOOP;
-  -- Then the record (after the windows: the lock order of every function).
-  SELECT * INTO v_row FROM "otpkit_codes" AS c WHERE c.key = p_key FOR UPDATE;
-  v_found := FOUND;
-  v_live := v_found AND v_row.retain_until > p_now;
-  o_allowed := p_if_id IS NULL OR (v_live AND v_row.id = p_if_id);
   o_refused_rule := v_rule;
   o_retry_after_ms := v_rule_retry;
-  IF v_live THEN
-    o_id := v_row.id;
-    o_hash := v_row.hash;
-    o_link_hash := v_row.link_hash;
-    o_expires_at := v_row.expires_at;
-    o_attempts := v_row.attempts;
-    o_max_attempts := v_row.max_attempts;
-    o_data := v_row.data;
-  END IF;
-  IF NOT o_allowed OR v_rule IS NOT NULL THEN RETURN; END IF;
+  -- Then the record (after the windows: the lock order of every function). An unconditional put
+  -- the limits allow writes its windows whatever the record, and a new record in one statement
+  -- (most sends: a phone's first code); only an existing one is read and replaced below.
+  IF p_if_id IS NULL AND v_rule IS NULL THEN
   IF u_keys IS NOT NULL THEN
     UPDATE "otpkit_codes_windows" AS w
     SET times = w.times[u.first:u.at - 1] || array_fill(p_now, ARRAY[u.add]) || w.times[u.at:],
@@ -211,6 +201,42 @@ BEGIN
     INSERT INTO "otpkit_codes_windows" (key, times, expires_at)
     SELECT u.key, array_fill(p_now, ARRAY[u.add]), u.expires
     FROM unnest(n_keys, n_add, n_expires) AS u(key, add, expires);
+  END IF;
+    INSERT INTO "otpkit_codes" AS c (key, id, hash, link_hash, expires_at, attempts, max_attempts, data, retain_until)
+    VALUES (p_key, p_id, p_hash, p_link_hash, p_expires_at, p_attempts, p_max_attempts, p_data, p_retain_until)
+    ON CONFLICT (key) DO NOTHING;
+    o_allowed := true;
+    IF FOUND THEN RETURN; END IF;
+    v_written := true;
+  END IF;
+  SELECT * INTO v_row FROM "otpkit_codes" AS c WHERE c.key = p_key FOR UPDATE;
+  v_found := FOUND;
+  v_live := v_found AND v_row.retain_until > p_now;
+  o_allowed := p_if_id IS NULL OR (v_live AND v_row.id = p_if_id);
+  IF v_live THEN
+    o_id := v_row.id;
+    o_hash := v_row.hash;
+    o_link_hash := v_row.link_hash;
+    o_expires_at := v_row.expires_at;
+    o_attempts := v_row.attempts;
+    o_max_attempts := v_row.max_attempts;
+    o_data := v_row.data;
+  END IF;
+  IF NOT o_allowed OR v_rule IS NOT NULL THEN RETURN; END IF;
+  IF NOT v_written THEN
+  IF u_keys IS NOT NULL THEN
+    UPDATE "otpkit_codes_windows" AS w
+    SET times = w.times[u.first:u.at - 1] || array_fill(p_now, ARRAY[u.add]) || w.times[u.at:],
+      expires_at = greatest(w.expires_at, u.expires)
+    FROM unnest(u_keys, u_first, u_at, u_add, u_expires) AS u(key, first, at, add, expires)
+    WHERE w.key = u.key;
+  END IF;
+  IF n_keys IS NOT NULL THEN
+    -- unique_violation if a concurrent statement created one: all rolls back, the store retries.
+    INSERT INTO "otpkit_codes_windows" (key, times, expires_at)
+    SELECT u.key, array_fill(p_now, ARRAY[u.add]), u.expires
+    FROM unnest(n_keys, n_add, n_expires) AS u(key, add, expires);
+  END IF;
   END IF;
   -- carry: a live previous record (not expired, not exhausted) passes on its attempts, and its
   -- expiry when sooner.

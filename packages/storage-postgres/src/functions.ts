@@ -210,14 +210,25 @@ DECLARE${ruleDeclarations}
   v_row ${t.codes}%ROWTYPE;
   v_found boolean;
   v_live boolean;
+  v_written boolean := false;
 BEGIN${judgeWindows(t)}
-  -- Then the record (after the windows: the lock order of every function).
+  o_refused_rule := v_rule;
+  o_retry_after_ms := v_rule_retry;
+  -- Then the record (after the windows: the lock order of every function). An unconditional put
+  -- the limits allow writes its windows whatever the record, and a new record in one statement
+  -- (most sends: a phone's first code); only an existing one is read and replaced below.
+  IF p_if_id IS NULL AND v_rule IS NULL THEN${writeWindows(t)}
+    INSERT INTO ${t.codes} AS c (key, id, hash, link_hash, expires_at, attempts, max_attempts, data, retain_until)
+    VALUES (p_key, p_id, p_hash, p_link_hash, p_expires_at, p_attempts, p_max_attempts, p_data, p_retain_until)
+    ON CONFLICT (key) DO NOTHING;
+    o_allowed := true;
+    IF FOUND THEN RETURN; END IF;
+    v_written := true;
+  END IF;
   SELECT * INTO v_row FROM ${t.codes} AS c WHERE c.key = p_key FOR UPDATE;
   v_found := FOUND;
   v_live := v_found AND v_row.retain_until > p_now;
   o_allowed := p_if_id IS NULL OR (v_live AND v_row.id = p_if_id);
-  o_refused_rule := v_rule;
-  o_retry_after_ms := v_rule_retry;
   IF v_live THEN
     o_id := v_row.id;
     o_hash := v_row.hash;
@@ -227,7 +238,9 @@ BEGIN${judgeWindows(t)}
     o_max_attempts := v_row.max_attempts;
     o_data := v_row.data;
   END IF;
-  IF NOT o_allowed OR v_rule IS NOT NULL THEN RETURN; END IF;${writeWindows(t)}
+  IF NOT o_allowed OR v_rule IS NOT NULL THEN RETURN; END IF;
+  IF NOT v_written THEN${writeWindows(t)}
+  END IF;
   -- carry: a live previous record (not expired, not exhausted) passes on its attempts, and its
   -- expiry when sooner.
   IF p_carry AND v_live AND p_now < v_row.expires_at AND v_row.attempts < v_row.max_attempts THEN
