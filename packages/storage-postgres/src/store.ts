@@ -224,18 +224,26 @@ export function createPostgresStore(options: PostgresStoreOptions) {
       return { ok: true, previous: row.id === null ? null : recordFrom(row) };
     },
 
-    async check(key: string, { id, hashes, now, failures = [], hits = [] }: CheckInput): Promise<CheckResult> {
+    async check(
+      key: string,
+      { id, hashes, now, failures = [], hits = [] }: CheckInput,
+    ): Promise<CheckResult> {
       const rules = hits.length ? ruleRows(hits) : undefined;
       const [row] = await run(sql.check, [
         key,
         id ?? null,
         hashes,
         now,
-        failures.map((rule) => rule.key),
-        failures.map((rule) => rule.threshold),
-        failures.map((rule) => rule.backoffMs),
-        failures.map((rule) => rule.maxBackoffMs),
-        failures.map((rule) => rule.retainMs),
+        // No counters: null arrays (nothing for the server to parse).
+        ...(failures.length
+          ? [
+              failures.map((rule) => rule.key),
+              failures.map((rule) => rule.threshold),
+              failures.map((rule) => rule.backoffMs),
+              failures.map((rule) => rule.maxBackoffMs),
+              failures.map((rule) => rule.retainMs),
+            ]
+          : [null, null, null, null, null]),
         ...(rules ? rules.params : noRules),
       ]);
       if (!row || row.status === null) return { status: "not_found" };

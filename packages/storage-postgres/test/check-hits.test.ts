@@ -39,7 +39,9 @@ describe("check with hits on real PostgreSQL", () => {
   const rowsOf = async (tenant: string) => {
     const out: string[] = [];
     for (const name of [table, `${table}_windows`, `${table}_failures`]) {
-      const { rows } = await client.query(`SELECT * FROM ${name} WHERE key LIKE $1 ORDER BY key`, [`${tenant}:%`]);
+      const { rows } = await client.query(`SELECT * FROM ${name} WHERE key LIKE $1 ORDER BY key`, [
+        `${tenant}:%`,
+      ]);
       out.push(...rows.map((row) => `${name} ${JSON.stringify(row)}`));
     }
     return out;
@@ -78,7 +80,8 @@ describe("check with hits on real PostgreSQL", () => {
     );
     const limited = results.filter((result) => result.status === "limited");
     expect(limited).toHaveLength(50);
-    for (const result of limited) expect(result).toEqual({ status: "limited", key: hit.key, retryAfterMs: 600_000 });
+    for (const result of limited)
+      expect(result).toEqual({ status: "limited", key: hit.key, retryAfterMs: 600_000 });
     expect(await events(hit.key)).toEqual(Array(limit).fill(now));
     // Among the answered ones, the record took exactly 3 wrong guesses (then it is dead).
     const invalid = results.filter((result) => result.status === "invalid");
@@ -92,7 +95,9 @@ describe("check with hits on real PostgreSQL", () => {
     const hit: RateHit = { key: `${tenant}:rl:verify_ip:600:ip`, limit: 2, windowMs: 600_000 };
     const failures = [failureRule(tenant)];
     await store.put(key, record("ver_a", now), { now, retainUntil: now + 60_000 });
-    expect((await store.check(key, { hashes: ["wrong"], now, failures, hits: [hit] })).status).toBe("invalid");
+    expect((await store.check(key, { hashes: ["wrong"], now, failures, hits: [hit] })).status).toBe(
+      "invalid",
+    );
     expect((await store.check(key, { hashes: ["wrong"], now: now + 1, failures, hits: [hit] })).status).toBe(
       "invalid",
     );
@@ -206,7 +211,11 @@ describe("check with hits on real PostgreSQL", () => {
     expect((await store.hit([{ ...hit, weight: 1 }], 4000)).ok).toBe(true);
     expect(await events(hit.key)).toEqual([2000, 4000, 5000]);
     // Refused until the oldest (2000) leaves, whatever order the events came in.
-    expect(await store.hit([hit], 6000)).toEqual({ ok: false, key: hit.key, retryAfterMs: 2000 + 10_000 - 6000 });
+    expect(await store.hit([hit], 6000)).toEqual({
+      ok: false,
+      key: hit.key,
+      retryAfterMs: 2000 + 10_000 - 6000,
+    });
     // At 12_500 the event at 2000 is out of the window: one counted, the log trimmed.
     expect((await store.hit([hit], 12_500)).ok).toBe(true);
     expect(await events(hit.key)).toEqual([4000, 5000, 12_500]);
