@@ -16,20 +16,31 @@ const sharedRules = new Set(["country", "sent_country", "verified_country", "glo
 /**
  * One full pair through `createOtp` on a recording memory store: the calls it makes, with the keys
  * stripped of their tenant. `options` are the createOtp options of the bench's full pair.
+ * `checkHits` (default true): the recording store says `checkHits`, as the PostgreSQL store does —
+ * the core then hands a verify's rate limits to `check` (recorded as `checkHits`) instead of a
+ * `hit` of their own; pass the measured store's own flag.
  */
-export async function pairShape(core, options, send, verify) {
+export async function pairShape(core, options, send, verify, { checkHits = true } = {}) {
   const inner = core.memoryStore();
   const calls = [];
   const store = {
     ...inner,
     name: "recording",
+    checkHits,
     put: (key, record, putOptions) => {
       calls.push({ op: "put", key, record, hits: putOptions.hits ?? [] });
       return inner.put(key, record, putOptions);
     },
-    check: (key, input) => {
-      calls.push({ op: "check", key, failures: input.failures ?? [] });
-      return inner.check(key, input);
+    check: async (key, input) => {
+      calls.push({ op: "check", key, failures: input.failures ?? [], hits: input.hits ?? [] });
+      // The contract of `CheckInput.hits`, on a memory store that may not judge them itself: the
+      // hits first (refused: nothing else looked at), then the check without them.
+      if (input.hits?.length) {
+        const counted = await inner.hit(input.hits, input.now);
+        if (!counted.ok) return { status: "limited", key: counted.key, retryAfterMs: counted.retryAfterMs };
+      }
+      const { hits: _hits, ...rest } = input;
+      return inner.check(key, rest);
     },
     hit: (hits, now) => {
       calls.push({ op: "hit", hits });
@@ -59,6 +70,8 @@ export async function pairShape(core, options, send, verify) {
     /** The put's hits as the core made them (limits, shared logs' `also`), keys without tenant. */
     windows: put.hits.map((hit) => ({ ...hit, key: strip(hit.key) })),
     failures: check.failures.map((rule) => strip(rule.key)),
+    /** The verify's rate limits carried by `check` (`CheckInput.hits`), keys without tenant. */
+    checkHits: check.hits.map((hit) => ({ ...hit, key: strip(hit.key) })),
     /** Separate `hit` calls (a verify's per-IP limit, the tripwire's tally): windows each. */
     extraHits: hits.map((call) => call.hits.map((hit) => ({ key: strip(hit.key), windowMs: hit.windowMs }))),
   };
@@ -86,6 +99,7 @@ export function keysOf(shape, i, unique) {
     record: tail(shape.recordKey, subject),
     windows: shape.windows.map((window) => ({ ...window, key: windowKey(window.key) })),
     failures: shape.failures.map((key) => tail(key, subject)),
+    checkHits: shape.checkHits.map((hit) => ({ ...hit, key: windowKey(hit.key) })),
     extraHits: shape.extraHits.map((hits) =>
       hits.map((hit) => ({ key: windowKey(hit.key), windowMs: hit.windowMs })),
     ),
@@ -100,9 +114,9 @@ const rawKeep = 10;
 /**
  * The raw pair on PostgreSQL, in the store's own tables (`table`, `<table>_windows`,
  * `<table>_failures`): one prepared statement per send (upsert the record and append `now` to
- * every window row, ON CONFLICT), one per verify (lock the failure rows, delete the record if id,
- * hash, expiry and attempts allow, returning its data, delete the failure rows), and one per extra
- * hit. Fixed arity (a VALUES row per window): planned exactly, as a hand-written statement would be.
+ * every window row, ON CONFLICT), one per verify (append `now` to the windows the full pair's check
+ * counts, lock the failure rows, delete the record if id, hash, expiry and attempts allow,
+ * returning its data, delete the failure rows), and one per extra hit. Fixed arity (a VALUES row per window): planned exactly, as a hand-written statement would be.
  */
 export function rawPostgresPair(pool, table, shape, tenant, unique) {
   const codes = table;
@@ -128,9 +142,11 @@ export function rawPostgresPair(pool, table, shape, tenant, unique) {
         retain_until = excluded.retain_until`,
   };
   const failureList = shape.failures.map((_, j) => `$${5 + j}::text`).join(", ") || "null";
+  const checkCount = shape.checkHits.length;
   const verify = {
     name: `raw_verify_${tenant}`,
-    text: `WITH held AS MATERIALIZED (SELECT key FROM ${failuresTable} WHERE key IN (${failureList}) ORDER BY key FOR UPDATE),
+    text: `WITH ${checkCount ? `counted AS (${appendSql(checkCount, 5 + shape.failures.length).replaceAll("$1::bigint", "$4::bigint")}),` : ""}
+      held AS MATERIALIZED (SELECT key FROM ${failuresTable} WHERE key IN (${failureList}) ORDER BY key FOR UPDATE),
       consumed AS (DELETE FROM ${codes} WHERE key = $1 AND id = $2 AND hash = $3 AND expires_at > $4::bigint
         AND attempts < max_attempts AND (SELECT count(*) FROM held) >= 0 RETURNING data),
       reset AS (DELETE FROM ${failuresTable} WHERE key IN (${failureList}) AND EXISTS (SELECT 1 FROM consumed))
@@ -166,9 +182,17 @@ export function rawPostgresPair(pool, table, shape, tenant, unique) {
         ...extras[n],
         values: [now, ...hits.flatMap((hit) => [`${tenant}:${hit.key}`, hit.windowMs])],
       });
+    const checkHits = [...keys.checkHits].sort((a, b) => (a.key < b.key ? -1 : 1));
     const { rows } = await pool.query({
       ...verify,
-      values: [record, id, hash, now, ...keys.failures.map((key) => `${tenant}:${key}`)],
+      values: [
+        record,
+        id,
+        hash,
+        now,
+        ...keys.failures.map((key) => `${tenant}:${key}`),
+        ...checkHits.flatMap((hit) => [`${tenant}:${hit.key}`, longest(hit)]),
+      ],
     });
     if (rows.length !== 1) throw new Error("raw pg: not consumed");
   };
@@ -177,8 +201,9 @@ export function rawPostgresPair(pool, table, shape, tenant, unique) {
 /**
  * The raw pair on Redis, one EVALSHA per operation (like the store): the send SETs the record (one
  * string of the same bytes, with a TTL) and RPUSHes `now` on every window (trimmed to a fixed
- * length, PEXPIRE); the verify GETs the failure counters and the record, compares id and hash,
- * DELs the record and the counters and returns the record. Keys under the store's hash tag layout.
+ * length, PEXPIRE); the verify RPUSHes `now` on the windows the full pair's check counts, GETs
+ * the failure counters and the record, compares id and hash, DELs the record and the counters and
+ * returns the record. Keys under the store's hash tag layout.
  */
 export async function rawRedisPair(client, prefix, shape, tenant, unique) {
   const send = await client.script(
@@ -200,15 +225,22 @@ return 1`,
 end
 return 1`,
   );
+  // KEYS: the record, ARGV[4] failure counters, then the windows counted (ARGV[4 + j]: expiries).
   const verify = await client.script(
     "LOAD",
-    `for i = 2, #KEYS do redis.call('GET', KEYS[i]) end
+    `local failures = tonumber(ARGV[4])
+for i = failures + 2, #KEYS do
+  redis.call('RPUSH', KEYS[i], ARGV[3])
+  redis.call('LTRIM', KEYS[i], -${rawKeep}, -1)
+  redis.call('PEXPIRE', KEYS[i], ARGV[3 + i - failures])
+end
+for i = 2, failures + 1 do redis.call('GET', KEYS[i]) end
 local value = redis.call('GET', KEYS[1])
 if not value then return false end
 local expires, id, hash = string.match(value, '^(%d+)\\n([^\\n]*)\\n([^\\n]*)\\n')
 if id ~= ARGV[1] or hash ~= ARGV[2] or tonumber(expires) <= tonumber(ARGV[3]) then return false end
 redis.call('DEL', KEYS[1])
-for i = 2, #KEYS do redis.call('DEL', KEYS[i]) end
+for i = 2, failures + 1 do redis.call('DEL', KEYS[i]) end
 return value`,
   );
   const hash = filler(shape.hashLength, "Hq3");
@@ -241,12 +273,15 @@ return value`,
       );
     const answer = await client.evalsha(
       verify,
-      1 + keys.failures.length,
+      1 + keys.failures.length + keys.checkHits.length,
       record,
       ...keys.failures.map((key) => tag + key),
+      ...keys.checkHits.map((one) => tag + one.key),
       id,
       hash,
       String(now),
+      String(keys.failures.length),
+      ...keys.checkHits.map((one) => String(longest(one))),
     );
     if (answer === null) throw new Error("raw redis: not consumed");
   };

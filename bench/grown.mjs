@@ -16,6 +16,8 @@
 //                        (plan_cache_mode=force_generic_plan): what the store's own plan choice
 //                        should match (an app's pool does not have this setting, and must not need it)
 //   otpkit @ base        (BENCH_BASE) the same pair through another checkout's build, same pool
+// and for each, the CPU per pair of this bench's own PostgreSQL sessions (other sessions on the
+// server, other benchmarks', do not count; /proc, 10 ms ticks) and of this Node process.
 //
 // Every session of the bench runs with synchronous_commit=off: with it on, each commit waits for
 // the disk's fsync (~4 ms here), every variant runs at the disk's pace and no CPU or planning
@@ -92,11 +94,22 @@ const pool = (extra = "") =>
     connectionString: databaseUrl,
     max: poolSize,
     options: `-c synchronous_commit=off${extra}`,
+    application_name: applicationName,
   });
 
-function postgresCpuSeconds() {
+/** This bench's own sessions (both pools): other sessions on the same server do not count. */
+const applicationName = `otpkit-grown-${run}`;
+async function ownBackends() {
+  const { rows } = await main.query("SELECT pid FROM pg_stat_activity WHERE application_name = $1", [
+    applicationName,
+  ]);
+  return new Set(rows.map((row) => String(row.pid)));
+}
+
+/** CPU seconds of the given PostgreSQL backends (all postgres processes when none given). */
+function postgresCpuSeconds(only) {
   let ticks = 0;
-  for (const pid of readdirSync("/proc")) {
+  for (const pid of only ?? readdirSync("/proc")) {
     if (!/^\d+$/.test(pid)) continue;
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -112,7 +125,9 @@ function postgresCpuSeconds() {
 
 async function measure(pair, inFlight, ms, first) {
   let next = first;
-  const serverBefore = postgresCpuSeconds();
+  const backends = await ownBackends();
+  const serverBefore = postgresCpuSeconds(backends);
+  const clientBefore = process.cpuUsage();
   const started = performance.now();
   const deadline = started + ms;
   const loop = async () => {
@@ -122,7 +137,9 @@ async function measure(pair, inFlight, ms, first) {
   return {
     pairs: next - first,
     seconds: (performance.now() - started) / 1000,
-    server: postgresCpuSeconds() - serverBefore,
+    // Connections the pool opened during the slice are missed: every variant is warmed up first.
+    server: postgresCpuSeconds(backends) - serverBefore,
+    client: (({ user, system }) => (user + system) / 1e6)(process.cpuUsage(clientBefore)),
   };
 }
 
@@ -164,7 +181,15 @@ try {
       `SELECT (SELECT count(*) FROM ${table}_windows)::int AS windows, (SELECT count(*) FROM ${table})::int AS records`,
     )
   ).rows[0];
-  const shape = await pairShape(core, fullOptions, { phone: phoneAt(0), ip: ipAt(0) }, { ip: ipAt(0) });
+  // The raw pair does what the measured store's full pair does: with `checkHits`, a verify's rate
+  // limits inside its one verify statement.
+  const shape = await pairShape(
+    core,
+    fullOptions,
+    { phone: phoneAt(0), ip: ipAt(0) },
+    { ip: ipAt(0) },
+    { checkHits: postgresStore({ client: main, table }).checkHits === true },
+  );
   console.log(
     `otpkit on grown PostgreSQL tables: ${format(sizes.windows)} window rows, ${format(sizes.records)} records` +
       ` (grown in ${((performance.now() - grownAt) / 1000).toFixed(1)} s); pool of ${poolSize}, synchronous_commit=off;` +
@@ -172,6 +197,7 @@ try {
   );
   console.log(
     `  full pair: put with ${shape.windows.length} windows, check with ${shape.failures.length} failure counters` +
+      ` and ${shape.checkHits.length} windows` +
       `${shape.extraHits.length ? `, ${shape.extraHits.map((hits) => hits.length).join("+")} more windows in separate hits` : ""}`,
   );
 
@@ -189,20 +215,30 @@ try {
     ]);
 
   console.log(
-    `  ${"".padEnd(14)}${"".padEnd(18)}${"pairs/s".padStart(9)}  ratio (turns)      server CPU µs/pair`,
+    `  ${"".padEnd(14)}${"".padEnd(18)}${"pairs/s".padStart(9)}  ratio (turns)   backends' CPU µs/pair  client CPU µs/pair`,
   );
   for (const inFlight of [1, 64]) {
     const pairs = new Map();
     for (const [name, make] of variants) pairs.set(name, await make());
-    const totals = new Map(variants.map(([name]) => [name, { pairs: 0, seconds: 0, server: 0, turns: [] }]));
+    const totals = new Map(
+      variants.map(([name]) => [name, { index: 0, pairs: 0, seconds: 0, server: 0, client: 0, turns: [] }]),
+    );
+    // A short unmeasured turn first: every pool opens its connections (and each session prepares
+    // its statements) before the measured turns read their backends' CPU.
+    for (const [name] of variants) {
+      const total = totals.get(name);
+      total.index += (await measure(pairs.get(name), inFlight, 100, total.index)).pairs;
+    }
     for (let turn = 0; turn < slices; turn++) {
       let rawRate = 0;
       for (const [name] of variants) {
         const total = totals.get(name);
-        const slice = await measure(pairs.get(name), inFlight, budgetMs / slices, total.pairs);
+        const slice = await measure(pairs.get(name), inFlight, budgetMs / slices, total.index);
+        total.index += slice.pairs;
         total.pairs += slice.pairs;
         total.seconds += slice.seconds;
         total.server += slice.server;
+        total.client += slice.client;
         const rate = slice.pairs / slice.seconds;
         if (name === "raw") rawRate = rate;
         total.turns.push(rate / rawRate);
@@ -220,7 +256,8 @@ try {
       const mode = index ? "" : inFlight === 1 ? "sequential" : `${inFlight} in flight`;
       console.log(
         `  ${mode.padEnd(14)}${name.padEnd(18)}${format(rate(name)).padStart(9)}  ${ratio.toFixed(2)} ${spread.padEnd(11)}` +
-          `  ${((total.server * 1e6) / total.pairs).toFixed(0).padStart(8)}${mark}`,
+          `  ${((total.server * 1e6) / total.pairs).toFixed(0).padStart(8)}` +
+          `  ${((total.client * 1e6) / total.pairs).toFixed(0).padStart(18)}${mark}`,
       );
     }
   }

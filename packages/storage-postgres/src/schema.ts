@@ -1,3 +1,5 @@
+import { functionsSql } from "./functions.js";
+
 /** A table name, optionally schema-qualified: `otpkit_codes` or `auth.otpkit_codes`. */
 const tableName = /^[A-Za-z_][A-Za-z0-9_]{0,50}(\.[A-Za-z_][A-Za-z0-9_]{0,50})?$/;
 
@@ -10,6 +12,10 @@ export interface TableNames {
   windows: string;
   /** Consecutive-failure counters (`<table>_failures`), quoted for SQL. */
   failures: string;
+  /** The functions `migrate()` installs (`<table>_put`, `_hit`, `_check`), quoted for SQL. */
+  put: string;
+  hit: string;
+  check: string;
 }
 
 /** Validates the configured name and quotes each part, so it can be spliced into SQL text safely. */
@@ -24,7 +30,14 @@ export function tableNames(table: string = defaultTable): TableNames {
       .split(".")
       .map((part) => `"${part}"`)
       .join(".");
-  return { codes: quote(table), windows: quote(`${table}_windows`), failures: quote(`${table}_failures`) };
+  return {
+    codes: quote(table),
+    windows: quote(`${table}_windows`),
+    failures: quote(`${table}_failures`),
+    put: quote(`${table}_put`),
+    hit: quote(`${table}_hit`),
+    check: quote(`${table}_check`),
+  };
 }
 
 /**
@@ -32,7 +45,8 @@ export function tableNames(table: string = defaultTable): TableNames {
  * table name (a test keeps the two identical).
  */
 export function schemaSql(table: string = defaultTable): string {
-  const { codes, windows, failures } = tableNames(table);
+  const names = tableNames(table);
+  const { codes, windows, failures } = names;
   return `-- otpkit: pending one-time codes and rate-limit windows. Never a plaintext code: only HMACs.
 
 -- One row per pending code. The primary key is "<tenant>:<purpose letter>:<keyed digest of the
@@ -65,5 +79,8 @@ CREATE TABLE IF NOT EXISTS ${failures} (
   locked_until bigint  NOT NULL,  -- epoch ms: checks are refused before this (0: not refusing)
   expires_at   bigint  NOT NULL   -- epoch ms: the counter is forgotten from here; deleteExpired() sweeps
 ) WITH (fillfactor = 80);
-`;
+
+-- The store's operations that decide (put, hit, check), one function each, called by one
+-- statement: an atomic round trip. Replaced on every migrate(), so an upgrade installs its own.
+${functionsSql(names)}`;
 }

@@ -11,17 +11,7 @@ import {
 } from "@otpkit/otp-core/store";
 
 import { defaultTable, schemaSql, tableNames } from "./schema.js";
-import {
-  checkCountedSql,
-  checkSql,
-  deleteExpiredSql,
-  deleteSql,
-  hitSql,
-  putAloneSql,
-  putSql,
-  readSql,
-  releaseSql,
-} from "./statements.js";
+import { checkSql, deleteExpiredSql, deleteSql, hitSql, putSql, readSql, releaseSql } from "./statements.js";
 
 /**
  * Anything that runs one parameterized statement: a `pg` `Pool` or `Client`, and the same shape
@@ -110,23 +100,31 @@ function ruleRows(hits: readonly RateHit[]) {
   }
   return {
     hits: rows.map((row) => row.hit),
-    ratios: rows.some((row) => row.ratio !== undefined),
     params: [
-      ...rows.map((row) => row.hit.key),
+      rows.map((row) => row.hit.key),
       rows.map((row) => row.limit),
       rows.map((row) => row.windowMs),
       rows.map((row) => row.hit.weight ?? 1),
       // A conversion ratio belongs to the hit's own rule (`ratio` in the contract), not to `also`.
-      rows.map((row) => row.ratio?.key ?? null),
-      rows.map((row) => row.ratio?.minEvents ?? 0),
-      rows.map((row) => row.ratio?.minRatio ?? 0),
+      // Without any, null arrays: nothing for the server to parse.
+      ...(rows.some((row) => row.ratio !== undefined)
+        ? [
+            rows.map((row) => row.ratio?.key ?? null),
+            rows.map((row) => row.ratio?.minEvents ?? 0),
+            rows.map((row) => row.ratio?.minRatio ?? 0),
+          ]
+        : [null, null, null]),
       rows.map((row) => row.counts),
     ],
   };
 }
 
+/** No rules: the functions take null arrays (nothing to parse). */
+const noRules = [null, null, null, null, null, null, null, null];
+
 /**
- * Creates the tables if they do not exist (idempotent; the same DDL as `schema.sql`).
+ * Creates the tables if they do not exist and installs (or replaces) the functions `put`, `hit` and
+ * `check` run (idempotent; the same DDL as `schema.sql`: run it again after upgrading this package).
  * Default table: `"otpkit_codes"` (and `"otpkit_codes_windows"`).
  */
 export async function migrate(client: Queryable, options: { table?: string } = {}): Promise<void> {
@@ -149,27 +147,10 @@ export function createPostgresStore(options: PostgresStoreOptions) {
     name: `otpkit_${operation}_${fnv1a(text)}`,
     text,
   });
-  /**
-   * `put` and `hit` have one statement per number of rules (see `RuleParams` in statements.ts), with
-   * or without the conversion-tripwire part.
-   */
-  const byRuleCount = (operation: string, text: (rules: number, ratios: boolean) => string) => {
-    const made = new Map<number, { name: string; text: string }>();
-    return (rules: number, ratios: boolean) => {
-      const slot = ratios ? -rules : rules;
-      const found = made.get(slot);
-      if (found) return found;
-      const fresh = statement(`${operation}${rules}${ratios ? "r" : ""}`, text(rules, ratios));
-      made.set(slot, fresh);
-      return fresh;
-    };
-  };
   const sql = {
-    put: byRuleCount("put", (rules, ratios) => putSql(names, rules, ratios)),
-    putAlone: statement("put_alone", putAloneSql(names)),
-    hit: byRuleCount("hit", (rules, ratios) => hitSql(names, rules, ratios)),
+    put: statement("put", putSql(names)),
+    hit: statement("hit", hitSql(names)),
     check: statement("check", checkSql(names)),
-    checkCounted: statement("check_counted", checkCountedSql(names)),
     release: statement("release", releaseSql(names)),
     read: statement("read", readSql(names)),
     delete: statement("delete", deleteSql(names)),
@@ -193,6 +174,14 @@ export function createPostgresStore(options: PostgresStoreOptions) {
             return (await send(query, params)).rows;
           } catch (error) {
             const code = (error as { code?: unknown } | null)?.code;
+            // undefined_function: the tables predate the functions (or were made by hand). Never
+            // fall back to anything else (it would not be atomic): say what to run.
+            if (code === "42883" && /_(put|hit|check)\(/.test(String((error as Error).message)))
+              throw new Error(
+                `postgresStore: a function of table ${names.codes} is missing (${(error as Error).message}). ` +
+                  "Run migrate() (or schema.sql) on this database: it installs the functions this version needs.",
+                { cause: error },
+              );
             if (attempt >= maxRuns || typeof code !== "string" || !retryable.has(code)) throw error;
           }
         }
@@ -202,6 +191,7 @@ export function createPostgresStore(options: PostgresStoreOptions) {
   return {
     name: "postgres",
     sharedLogs: true,
+    checkHits: true,
 
     async put(
       key: string,
@@ -222,11 +212,8 @@ export function createPostgresStore(options: PostgresStoreOptions) {
         ifId ?? null,
         carry === true,
       ];
-      // Without rules, a statement without the window machinery: the same outcome, less work.
       const rules = ruleRows(hits);
-      const [row] = hits.length
-        ? await run(sql.put(rules.hits.length, rules.ratios), [...params, ...rules.params])
-        : await run(sql.putAlone, params);
+      const [row] = await run(sql.put, [...params, ...rules.params]);
       if (row.allowed && row.refused_rule !== null) {
         return {
           ok: false,
@@ -237,22 +224,36 @@ export function createPostgresStore(options: PostgresStoreOptions) {
       return { ok: true, previous: row.id === null ? null : recordFrom(row) };
     },
 
-    async check(key: string, { id, hashes, now, failures }: CheckInput): Promise<CheckResult> {
-      const [row] = failures?.length
-        ? await run(sql.checkCounted, [
-            key,
-            id ?? null,
-            hashes,
-            now,
-            failures.map((rule) => rule.key),
-            failures.map((rule) => rule.threshold),
-            failures.map((rule) => rule.backoffMs),
-            failures.map((rule) => rule.maxBackoffMs),
-            failures.map((rule) => rule.retainMs),
-          ])
-        : await run(sql.check, [key, id ?? null, hashes, now]);
+    async check(
+      key: string,
+      { id, hashes, now, failures = [], hits = [] }: CheckInput,
+    ): Promise<CheckResult> {
+      const rules = hits.length ? ruleRows(hits) : undefined;
+      const [row] = await run(sql.check, [
+        key,
+        id ?? null,
+        hashes,
+        now,
+        // No counters: null arrays (nothing for the server to parse).
+        ...(failures.length
+          ? [
+              failures.map((rule) => rule.key),
+              failures.map((rule) => rule.threshold),
+              failures.map((rule) => rule.backoffMs),
+              failures.map((rule) => rule.maxBackoffMs),
+              failures.map((rule) => rule.retainMs),
+            ]
+          : [null, null, null, null, null]),
+        ...(rules ? rules.params : noRules),
+      ]);
       if (!row || row.status === null) return { status: "not_found" };
       switch (row.status) {
+        case "limited":
+          return {
+            status: "limited",
+            key: rules!.hits[Number(row.refused_rule) - 1]!.key,
+            retryAfterMs: Number(row.retry_after_ms),
+          };
         case "locked":
           return { status: "locked", retryAfterMs: Number(row.retry_after_ms) };
         case "approved":
@@ -269,7 +270,7 @@ export function createPostgresStore(options: PostgresStoreOptions) {
     async hit(hits: readonly RateHit[], now: number): Promise<HitResult> {
       if (!hits.length) return { ok: true };
       const rules = ruleRows(hits);
-      const [row] = await run(sql.hit(rules.hits.length, rules.ratios), [now, ...rules.params]);
+      const [row] = await run(sql.hit, [now, ...rules.params]);
       if (row.refused_rule === null) return { ok: true };
       return {
         ok: false,

@@ -200,9 +200,10 @@ describe("postgresStore.fromUrl", () => {
 
 /**
  * The prepared statements keep PostgreSQL's generic plan: after its first five (custom) plans a
- * statement is planned once per session, not on every call. With the rule keys in one array
- * parameter the planner guessed 10 rules, priced the generic plan above the custom ones and
- * re-planned every call (a single-rule `hit` always; `put` once the windows table had grown).
+ * statement is planned once per session, not on every call. (A statement of CTEs with the rule
+ * keys in one array parameter made the planner guess 10 rules, price the generic plan above the
+ * custom ones and re-plan every call; the statements now call the schema's functions, whose own
+ * statements are primary-key lookups.)
  */
 describe("plan caching on real PostgreSQL", () => {
   const admin = pool(2);
@@ -219,7 +220,7 @@ describe("plan caching on real PostgreSQL", () => {
     await admin.end();
   });
 
-  it("put and hit run on generic plans after the first five calls, for one rule or seven", async () => {
+  it("put, hit and check run on generic plans after the first five calls, for one rule or seven", async () => {
     const store = postgresStore({ client: session, table: `${schema}.otpkit_codes` });
     const now = Date.now();
     const rules: Array<[string, number, number]> = [
@@ -252,12 +253,18 @@ describe("plan caching on real PostgreSQL", () => {
       expect(
         (await store.hit([{ key: `t:rl:verify_ip:600:ip${i}`, limit: 10, windowMs: 600_000 }], now)).ok,
       ).toBe(true);
+      const checked = await store.check(`t:l:subject${i}`, {
+        hashes: ["h"],
+        now,
+        hits: [{ key: `t:rl:verify_ip:600:ip${i}`, limit: 10, windowMs: 600_000 }],
+      });
+      expect(checked.status).toBe("approved");
     }
     const { rows } = await session.query(
       "SELECT name, generic_plans, custom_plans FROM pg_prepared_statements WHERE name LIKE 'otpkit_%'",
     );
     const plans = (prefix: string) => rows.filter((row) => row.name.startsWith(prefix));
-    for (const prefix of ["otpkit_put7_", "otpkit_hit1_"]) {
+    for (const prefix of ["otpkit_put_", "otpkit_hit_", "otpkit_check_"]) {
       expect(plans(prefix), prefix).toHaveLength(1);
       const [row] = plans(prefix);
       expect(Number(row.custom_plans) + Number(row.generic_plans)).toBe(calls);
