@@ -119,7 +119,9 @@ const otpkitOptions = (limitsOff = false) => ({
 });
 
 /** The keys, rows and bytes of one full pair, recorded once (see bench/equivalent.mjs). */
-const shape = await pairShape(core, otpkitOptions(), { phone: phoneAt(0), ip: ipAt(0) }, {});
+// Both steps carry the client's IP, as every adapter's do: the send counts its per-IP window, the
+// verify its per-IP budget (inside the check, on a store that says `checkHits`).
+const shape = await pairShape(core, otpkitOptions(), { phone: phoneAt(0), ip: ipAt(0) }, { ip: ipAt(0) });
 
 function otpkitPair(store, { limitsOff = false, engine = core } = {}) {
   const tenant = freshTenant();
@@ -136,7 +138,7 @@ function otpkitPair(store, { limitsOff = false, engine = core } = {}) {
     const { id } = await otp.send({ phone: phoneAt(i), ip: ipAt(i), tenant });
     const code = codes.get(id);
     codes.delete(id);
-    await otp.verify({ id, code, tenant });
+    await otp.verify({ id, code, ip: ipAt(i), tenant });
   };
 }
 
@@ -151,9 +153,9 @@ function storeOnlyPair(store, { windows = true } = {}) {
     const subject = scattered(i);
     const key = `${tenant}:l:${subject}`;
     const id = idFor(subject);
-    const hits = windows
-      ? keysOf(shape, i, scattered).windows.map((window) => ({ ...window, key: `${tenant}:${window.key}` }))
-      : [];
+    const keys = windows ? keysOf(shape, i, scattered) : undefined;
+    const hits = keys ? keys.windows.map((window) => ({ ...window, key: `${tenant}:${window.key}` })) : [];
+    const checkHits = keys ? keys.checkHits.map((hit) => ({ ...hit, key: `${tenant}:${hit.key}` })) : [];
     const record = {
       id,
       hash: rawHash,
@@ -164,7 +166,10 @@ function storeOnlyPair(store, { windows = true } = {}) {
     };
     const put = await store.put(key, record, { now, retainUntil: now + 900_000, hits });
     if (!put.ok) throw new Error("store pair: refused");
-    const checked = await store.check(key, { id, hashes: [rawHash], now });
+    const checked = await store.check(
+      key,
+      checkHits.length ? { id, hashes: [rawHash], now, hits: checkHits } : { id, hashes: [rawHash], now },
+    );
     if (checked.status !== "approved") throw new Error(`store pair: ${checked.status}`);
   };
 }
