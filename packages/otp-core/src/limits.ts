@@ -156,27 +156,12 @@ function budgetOf(
       for (const hit of velocity) guarded(hit, mode);
     }
     if (tripwire && tripwireMode !== "off") {
-      const windowSeconds = tripwire.windowMs / 1000;
       // The sends of the range and of the country, each judged against its verified events (the
-      // windows `tallyOf` counts a verification in).
-      const sent = (name: "range" | "country", subject: string, bound: TripwireBound | false) => {
-        if (!bound) return;
-        guarded(
-          {
-            key: ruleKey(tenant, `sent_${name}`, windowSeconds, subject),
-            limit: uncapped,
-            windowMs: tripwire.windowMs,
-            ratio: {
-              key: ruleKey(tenant, `verified_${name}`, windowSeconds, subject),
-              minEvents: bound.minSends,
-              minRatio: bound.minVerifiedRatio,
-            },
-          },
-          tripwireMode,
-        );
-      };
-      sent("range", rangeDigest, tripwire.range);
-      sent("country", country, tripwire.country);
+      // windows `tallyOf` counts a verification in). (Plain calls: no closure per send.)
+      const into = tripwireMode === "monitor" ? monitored : refundable;
+      if (tripwire.range) into.push(sentHit(tenant, "range", rangeDigest, tripwire.range, tripwire.windowMs));
+      if (tripwire.country)
+        into.push(sentHit(tenant, "country", country, tripwire.country, tripwire.windowMs));
     }
     const spend = guard.spend;
     if (spend && spend.scope === "tenant") {
@@ -193,6 +178,27 @@ function budgetOf(
   if (input.challengeRisk && guard.challenge)
     hits.push(ruleHit(tenant, "challenge", guard.challenge.riskAfter, input.ipDigest ?? "-"));
   return { hits, monitored, refundable, cooldown };
+}
+
+/** The tripwire's window of sends to a range or a country, judged against its verified events. */
+function sentHit(
+  tenant: string,
+  name: "range" | "country",
+  subject: string,
+  bound: TripwireBound,
+  windowMs: number,
+): RateHit {
+  const windowSeconds = windowMs / 1000;
+  return {
+    key: ruleKey(tenant, name === "range" ? "sent_range" : "sent_country", windowSeconds, subject),
+    limit: uncapped,
+    windowMs,
+    ratio: {
+      key: ruleKey(tenant, name === "range" ? "verified_range" : "verified_country", windowSeconds, subject),
+      minEvents: bound.minSends,
+      minRatio: bound.minVerifiedRatio,
+    },
+  };
 }
 
 /** The keyed digest of a number's range (the number minus the hidden digits); plain from node:crypto. */

@@ -111,7 +111,9 @@ export function memoryStore(options: MemoryStoreOptions = {}) {
       const window = windows.get(hit.key);
       found[index] = window;
       const times = live(window, hit.also ? longestWindow(hit) : hit.windowMs, now);
-      let wait = waitFor(times, hit, now);
+      // Fewer live events than the limit leaves room whatever the window holds (a new subject's
+      // log, a tripwire's uncapped count): no search for the window's first event.
+      let wait = !hit.also && times.length + (hit.weight ?? 1) <= hit.limit ? -1 : waitFor(times, hit, now);
       let refuses = wait >= 0;
       if (hit.ratio && times.length >= hit.ratio.minEvents) {
         const verified = live(windows.get(hit.ratio.key), hit.windowMs, now).length;
