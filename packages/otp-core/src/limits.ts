@@ -127,11 +127,7 @@ function budgetOf(
   const tripwire = guard.tripwire;
   const refundable: RateHit[] = [];
   const monitored: RateHit[] = [];
-  /** Enforced guard rules join the atomic step; monitored ones are counted apart. */
-  const guarded = (hit: RateHit, mode: GuardMode) => {
-    if (mode === "monitor") monitored.push(hit);
-    else refundable.push(hit);
-  };
+  // Enforced guard rules join the atomic step (refundable); monitored ones are counted apart.
   // A subject's rules share one log where the store can judge them together (`sharedLogs`).
   const shared = engine.store.sharedLogs;
   pushRulesHits(refundable, tenant, "phone", limits.perPhone, `${phoneDigest}:${requester}`, shared);
@@ -153,7 +149,7 @@ function budgetOf(
       // each is counted on its own (one refusing must not keep the others from counting).
       const mode = guard.mode("velocity");
       const velocity = rulesHits(tenant, "country", guard.perCountry, country, shared && mode !== "monitor");
-      for (const hit of velocity) guarded(hit, mode);
+      for (const hit of velocity) (mode === "monitor" ? monitored : refundable).push(hit);
     }
     if (tripwire && tripwireMode !== "off") {
       // The sends of the range and of the country, each judged against its verified events (the
@@ -167,7 +163,11 @@ function budgetOf(
     if (spend && spend.scope === "tenant") {
       const weight = spend.prices[country] ?? spend.defaultPrice;
       const mode = guard.mode("spend");
-      for (const rule of spend.rules) guarded({ ...ruleHit(tenant, "spend", rule, "all"), weight }, mode);
+      for (const rule of spend.rules)
+        (mode === "monitor" ? monitored : refundable).push({
+          ...ruleHit(tenant, "spend", rule, "all"),
+          weight,
+        });
     }
   }
   const hits = refundable.slice();
