@@ -75,10 +75,16 @@ export function createHmac(secret: Uint8Array): Hmac {
     outer[i] = block[i]! ^ 0x5c;
   }
   block.fill(0);
+  // One view of the scratch buffer per message length, made on first use (at most
+  // 64 + 3 × scratchMessageUnits of them, over this instance's own buffer): no Buffer per call.
+  const views: Buffer[] = [];
   return (message) => {
     if (message.length > scratchMessageUnits) return keyed(message);
     const length = inner.write(message, 64, "utf8");
-    (oneShotHash("sha256", inner.subarray(0, 64 + length), "buffer") as Buffer).copy(outer, 64);
+    views[length] ??= inner.subarray(0, 64 + length);
+    // The inner digest as latin1 text (one char per byte, exact both ways) goes straight into the
+    // outer block: cheaper than a Buffer per call and a copy.
+    outer.write(oneShotHash("sha256", views[length]!, "latin1") as string, 64, 32, "latin1");
     // The message (a phone number, a code) does not stay in the scratch buffer after the call.
     inner.fill(0, 64, 64 + length);
     return oneShotHash("sha256", outer, "base64url") as string;

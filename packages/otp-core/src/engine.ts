@@ -78,8 +78,16 @@ export function guard<T>(operation: () => Promise<T>): Promise<T> {
 }
 
 function unavailable(cause: unknown): never {
-  if (cause instanceof OtpError) throw cause;
-  throw new OtpError("store_unavailable", "Verification storage is unavailable. Try again shortly.", {
+  throw storeFailure(cause);
+}
+
+/**
+ * What a store's failure answers: an `OtpError` as it is, anything else `store_unavailable`. For
+ * hot paths that await a store call inside their own `try` instead of wrapping it in `guard`.
+ */
+export function storeFailure(cause: unknown): OtpError {
+  if (cause instanceof OtpError) return cause;
+  return new OtpError("store_unavailable", "Verification storage is unavailable. Try again shortly.", {
     cause,
   });
 }

@@ -14,7 +14,7 @@
  * never reach it.
  */
 import { type Purpose, purposes } from "./message.js";
-import type { RateHit } from "./store.js";
+import type { RateHit, WindowRule } from "./store.js";
 import type { RateRule } from "./validate.js";
 
 /** Everything before the first `:` of a store key: its tenant (`""` for none). */
@@ -49,16 +49,17 @@ export interface ParsedId {
 
 /** The parts of a verification id, or `undefined` if `id` is not one. */
 export function parseVerificationId(id: unknown): ParsedId | undefined {
-  const parts = typeof id === "string" ? idPattern.exec(id) : null;
-  if (!parts) return undefined;
-  const letter = parts[1]!;
+  // `idPattern`, read with `test` (no match array, no captured strings per verify): the parts sit
+  // at fixed offsets once the whole id matches.
+  if (typeof id !== "string" || !idPattern.test(id)) return undefined;
+  const letter = id[4]!;
   const lower = letter.toLowerCase();
   return {
     purpose: purposes[purposeLetters.indexOf(lower)]!,
     letter,
     bound: letter !== lower,
-    codeLength: Number(parts[2]),
-    digest: parts[3]!,
+    codeLength: id.charCodeAt(5) - 48,
+    digest: id.slice(6, 22),
   };
 }
 
@@ -97,6 +98,45 @@ export const ruleHit = (tenant: string, name: RateRuleName, rule: RateRule, subj
   windowMs: rule.windowSeconds * 1000,
 });
 
+/** A rule list's shared-log shape, made once per list (the limits are fixed per instance). */
+interface SharedShape {
+  /** The list's limits and windows when the shape was made, flat: a list changed since is re-made. */
+  made: readonly number[];
+  /** `3600+86400`: every window of the log, in the key. */
+  windows: string;
+  first: RateRule;
+  /** The rules after the first, as `RateHit.also` (shared by every hit of the list: read only). */
+  also: readonly WindowRule[];
+}
+
+const shapes = new WeakMap<readonly RateRule[], SharedShape>();
+
+/** Whether `shape` still describes `rules` (a caller may have edited the list it configured). */
+function stillMatches(shape: SharedShape, rules: readonly RateRule[]): boolean {
+  const made = shape.made;
+  if (made.length !== rules.length * 2) return false;
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i]!;
+    if (made[2 * i] !== rule.limit || made[2 * i + 1] !== rule.windowSeconds) return false;
+  }
+  return true;
+}
+
+function shapeOf(rules: readonly RateRule[]): SharedShape {
+  let shape = shapes.get(rules);
+  if (!shape || !stillMatches(shape, rules)) {
+    const [first, ...rest] = rules as [RateRule, ...RateRule[]];
+    shape = {
+      made: rules.flatMap((rule) => [rule.limit, rule.windowSeconds]),
+      windows: rules.map((rule) => rule.windowSeconds).join("+"),
+      first: { limit: first.limit, windowSeconds: first.windowSeconds },
+      also: Object.freeze(rest.map((rule) => ({ limit: rule.limit, windowMs: rule.windowSeconds * 1000 }))),
+    };
+    shapes.set(rules, shape);
+  }
+  return shape;
+}
+
 /**
  * The hits of a subject's rules (a phone's hour and day budgets). On a store that keeps one log for
  * several rules (`sharedLogs`): one hit carrying them all (`also`), under a key naming every window
@@ -110,14 +150,31 @@ export function rulesHits(
   subject: string,
   sharedLogs: boolean | undefined,
 ): RateHit[] {
-  if (!sharedLogs || rules.length < 2) return rules.map((rule) => ruleHit(tenant, name, rule, subject));
-  const [first, ...rest] = rules as [RateRule, ...RateRule[]];
-  return [
-    {
-      key: `${tenant}:rl:${name}:${rules.map((rule) => rule.windowSeconds).join("+")}:${subject}`,
-      limit: first.limit,
-      windowMs: first.windowSeconds * 1000,
-      also: rest.map((rule) => ({ limit: rule.limit, windowMs: rule.windowSeconds * 1000 })),
-    },
-  ];
+  const hits: RateHit[] = [];
+  pushRulesHits(hits, tenant, name, rules, subject, sharedLogs);
+  return hits;
+}
+
+/** `rulesHits`, appended to `out` (no array per rule list on the hot path). */
+export function pushRulesHits(
+  out: RateHit[],
+  tenant: string,
+  name: RateRuleName,
+  rules: readonly RateRule[],
+  subject: string,
+  sharedLogs: boolean | undefined,
+): void {
+  if (!sharedLogs || rules.length < 2) {
+    for (const rule of rules) out.push(ruleHit(tenant, name, rule, subject));
+    return;
+  }
+  // The list's windows part and `also` rules come from a per-list shape made once: the config's
+  // rule lists live as long as the instance, and a list given per call (`withoutIp`) is rebuilt.
+  const { windows, first, also } = shapeOf(rules);
+  out.push({
+    key: `${tenant}:rl:${name}:${windows}:${subject}`,
+    limit: first.limit,
+    windowMs: first.windowSeconds * 1000,
+    also,
+  });
 }

@@ -9,7 +9,7 @@ import type { OtpConfig } from "./config.js";
 import type { Engine } from "./engine.js";
 import { OtpError } from "./errors.js";
 import type { GuardMode, GuardRule, TripwireBound } from "./guard.js";
-import { ruleHit, ruleKey, ruleOf, rulesHits } from "./keys.js";
+import { pushRulesHits, ruleHit, ruleKey, ruleOf, rulesHits } from "./keys.js";
 import type { Purpose } from "./message.js";
 import type { FailureRule, RateHit } from "./store.js";
 import type { RateRule } from "./validate.js";
@@ -33,21 +33,41 @@ export interface SendBudget {
 export const purposeGroup = (purpose: Purpose): string =>
   purpose === "login" || purpose === "two_factor" || purpose === "magic_link" ? "signin" : purpose;
 
+/** Who is asking: the key part and the IP's digest. */
+export interface Requester {
+  requester: string;
+  ipDigest: string | undefined;
+}
+
+/** Nobody in particular (no subject, no IP): one shared answer, never mutated. */
+const nobody: Requester = Object.freeze({ requester: "-", ipDigest: undefined });
+
 /**
  * Who is asking, as a key part: the signed-in subject, else the client IP, else nobody in
- * particular (`-`: every caller without an IP shares it). Digests only.
+ * particular (`-`: every caller without an IP shares it). Digests only. A plain value when the
+ * digests are (node:crypto) or none is needed: the hot path awaits no promise for it.
  */
-export async function requesterOf(
+export function requesterOf(
   engine: Engine,
   tenant: string,
   subject: string | undefined,
   ip: string | undefined,
-): Promise<{ requester: string; ipDigest: string | undefined }> {
-  const ipDigest = ip === undefined ? undefined : await engine.digest("ip", tenant, ip);
-  if (subject !== undefined)
-    return { requester: `s${await engine.digest("subject", tenant, subject)}`, ipDigest };
-  return { requester: ipDigest === undefined ? "-" : `i${ipDigest}`, ipDigest };
+): Requester | Promise<Requester> {
+  if (subject === undefined && ip === undefined) return nobody;
+  const ipDigest = ip === undefined ? undefined : engine.digest("ip", tenant, ip);
+  const subjectDigest = subject === undefined ? undefined : engine.digest("subject", tenant, subject);
+  if (ipDigest instanceof Promise || subjectDigest instanceof Promise)
+    return Promise.all([ipDigest, subjectDigest]).then(([ipText, subjectText]) =>
+      requesterFrom(ipText, subjectText),
+    );
+  return requesterFrom(ipDigest, subjectDigest);
 }
+
+const requesterFrom = (ipDigest: string | undefined, subjectDigest: string | undefined): Requester => ({
+  requester:
+    subjectDigest !== undefined ? `s${subjectDigest}` : ipDigest === undefined ? "-" : `i${ipDigest}`,
+  ipDigest,
+});
 
 export interface BudgetInput {
   tenant: string;
@@ -66,6 +86,9 @@ export interface BudgetInput {
   /** This entry point's budget for callers without a usable IP. Default: `limits.withoutIp`. */
   withoutIp?: readonly RateRule[] | undefined;
 }
+
+/** No hits: one shared empty answer (callers only read it). */
+const noHits: RateHit[] = Object.freeze([]) as unknown as RateHit[];
 
 /** No count limit: a window that only counts (the tripwire's sends and verifications). */
 const uncapped = 1e9;
@@ -104,16 +127,12 @@ function budgetOf(
   const tripwire = guard.tripwire;
   const refundable: RateHit[] = [];
   const monitored: RateHit[] = [];
-  /** Enforced guard rules join the atomic step; monitored ones are counted apart. */
-  const guarded = (hit: RateHit, mode: GuardMode) => {
-    if (mode === "monitor") monitored.push(hit);
-    else refundable.push(hit);
-  };
+  // Enforced guard rules join the atomic step (refundable); monitored ones are counted apart.
   // A subject's rules share one log where the store can judge them together (`sharedLogs`).
   const shared = engine.store.sharedLogs;
-  refundable.push(...rulesHits(tenant, "phone", limits.perPhone, `${phoneDigest}:${requester}`, shared));
+  pushRulesHits(refundable, tenant, "phone", limits.perPhone, `${phoneDigest}:${requester}`, shared);
   const group = purposeGroup(input.purpose);
-  refundable.push(...rulesHits(tenant, "ceiling", limits.phoneCeiling, `${phoneDigest}:${group}`, shared));
+  pushRulesHits(refundable, tenant, "ceiling", limits.phoneCeiling, `${phoneDigest}:${group}`, shared);
   const cooldown: RateHit[] = [];
   if (limits.resendCooldownSeconds > 0) {
     // Per purpose: a login code and a signup code for one phone do not wait on each other; per
@@ -122,7 +141,7 @@ function budgetOf(
     cooldown.push(ruleHit(tenant, "cooldown", rule, `${phoneDigest}:${input.purpose}:${requester}`));
   }
   if (limits.perPrefix)
-    refundable.push(...rulesHits(tenant, "prefix", limits.perPrefix.rules, rangeDigest, shared));
+    pushRulesHits(refundable, tenant, "prefix", limits.perPrefix.rules, rangeDigest, shared);
   if (!input.safe) {
     const country = input.country ?? "??";
     if (guard.perCountry.length) {
@@ -130,46 +149,56 @@ function budgetOf(
       // each is counted on its own (one refusing must not keep the others from counting).
       const mode = guard.mode("velocity");
       const velocity = rulesHits(tenant, "country", guard.perCountry, country, shared && mode !== "monitor");
-      for (const hit of velocity) guarded(hit, mode);
+      for (const hit of velocity) (mode === "monitor" ? monitored : refundable).push(hit);
     }
     if (tripwire && tripwireMode !== "off") {
-      const windowSeconds = tripwire.windowMs / 1000;
       // The sends of the range and of the country, each judged against its verified events (the
-      // windows `tallyOf` counts a verification in).
-      const sent = (name: "range" | "country", subject: string, bound: TripwireBound | false) => {
-        if (!bound) return;
-        guarded(
-          {
-            key: ruleKey(tenant, `sent_${name}`, windowSeconds, subject),
-            limit: uncapped,
-            windowMs: tripwire.windowMs,
-            ratio: {
-              key: ruleKey(tenant, `verified_${name}`, windowSeconds, subject),
-              minEvents: bound.minSends,
-              minRatio: bound.minVerifiedRatio,
-            },
-          },
-          tripwireMode,
-        );
-      };
-      sent("range", rangeDigest, tripwire.range);
-      sent("country", country, tripwire.country);
+      // windows `tallyOf` counts a verification in). (Plain calls: no closure per send.)
+      const into = tripwireMode === "monitor" ? monitored : refundable;
+      if (tripwire.range) into.push(sentHit(tenant, "range", rangeDigest, tripwire.range, tripwire.windowMs));
+      if (tripwire.country)
+        into.push(sentHit(tenant, "country", country, tripwire.country, tripwire.windowMs));
     }
     const spend = guard.spend;
     if (spend && spend.scope === "tenant") {
       const weight = spend.prices[country] ?? spend.defaultPrice;
       const mode = guard.mode("spend");
-      for (const rule of spend.rules) guarded({ ...ruleHit(tenant, "spend", rule, "all"), weight }, mode);
+      for (const rule of spend.rules)
+        (mode === "monitor" ? monitored : refundable).push({
+          ...ruleHit(tenant, "spend", rule, "all"),
+          weight,
+        });
     }
   }
-  const hits = [...refundable, ...cooldown];
-  if (input.ipDigest !== undefined)
-    hits.push(...rulesHits(tenant, "ip", limits.perIp, input.ipDigest, shared));
-  else hits.push(...rulesHits(tenant, "no_ip", input.withoutIp ?? limits.withoutIp, "-", shared));
-  hits.push(...rulesHits(tenant, "global", limits.global, "all", shared));
+  const hits = refundable.slice();
+  for (const hit of cooldown) hits.push(hit);
+  if (input.ipDigest !== undefined) pushRulesHits(hits, tenant, "ip", limits.perIp, input.ipDigest, shared);
+  else pushRulesHits(hits, tenant, "no_ip", input.withoutIp ?? limits.withoutIp, "-", shared);
+  pushRulesHits(hits, tenant, "global", limits.global, "all", shared);
   if (input.challengeRisk && guard.challenge)
     hits.push(ruleHit(tenant, "challenge", guard.challenge.riskAfter, input.ipDigest ?? "-"));
   return { hits, monitored, refundable, cooldown };
+}
+
+/** The tripwire's window of sends to a range or a country, judged against its verified events. */
+function sentHit(
+  tenant: string,
+  name: "range" | "country",
+  subject: string,
+  bound: TripwireBound,
+  windowMs: number,
+): RateHit {
+  const windowSeconds = windowMs / 1000;
+  return {
+    key: ruleKey(tenant, name === "range" ? "sent_range" : "sent_country", windowSeconds, subject),
+    limit: uncapped,
+    windowMs,
+    ratio: {
+      key: ruleKey(tenant, name === "range" ? "verified_range" : "verified_country", windowSeconds, subject),
+      minEvents: bound.minSends,
+      minRatio: bound.minVerifiedRatio,
+    },
+  };
 }
 
 /** The keyed digest of a number's range (the number minus the hidden digits); plain from node:crypto. */
@@ -194,7 +223,7 @@ export function tallyOf(
   country: string | undefined,
 ): RateHit[] | Promise<RateHit[]> {
   const tripwire = engine.guard.tripwire;
-  if (!tripwire) return [];
+  if (!tripwire) return noHits;
   const windowSeconds = tripwire.windowMs / 1000;
   const hits = (range: string): RateHit[] => [
     ruleHit(tenant, "verified_range", { limit: uncapped, windowSeconds }, range),
@@ -314,7 +343,7 @@ export async function countMonitored(
 /** The spend budget counted across tenants (`scope: "all"`): its own keys, outside any tenant. */
 export function spendAcrossTenants(engine: Engine, country: string | undefined, safe: boolean): RateHit[] {
   const spend = engine.guard.spend;
-  if (safe || !spend || spend.scope !== "all") return [];
+  if (safe || !spend || spend.scope !== "all") return noHits;
   const weight = spend.prices[country ?? "??"] ?? spend.defaultPrice;
   return spend.rules.map((rule) => ({ ...ruleHit("", "spend", rule, "all"), weight }));
 }

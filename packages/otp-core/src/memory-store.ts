@@ -76,9 +76,11 @@ export function memoryStore(options: MemoryStoreOptions = {}) {
   /** No events: shared by every lookup of a window that does not exist (never written to). */
   const none: readonly number[] = [];
 
-  /** Drops events older than `longestMs` from the window under `key`; returns the live ones. */
-  const live = (key: string, longestMs: number, now: number): readonly number[] => {
-    const window = windows.get(key);
+  /**
+   * Drops events older than `longestMs` from `window` (if any); returns its live events. Takes the
+   * window itself, not its key: `hitAll` looks each key up once and counts into what it found.
+   */
+  const live = (window: Window | undefined, longestMs: number, now: number): readonly number[] => {
     if (!window) return none;
     const times = window.times;
     const from = now - longestMs;
@@ -90,17 +92,31 @@ export function memoryStore(options: MemoryStoreOptions = {}) {
     return times;
   };
 
+  /**
+   * The windows `hitAll` found for its hits, by position (`undefined`: none yet), reused across
+   * calls: one Map lookup per hit instead of one to judge and one to count, and no array per call.
+   * Safe to share: `hitAll` runs to completion without yielding, and clears what it set before returning (no window
+   * stays reachable from here for the sweep to miss).
+   */
+  const found: Array<Window | undefined> = [];
+
   /** All-or-nothing: the rule refusing for longest wins, and nothing is counted. */
   const hitAll = (hits: readonly RateHit[], now: number): HitResult => {
     // The refusal so far, as two plain variables: no closure or object per call on the hot path.
     let refusedKey: string | undefined;
     let refusedMs = 0;
-    for (const hit of hits) {
-      const times = live(hit.key, hit.also ? longestWindow(hit) : hit.windowMs, now);
-      let wait = waitFor(times, hit, now);
+    const count = hits.length;
+    for (let index = 0; index < count; index++) {
+      const hit = hits[index]!;
+      const window = windows.get(hit.key);
+      found[index] = window;
+      const times = live(window, hit.also ? longestWindow(hit) : hit.windowMs, now);
+      // Fewer live events than the limit leaves room whatever the window holds (a new subject's
+      // log, a tripwire's uncapped count): no search for the window's first event.
+      let wait = !hit.also && times.length + (hit.weight ?? 1) <= hit.limit ? -1 : waitFor(times, hit, now);
       let refuses = wait >= 0;
       if (hit.ratio && times.length >= hit.ratio.minEvents) {
-        const verified = live(hit.ratio.key, hit.windowMs, now).length;
+        const verified = live(windows.get(hit.ratio.key), hit.windowMs, now).length;
         if (verified < hit.ratio.minRatio * times.length) {
           const ratioWait = times[0]! + hit.windowMs - now;
           if (!refuses || ratioWait > wait) wait = ratioWait;
@@ -112,14 +128,20 @@ export function memoryStore(options: MemoryStoreOptions = {}) {
         refusedMs = wait;
       }
     }
-    if (refusedKey !== undefined) return { ok: false, key: refusedKey, retryAfterMs: refusedMs };
-    for (const hit of hits) {
+    if (refusedKey !== undefined) {
+      found.fill(undefined, 0, count);
+      return { ok: false, key: refusedKey, retryAfterMs: refusedMs };
+    }
+    for (let index = 0; index < count; index++) {
+      const hit = hits[index]!;
       const weight = hit.weight ?? 1;
       const longest = hit.also ? longestWindow(hit) : hit.windowMs;
-      const window = windows.get(hit.key);
+      // Looked up again only when an earlier hit of this call created it (the same key twice).
+      const window = found[index] ?? windows.get(hit.key);
+      found[index] = undefined;
       if (!window) {
-        const times: number[] = [];
-        for (let i = 0; i < weight; i++) times.push(now);
+        const times: number[] = weight === 1 ? [now] : [];
+        if (weight !== 1) for (let i = 0; i < weight; i++) times.push(now);
         windows.set(hit.key, { times, windowMs: longest });
         continue;
       }
@@ -167,7 +189,8 @@ export function memoryStore(options: MemoryStoreOptions = {}) {
         nextSweep = now + sweepIntervalMs;
         sweep(now);
       }
-      return { ok: true, previous: previous ? { ...previous.record } : null };
+      // The replaced record left the map just above: nobody else holds it, so no defensive copy.
+      return { ok: true, previous: previous ? previous.record : null };
     },
 
     async check(key: string, { id, hashes, now, failures: rules, hits }: CheckInput): Promise<CheckResult> {

@@ -65,3 +65,14 @@ describe("maskPhone", () => {
     expect(maskPhone("nonsense")).toBe("***");
   });
 });
+
+describe("maskPhone groups", () => {
+  it("hides every digit but the last four, in groups of three (the last group shorter)", () => {
+    expect(maskPhone("+11234")).toBe("+1 1234");
+    expect(maskPhone("+112345")).toBe("+1 *-2345");
+    expect(maskPhone("+1123456")).toBe("+1 **-3456");
+    expect(maskPhone("+11234567")).toBe("+1 ***-4567");
+    expect(maskPhone("+112345678")).toBe("+1 ***-*-5678");
+    expect(maskPhone("+49123456789012")).toBe("+49 ***-***-**-9012");
+  });
+});

@@ -163,9 +163,11 @@ export function maskPhone(e164: string): string {
 function mask(countryCallingCode: string, national: string): string {
   const visible = national.slice(-4);
   const hidden = national.length - visible.length;
-  const groups: string[] = [];
-  for (let left = hidden; left > 0; left -= 3) groups.push("*".repeat(Math.min(3, left)));
-  return `+${countryCallingCode} ${[...groups, visible].join("-")}`;
+  // Groups of three stars (the last one shorter when the hidden digits say so), each followed by
+  // `-`, then the visible digits: plain concatenation, no arrays per send.
+  let text = `+${countryCallingCode} `;
+  for (let left = hidden; left > 0; left -= 3) text += left >= 3 ? "***-" : left === 2 ? "**-" : "*-";
+  return text + visible;
 }
 
 /*
@@ -342,7 +344,8 @@ export function fastRead(input: string): ParsedPhone | undefined {
   const type = typeIn(split.plan, split.national);
   if (!type) return undefined;
   return {
-    e164: `+${split.callingCode}${split.national}`,
+    // `digits` is `+`, the calling code and the national number, as the fast path read them.
+    e164: digits,
     country: split.country as CountryCode | undefined,
     masked: mask(split.callingCode, split.national),
     type,

@@ -6,16 +6,16 @@
 import { challenged } from "./challenge.js";
 import { generateCode, randomToken } from "./code.js";
 import { dispatch } from "./dispatch.js";
-import { type Engine, guard } from "./engine.js";
+import { type Engine, guard, storeFailure } from "./engine.js";
 import { configError, invalid, OtpError } from "./errors.js";
 import { normalizeIp } from "./ip.js";
 import { purposeLetter, recordKey, ruleKey, verificationId } from "./keys.js";
 import { countMonitored, refused, requesterOf, sendBudget, spendAcrossTenants } from "./limits.js";
 import { templatesFor } from "./locales.js";
-import { checkTemplate, composeMessage, type Purpose } from "./message.js";
+import { type ComposeInput, checkTemplate, composeMessage, type Purpose } from "./message.js";
 import { screenPhone } from "./policy.js";
 import type { Channel } from "./senders.js";
-import type { OtpRecord, RateHit } from "./store.js";
+import type { OtpRecord, PutResult, RateHit } from "./store.js";
 import type { RateRule } from "./validate.js";
 import {
   checkCodeLength,
@@ -134,7 +134,8 @@ export async function send(engine: Engine, input: SendInput): Promise<SendResult
     throw invalid("channel", "Channel must be sms or whatsapp.");
   if (!testCode) {
     if (!engine.sender) throw configError("No sender is configured.");
-    if (!(engine.sender.channels ?? ["sms"]).includes(channel))
+    // (A sender that names no channels sends SMS only: no default array per send.)
+    if (engine.sender.channels ? !engine.sender.channels.includes(channel) : channel !== "sms")
       throw invalid("channel", `This app cannot send by ${channel}.`);
   }
   const withLink = input.link ?? purpose === "magic_link";
@@ -172,7 +173,9 @@ export async function send(engine: Engine, input: SendInput): Promise<SendResult
   };
   if (token) record.linkHash = await engine.sign(`link|${key}|${token}`);
 
-  const { requester, ipDigest } = await requesterOf(engine, tenant, subject, ip);
+  // Plain without a subject or an IP, or from node:crypto: no `await` (a microtask) for it.
+  const asking = requesterOf(engine, tenant, subject, ip);
+  const { requester, ipDigest } = asking instanceof Promise ? await asking : asking;
   const idempotency =
     input.idempotencyKey === undefined
       ? undefined
@@ -205,43 +208,48 @@ export async function send(engine: Engine, input: SendInput): Promise<SendResult
   });
   // A plain budget (node:crypto) is taken without an `await`.
   const budget = planned instanceof Promise ? await planned : planned;
-  const event = { purpose, phone: masked, tenant, ip };
   if (idempotency) budget.cooldown.push(...idempotency.claim); // a failed send frees the key
   // A spend budget shared by all tenants lives outside any tenant's keys: its own atomic step,
   // given back if the send does not go ahead.
   const shared = spendAcrossTenants(engine, country, safe);
   if (shared.length) {
     const spent = await guard(() => store.hit(shared, now));
-    if (!spent.ok) throw refused(engine, spent.key, spent.retryAfterMs, event);
+    if (!spent.ok)
+      throw refused(engine, spent.key, spent.retryAfterMs, { purpose, phone: masked, tenant, ip });
     budget.refundable.push(...shared);
   }
   const retainUntil = expiresAt + expiredRetentionMs;
   const carry = config.resendPolicy === "carry";
-  const put = await guard(() =>
-    store.put(key, record, { now, retainUntil, hits: budget.hits, ...(carry ? { carry } : {}) }),
-  ).catch(async (error: unknown) => {
+  let put: PutResult;
+  // `guard`'s fail-closed rule written out (the hot path's one store step): the store's failure,
+  // thrown or rejected, is `store_unavailable`, and a cross-tenant spend counted above goes back.
+  try {
+    put = await store.put(
+      key,
+      record,
+      carry ? { now, retainUntil, hits: budget.hits, carry } : { now, retainUntil, hits: budget.hits },
+    );
+  } catch (error) {
     if (shared.length) await guard(() => store.release(shared, now)).catch(() => undefined);
-    throw error;
-  });
+    throw storeFailure(error);
+  }
   if (!put.ok) {
     const unclaim = [...shared, ...(idempotency?.claim ?? [])];
     if (unclaim.length) await guard(() => store.release(unclaim, now)).catch(() => undefined);
-    throw refused(engine, put.key, put.retryAfterMs, event);
+    throw refused(engine, put.key, put.retryAfterMs, { purpose, phone: masked, tenant, ip });
   }
-  await countMonitored(engine, budget.monitored, now, event);
+  if (budget.monitored.length)
+    await countMonitored(engine, budget.monitored, now, { phone: masked, tenant, ip });
 
   let messageId: string | undefined;
   if (!testCode) {
     const link = token ? engine.magicLinkUrl!.replaceAll("{token}", encodeURIComponent(token)) : undefined;
-    const body = composeMessage({
-      template,
-      code,
-      minutes,
-      app: config.appName,
-      ...(link ? { link } : {}),
-      ...(config.webOtpDomain ? { domain: config.webOtpDomain } : {}),
-      ...(engine.androidAppHash ? { androidAppHash: engine.androidAppHash } : {}),
-    });
+    // (Optional parts set only when present: no spread of an empty object per send.)
+    const compose: ComposeInput = { template, code, minutes, app: config.appName };
+    if (link) compose.link = link;
+    if (config.webOtpDomain) compose.domain = config.webOtpDomain;
+    if (engine.androidAppHash) compose.androidAppHash = engine.androidAppHash;
+    const body = composeMessage(compose);
     const previous = put.previous;
     messageId = await dispatch(
       engine,
@@ -290,8 +298,8 @@ export async function send(engine: Engine, input: SendInput): Promise<SendResult
     status: "sent",
     expiresAt: new Date(expiresAt),
     resendAvailableAt: new Date(now + config.limits.resendCooldownSeconds * 1000),
-    ...(messageId ? { messageId } : {}),
   };
+  if (messageId) result.messageId = messageId;
   if (idempotency) {
     // The answer a retry gets: sealed like any record (it holds the number), kept 10 minutes.
     const answer: OtpRecord = {

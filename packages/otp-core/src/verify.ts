@@ -3,7 +3,7 @@
  * the candidate, and let the store decide in ONE atomic `check` — expiry, attempts, compare,
  * consume — so that concurrent requests can never both succeed or lose a counted guess.
  */
-import { type Engine, guard } from "./engine.js";
+import { type Engine, guard, storeFailure } from "./engine.js";
 import { invalid, OtpError } from "./errors.js";
 import { normalizeIp } from "./ip.js";
 import { parseVerificationId, purposeLetter, recordKey, ruleHit } from "./keys.js";
@@ -112,7 +112,9 @@ export async function verify(engine: Engine, input: VerifyInput): Promise<Verify
     key = recordKey(tenant, purposeLetter(purpose, false), digest);
   }
 
-  const { requester, ipDigest } = await requesterOf(engine, tenant, subject, ip);
+  // Plain without a subject or an IP, or from node:crypto: no `await` (a microtask) for it.
+  const asking = requesterOf(engine, tenant, subject, ip);
+  const { requester, ipDigest } = asking instanceof Promise ? await asking : asking;
   const { limits } = engine.config;
   const perIp =
     ipDigest !== undefined && limits.verifyPerIp.length
@@ -132,9 +134,14 @@ export async function verify(engine: Engine, input: VerifyInput): Promise<Verify
   const hashes = Array.isArray(candidates) ? candidates : await candidates;
   const now = engine.clock();
   const checkInput = id === undefined ? { hashes, now, failures } : { id, hashes, now, failures };
-  const result: CheckResult = await guard(() =>
-    engine.store.check(key, hitsInCheck ? { ...checkInput, hits: perIp } : checkInput),
-  );
+  let result: CheckResult;
+  // `guard`'s fail-closed rule written out (the hot path's one store step): a store failure,
+  // thrown or rejected, is `store_unavailable` — never an answer.
+  try {
+    result = await engine.store.check(key, hitsInCheck ? { ...checkInput, hits: perIp } : checkInput);
+  } catch (error) {
+    throw storeFailure(error);
+  }
   if (result.status === "limited") throw verifyLimited(result.retryAfterMs);
   if (result.status === "approved") {
     const opened = engine.open(result.record.data, key);
