@@ -116,5 +116,37 @@ describe("wire: text forms built and read by hand", () => {
         });
       }
     });
+    it("a refusing rule is answered with its own hit's key when shared logs come before it", async () => {
+      const store = postgresStore({ client, table });
+      const now = Date.now();
+      // Rows: shared (2 rows: its rule and its `also`), then wide, then last (refuses second).
+      const shared: RateHit = {
+        key: "wire:rows:shared",
+        limit: 5,
+        windowMs: 10_000,
+        also: [{ limit: 9, windowMs: 60_000 }],
+      };
+      const wide: RateHit = {
+        key: "wire:rows:wide",
+        limit: 5,
+        windowMs: 60_000,
+        also: [{ limit: 9, windowMs: 90_000 }],
+      };
+      const last: RateHit = { key: "wire:rows:last", limit: 1, windowMs: 30_000 };
+      expect(await store.hit([shared, wide, last], now)).toEqual({ ok: true });
+      expect(await store.hit([shared, wide, last], now + 1)).toEqual({
+        ok: false,
+        key: last.key,
+        retryAfterMs: 29_999,
+      });
+      // And through check (its rules come after the failure counters' parameters).
+      expect(
+        await store.check("wire:rows:none", { hashes: ["h"], now: now + 2, hits: [shared, wide, last] }),
+      ).toEqual({
+        status: "limited",
+        key: last.key,
+        retryAfterMs: 29_998,
+      });
+    });
   });
 });
