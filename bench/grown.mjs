@@ -26,6 +26,7 @@
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { growTables, pairShape, rawPostgresPair } from "./equivalent.mjs";
@@ -193,7 +194,7 @@ try {
   console.log(
     `otpkit on grown PostgreSQL tables: ${format(sizes.windows)} window rows, ${format(sizes.records)} records` +
       ` (grown in ${((performance.now() - grownAt) / 1000).toFixed(1)} s); pool of ${poolSize}, synchronous_commit=off;` +
-      ` ${budgetMs} ms per figure in ${slices} interleaved turns`,
+      ` ${budgetMs} ms per figure in ${slices} interleaved turns; load average ${loadavg()[0].toFixed(2)}`,
   );
   console.log(
     `  full pair: put with ${shape.windows.length} windows, check with ${shape.failures.length} failure counters` +
@@ -262,6 +263,12 @@ try {
     }
   }
 
+  // Other work on the machine moves absolute figures (not the interleaved ratios): say how much.
+  console.log(
+    `  load average at the end (1, 5, 15 min): ${loadavg()
+      .map((n) => n.toFixed(2))
+      .join(", ")}`,
+  );
   console.log("  pg_prepared_statements after the run (summed over the pool's sessions):");
   for (const [label, target] of [
     ["app pool", main],

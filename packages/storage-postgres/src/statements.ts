@@ -17,10 +17,6 @@ import type { TableNames } from "./schema.js";
 
 /** The record's columns, as the statements return them. */
 const recordColumns = "id, hash, link_hash, expires_at, attempts, max_attempts, data";
-const recordOut = recordColumns
-  .split(", ")
-  .map((column) => `o_${column} AS ${column}`)
-  .join(", ");
 
 /** The eight arrays of the rules from `$first` on (keys, limits, windows, weights, tripwires, counts). */
 const ruleArgs = (first: number) =>
@@ -29,35 +25,44 @@ const ruleArgs = (first: number) =>
     .join(", ");
 
 /**
+ * The record's OUT columns as elements of one text array (see wire.ts: one column is one string
+ * for the driver to pass through, instead of a type parser and a property per column).
+ */
+const recordElements =
+  "o_id, o_hash, o_link_hash, o_expires_at::text, o_attempts::text, o_max_attempts::text, o_data";
+
+/**
  * put — $1 key, $2 id, $3 hash, $4 link_hash, $5 expires_at, $6 attempts, $7 max_attempts, $8 data,
  * $9 retain_until, $10 now, $11 ifId (null: unconditional), $12 carry, then the rules ($13 keys,
  * limits, windows, weights, tripwire keys, minimum events, minimum ratios, events counted; empty
- * arrays: no rules). One row: `allowed` (false: ifId did not match, nothing written),
- * `refused_rule` (1-based) and `retry_after_ms` when a limit refused, then the previous record's
- * columns (null when none). The record and the windows are written together or not at all.
+ * arrays: no rules). One row of one column `r`, a text array: `allowed` (false: ifId did not match,
+ * nothing written), `refused_rule` (1-based) and `retry_after_ms` when a limit refused, then the
+ * previous record's columns (null when none). The record and the windows are written together or
+ * not at all.
  */
 export const putSql = (t: TableNames) =>
-  `SELECT o_allowed AS allowed, o_refused_rule AS refused_rule, o_retry_after_ms AS retry_after_ms, ${recordOut}
+  `SELECT ARRAY[o_allowed::text, o_refused_rule::text, o_retry_after_ms::text, ${recordElements}]::text AS r
 FROM ${t.put}($1::text, $2::text, $3::text, $4::text, $5::bigint, $6::int, $7::int, $8::text, $9::bigint,
   $10::bigint, $11::text, $12::boolean, ${ruleArgs(13)})`;
 
 /**
- * hit — $1 now, then the rules (as in `putSql`). One row: `refused_rule` (1-based, null when every
- * rule had room: then all were counted) and `retry_after_ms`.
+ * hit — $1 now, then the rules (as in `putSql`). One row of one column `r`: null when every rule
+ * had room (then all were counted), else `<refused_rule>:<retry_after_ms>` (the rule 1-based).
  */
 export const hitSql = (t: TableNames) =>
-  `SELECT o_refused_rule AS refused_rule, o_retry_after_ms AS retry_after_ms FROM ${t.hit}($1::bigint, ${ruleArgs(2)})`;
+  `SELECT o_refused_rule || ':' || o_retry_after_ms AS r FROM ${t.hit}($1::bigint, ${ruleArgs(2)})`;
 
 /**
  * check — $1 key, $2 id (null: any), $3 candidate hashes, $4 now, the failure counters ($5 keys,
  * $6 thresholds, $7 backoffs, $8 maximum backoffs, $9 retentions, in ms; empty: none), then the
- * rules from $10 (as in `putSql`; empty: none). One row: `status` (null: not_found; 'limited' with
- * `refused_rule` and `retry_after_ms` when a rule refused; 'locked' with `retry_after_ms` when a
- * counter refuses), the record's columns, and `attempts_left` after a counted wrong guess.
+ * rules from $10 (as in `putSql`; empty: none). One row of one column `r`, a text array: `status`
+ * (null: not_found; 'limited' with `refused_rule` and `retry_after_ms` when a rule refused;
+ * 'locked' with `retry_after_ms` when a counter refuses), `retry_after_ms`, `refused_rule`, the
+ * record's columns, and `attempts_left` after a counted wrong guess.
  */
 export const checkSql = (t: TableNames) =>
-  `SELECT o_status AS status, o_retry_after_ms AS retry_after_ms, o_refused_rule AS refused_rule, ${recordOut},
-  o_attempts_left AS attempts_left
+  `SELECT ARRAY[o_status, o_retry_after_ms::text, o_refused_rule::text, ${recordElements},
+  o_attempts_left::text]::text AS r
 FROM ${t.check}($1::text, $2::text, $3::text[], $4::bigint, $5::text[], $6::int[], $7::bigint[], $8::bigint[],
   $9::bigint[], ${ruleArgs(10)})`;
 

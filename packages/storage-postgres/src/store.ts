@@ -12,6 +12,7 @@ import {
 
 import { defaultTable, schemaSql, tableNames } from "./schema.js";
 import { checkSql, deleteExpiredSql, deleteSql, hitSql, putSql, readSql, releaseSql } from "./statements.js";
+import { numberArray, parseTextArray, textArray } from "./wire.js";
 
 /**
  * Anything that runs one parameterized statement: a `pg` `Pool` or `Client`, and the same shape
@@ -79,48 +80,91 @@ const recordFrom = (row: Record<string, any>): OtpRecord => ({
   data: row.data,
 });
 
+/** A record from the elements `at`… of a result array (statements.ts: `recordElements`). */
+const recordAt = (r: Array<string | null>, at: number): OtpRecord => ({
+  id: r[at]!,
+  hash: r[at + 1]!,
+  ...(r[at + 2] === null ? {} : { linkHash: r[at + 2]! }),
+  expiresAt: Number(r[at + 3]),
+  attempts: Number(r[at + 4]),
+  maxAttempts: Number(r[at + 5]),
+  data: r[at + 6]!,
+});
+
 /**
- * The rules as statement rows: one per rule, a shared log's further rules (`also`) as rows of
- * their own on the same key that judge the same weight but add no events. `hits[row]` is the hit a
- * refusing row answers for.
+ * The rules as the eight array parameters (wire.ts literals), one row per rule, a shared log's
+ * further rules (`also`) as rows of their own on the same key that judge the same weight but add
+ * no events. Built in one pass: no per-row objects.
  */
-function ruleRows(hits: readonly RateHit[]) {
-  const rows: Array<{
-    hit: RateHit;
-    limit: number;
-    windowMs: number;
-    counts: number;
-    ratio?: RateHit["ratio"];
-  }> = [];
+function ruleParams(hits: readonly RateHit[]): Array<string | null> {
+  const keys: string[] = [];
+  const limits: number[] = [];
+  const windows: number[] = [];
+  const weights: number[] = [];
+  const counts: number[] = [];
+  let ratios = false;
   for (const hit of hits) {
     const weight = hit.weight ?? 1;
-    rows.push({ hit, limit: hit.limit, windowMs: hit.windowMs, counts: weight, ratio: hit.ratio });
+    keys.push(hit.key);
+    limits.push(hit.limit);
+    windows.push(hit.windowMs);
+    weights.push(weight);
+    counts.push(weight);
+    if (hit.ratio !== undefined) ratios = true;
     if (hit.also)
-      for (const rule of hit.also) rows.push({ hit, limit: rule.limit, windowMs: rule.windowMs, counts: 0 });
+      for (const rule of hit.also) {
+        keys.push(hit.key);
+        limits.push(rule.limit);
+        windows.push(rule.windowMs);
+        weights.push(weight);
+        counts.push(0);
+      }
   }
-  return {
-    hits: rows.map((row) => row.hit),
-    params: [
-      rows.map((row) => row.hit.key),
-      rows.map((row) => row.limit),
-      rows.map((row) => row.windowMs),
-      rows.map((row) => row.hit.weight ?? 1),
-      // A conversion ratio belongs to the hit's own rule (`ratio` in the contract), not to `also`.
-      // Without any, null arrays: nothing for the server to parse.
-      ...(rows.some((row) => row.ratio !== undefined)
-        ? [
-            rows.map((row) => row.ratio?.key ?? null),
-            rows.map((row) => row.ratio?.minEvents ?? 0),
-            rows.map((row) => row.ratio?.minRatio ?? 0),
-          ]
-        : [null, null, null]),
-      rows.map((row) => row.counts),
-    ],
-  };
+  const params: Array<string | null> = [
+    textArray(keys),
+    numberArray(limits),
+    numberArray(windows),
+    numberArray(weights),
+  ];
+  if (ratios) {
+    // A conversion ratio belongs to the hit's own rule (`ratio` in the contract), not to `also`.
+    const ratioKeys: Array<string | null> = [];
+    const minEvents: number[] = [];
+    const minRatios: number[] = [];
+    for (const hit of hits) {
+      ratioKeys.push(hit.ratio?.key ?? null);
+      minEvents.push(hit.ratio?.minEvents ?? 0);
+      minRatios.push(hit.ratio?.minRatio ?? 0);
+      if (hit.also)
+        for (let i = 0; i < hit.also.length; i++) {
+          ratioKeys.push(null);
+          minEvents.push(0);
+          minRatios.push(0);
+        }
+    }
+    params.push(textArray(ratioKeys), numberArray(minEvents), numberArray(minRatios));
+  } else {
+    // Without any, null arrays: nothing for the server to parse.
+    params.push(null, null, null);
+  }
+  params.push(numberArray(counts));
+  return params;
+}
+
+/** The hit a refusing rule row (1-based, as `ruleParams` laid them out) answers for. */
+function hitOfRow(hits: readonly RateHit[], row: number): RateHit {
+  let at = 0;
+  for (const hit of hits) {
+    at += 1 + (hit.also?.length ?? 0);
+    if (row <= at) return hit;
+  }
+  throw new Error(`postgresStore: the database refused rule ${row} of ${at}`);
 }
 
 /** No rules: the functions take null arrays (nothing to parse). */
 const noRules = [null, null, null, null, null, null, null, null];
+/** No failure counters: null arrays. */
+const noFailures = [null, null, null, null, null];
 
 /**
  * Creates the tables if they do not exist and installs (or replaces) the functions `put`, `hit` and
@@ -165,132 +209,177 @@ export function createPostgresStore(options: PostgresStoreOptions) {
         })
     : ({ text }: { text: string }, values: unknown[]) => client.query(text, values);
 
-  /** Runs one statement; re-runs it when a concurrent statement won a race (it rolled back whole). */
-  const run = (query: { name: string; text: string }, params: unknown[]) =>
-    bounded(
-      (async () => {
-        for (let attempt = 1; ; attempt++) {
-          try {
-            return (await send(query, params)).rows;
-          } catch (error) {
-            const code = (error as { code?: unknown } | null)?.code;
-            // undefined_function: the tables predate the functions (or were made by hand). Never
-            // fall back to anything else (it would not be atomic): say what to run.
-            if (code === "42883" && /_(put|hit|check)\(/.test(String((error as Error).message)))
-              throw new Error(
-                `postgresStore: a function of table ${names.codes} is missing (${(error as Error).message}). ` +
-                  "Run migrate() (or schema.sql) on this database: it installs the functions this version needs.",
-                { cause: error },
-              );
-            if (attempt >= maxRuns || typeof code !== "string" || !retryable.has(code)) throw error;
-          }
-        }
-      })(),
-    );
+  /** Says what to run when the tables predate the functions; other errors pass unchanged. */
+  const explain = (error: unknown) => {
+    const code = (error as { code?: unknown } | null)?.code;
+    // undefined_function: the tables predate the functions (or were made by hand). Never fall back
+    // to anything else (it would not be atomic): say what to run.
+    if (code === "42883" && /_(put|hit|check)\(/.test(String((error as Error).message)))
+      return new Error(
+        `postgresStore: a function of table ${names.codes} is missing (${(error as Error).message}). ` +
+          "Run migrate() (or schema.sql) on this database: it installs the functions this version needs.",
+        { cause: error },
+      );
+    return error;
+  };
+  /** Runs the statement again after a lost race (it rolled back whole), up to `maxRuns` runs. */
+  const rerun = (
+    query: { name: string; text: string },
+    params: unknown[],
+    error: unknown,
+    runs: number,
+  ): Promise<{ rows: any[] }> => {
+    const code = (error as { code?: unknown } | null)?.code;
+    if (runs >= maxRuns || typeof code !== "string" || !retryable.has(code))
+      return Promise.reject(explain(error));
+    return send(query, params).then(undefined, (next: unknown) => rerun(query, params, next, runs + 1));
+  };
+  /**
+   * Runs one statement, bounded; `map` turns the reply into the result. The first run needs no
+   * closure of its own: the retries are built only after a failure.
+   */
+  const run = <R>(
+    query: { name: string; text: string },
+    params: unknown[],
+    map: (reply: { rows: any[] }) => R,
+  ): Promise<R> => bounded(send(query, params), map, (error) => rerun(query, params, error, 1));
 
   return {
     name: "postgres",
     sharedLogs: true,
     checkHits: true,
 
-    async put(
+    put(
       key: string,
       record: OtpRecord,
       { now, retainUntil, hits = [], ifId, carry }: PutOptions,
     ): Promise<PutResult> {
-      const params = [
-        key,
-        record.id,
-        record.hash,
-        record.linkHash ?? null,
-        record.expiresAt,
-        record.attempts,
-        record.maxAttempts,
-        record.data,
-        retainUntil,
-        now,
-        ifId ?? null,
-        carry === true,
-      ];
-      const rules = ruleRows(hits);
-      const [row] = await run(sql.put, [...params, ...rules.params]);
-      if (row.allowed && row.refused_rule !== null) {
-        return {
-          ok: false,
-          key: rules.hits[Number(row.refused_rule) - 1]!.key,
-          retryAfterMs: Number(row.retry_after_ms),
-        };
-      }
-      return { ok: true, previous: row.id === null ? null : recordFrom(row) };
+      const rules = hits.length ? ruleParams(hits) : noRules;
+      return run(
+        sql.put,
+        [
+          key,
+          record.id,
+          record.hash,
+          record.linkHash ?? null,
+          record.expiresAt,
+          record.attempts,
+          record.maxAttempts,
+          record.data,
+          retainUntil,
+          now,
+          ifId ?? null,
+          carry === true,
+          rules[0],
+          rules[1],
+          rules[2],
+          rules[3],
+          rules[4],
+          rules[5],
+          rules[6],
+          rules[7],
+        ],
+        ({ rows }): PutResult => {
+          // allowed, refused_rule, retry_after_ms, then the previous record (statements.ts).
+          const r = parseTextArray(rows[0].r);
+          if (r[0] === "true" && r[1] !== null)
+            return { ok: false, key: hitOfRow(hits, Number(r[1])).key, retryAfterMs: Number(r[2]) };
+          return { ok: true, previous: r[3] === null ? null : recordAt(r, 3) };
+        },
+      );
     },
 
-    async check(
-      key: string,
-      { id, hashes, now, failures = [], hits = [] }: CheckInput,
-    ): Promise<CheckResult> {
-      const rules = hits.length ? ruleRows(hits) : undefined;
-      const [row] = await run(sql.check, [
-        key,
-        id ?? null,
-        hashes,
-        now,
-        // No counters: null arrays (nothing for the server to parse).
-        ...(failures.length
-          ? [
-              failures.map((rule) => rule.key),
-              failures.map((rule) => rule.threshold),
-              failures.map((rule) => rule.backoffMs),
-              failures.map((rule) => rule.maxBackoffMs),
-              failures.map((rule) => rule.retainMs),
-            ]
-          : [null, null, null, null, null]),
-        ...(rules ? rules.params : noRules),
-      ]);
-      if (!row || row.status === null) return { status: "not_found" };
-      switch (row.status) {
-        case "limited":
+    check(key: string, { id, hashes, now, failures = [], hits = [] }: CheckInput): Promise<CheckResult> {
+      // No counters or rules: null arrays (nothing for the server to parse).
+      const counters = failures.length
+        ? [
+            textArray(failures.map((rule) => rule.key)),
+            numberArray(failures.map((rule) => rule.threshold)),
+            numberArray(failures.map((rule) => rule.backoffMs)),
+            numberArray(failures.map((rule) => rule.maxBackoffMs)),
+            numberArray(failures.map((rule) => rule.retainMs)),
+          ]
+        : noFailures;
+      const rules = hits.length ? ruleParams(hits) : noRules;
+      return run(
+        sql.check,
+        [
+          key,
+          id ?? null,
+          textArray(hashes),
+          now,
+          counters[0],
+          counters[1],
+          counters[2],
+          counters[3],
+          counters[4],
+          rules[0],
+          rules[1],
+          rules[2],
+          rules[3],
+          rules[4],
+          rules[5],
+          rules[6],
+          rules[7],
+        ],
+        ({ rows }): CheckResult => {
+          // status, retry_after_ms, refused_rule, the record, attempts_left (statements.ts).
+          const r = rows.length ? parseTextArray(rows[0].r) : undefined;
+          const status = r?.[0];
+          if (!r || status === null || status === undefined) return { status: "not_found" };
+          switch (status) {
+            case "limited":
+              return { status: "limited", key: hitOfRow(hits, Number(r[2])).key, retryAfterMs: Number(r[1]) };
+            case "locked":
+              return { status: "locked", retryAfterMs: Number(r[1]) };
+            case "approved":
+              return { status: "approved", record: recordAt(r, 3) };
+            case "invalid": {
+              const attemptsLeft = Number(r[10]);
+              return attemptsLeft > 0 ? { status: "invalid", attemptsLeft } : { status: "too_many_attempts" };
+            }
+            default:
+              return { status: status as "expired" | "too_many_attempts" };
+          }
+        },
+      );
+    },
+
+    hit(hits: readonly RateHit[], now: number): Promise<HitResult> {
+      if (!hits.length) return Promise.resolve({ ok: true });
+      const rules = ruleParams(hits);
+      return run(
+        sql.hit,
+        [now, rules[0], rules[1], rules[2], rules[3], rules[4], rules[5], rules[6], rules[7]],
+        ({ rows }): HitResult => {
+          // null: every rule had room; else "<refused_rule>:<retry_after_ms>" (statements.ts).
+          const r: string | null = rows[0].r;
+          if (r === null) return { ok: true };
+          const colon = r.indexOf(":");
           return {
-            status: "limited",
-            key: rules!.hits[Number(row.refused_rule) - 1]!.key,
-            retryAfterMs: Number(row.retry_after_ms),
+            ok: false,
+            key: hitOfRow(hits, Number(r.slice(0, colon))).key,
+            retryAfterMs: Number(r.slice(colon + 1)),
           };
-        case "locked":
-          return { status: "locked", retryAfterMs: Number(row.retry_after_ms) };
-        case "approved":
-          return { status: "approved", record: recordFrom(row) };
-        case "invalid": {
-          const attemptsLeft = Number(row.attempts_left);
-          return attemptsLeft > 0 ? { status: "invalid", attemptsLeft } : { status: "too_many_attempts" };
-        }
-        default:
-          return { status: row.status as "expired" | "too_many_attempts" };
-      }
-    },
-
-    async hit(hits: readonly RateHit[], now: number): Promise<HitResult> {
-      if (!hits.length) return { ok: true };
-      const rules = ruleRows(hits);
-      const [row] = await run(sql.hit, [now, ...rules.params]);
-      if (row.refused_rule === null) return { ok: true };
-      return {
-        ok: false,
-        key: rules.hits[Number(row.refused_rule) - 1]!.key,
-        retryAfterMs: Number(row.retry_after_ms),
-      };
+        },
+      );
     },
 
     async release(hits: readonly RateHit[], at: number): Promise<void> {
       if (!hits.length) return;
-      await run(sql.release, [at, hits.map((hit) => hit.key), hits.map((hit) => hit.weight ?? 1)]);
+      await run(
+        sql.release,
+        [at, textArray(hits.map((hit) => hit.key)), numberArray(hits.map((hit) => hit.weight ?? 1))],
+        () => undefined,
+      );
     },
 
     async read(key: string, now: number): Promise<OtpRecord | null> {
-      const [row] = await run(sql.read, [key, now]);
-      return row ? recordFrom(row) : null;
+      return run(sql.read, [key, now], ({ rows: [row] }) => (row ? recordFrom(row) : null));
     },
 
     async delete(key: string, id?: string): Promise<boolean> {
-      return (await run(sql.delete, [key, id ?? null])).length > 0;
+      return run(sql.delete, [key, id ?? null], ({ rows }) => rows.length > 0);
     },
 
     /**
@@ -302,8 +391,11 @@ export function createPostgresStore(options: PostgresStoreOptions) {
     async deleteExpired(
       now: number = Date.now(),
     ): Promise<{ records: number; windows: number; failures: number }> {
-      const [row] = await run(sql.deleteExpired, [now]);
-      return { records: row.records, windows: row.windows, failures: row.failures };
+      return run(sql.deleteExpired, [now], ({ rows: [row] }) => ({
+        records: row.records,
+        windows: row.windows,
+        failures: row.failures,
+      }));
     },
   } satisfies Store & Record<string, unknown>;
 }
