@@ -34,6 +34,7 @@ import { phoneNumber } from "better-auth/plugins";
 import pg from "pg";
 import { growTables } from "./equivalent.mjs";
 import { format, interleave, rate, ratio } from "./interleave.mjs";
+import { spreadPhoneAt as phoneAt } from "./numbers.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const core = await import(join(here, "../packages/otp-core/dist/node/index.js"));
@@ -48,19 +49,6 @@ const options = { turns: 6, slicesPerTurn: 4, sliceMs: totalMs / 24 };
 const grown = process.env.PEERS_FRESH !== "1";
 const grownWindows = Number(process.env.GROWN_WINDOWS ?? 1_100_000);
 const grownRecords = Number(process.env.GROWN_RECORDS ?? 200_000);
-
-/** Valid US numbers over 40,000 ranges (see core.mjs); each side walks its own offset. */
-const areaCodes = [
-  201, 202, 203, 205, 206, 207, 208, 209, 210, 212, 213, 214, 215, 216, 217, 218, 219, 224, 225, 228, 229,
-  231, 234, 239, 240, 248, 251, 252, 253, 254, 256, 260, 262, 267, 269, 270, 272, 276, 281, 301, 302, 303,
-  304, 305, 307, 308, 309, 310, 312, 313,
-];
-const ranges = areaCodes.length * 800;
-const phoneAt = (i) => {
-  const range = i % ranges;
-  const line = Math.floor(i / ranges) % 10_000;
-  return `+1${areaCodes[Math.floor(range / 800)]}${200 + (range % 800)}${String(line).padStart(4, "0")}`;
-};
 
 // ——— Statements, counted per pool ———
 const statements = { otpkit: 0, "better-auth": 0 };

@@ -21,21 +21,9 @@ import { Agent, createServer, request } from "node:http";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { format, interleave, rate, ratio } from "./interleave.mjs";
+import { spreadPhoneAt as phoneAt } from "./numbers.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
-
-/** Valid US numbers over 40,000 ranges (see core.mjs): no per-phone or per-range limit refuses one. */
-const areaCodes = [
-  201, 202, 203, 205, 206, 207, 208, 209, 210, 212, 213, 214, 215, 216, 217, 218, 219, 224, 225, 228, 229,
-  231, 234, 239, 240, 248, 251, 252, 253, 254, 256, 260, 262, 267, 269, 270, 272, 276, 281, 301, 302, 303,
-  304, 305, 307, 308, 309, 310, 312, 313,
-];
-const ranges = areaCodes.length * 800;
-const phoneAt = (i) => {
-  const range = i % ranges;
-  const line = Math.floor(i / ranges) % 10_000;
-  return `+1${areaCodes[Math.floor(range / 800)]}${200 + (range % 800)}${String(line).padStart(4, "0")}`;
-};
 
 if (process.argv[2] === "--child") await child();
 else await parent();
