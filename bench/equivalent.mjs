@@ -8,6 +8,29 @@
 // here: `pairShape` records one real pair through the core, so the raw pair follows the code's
 // key layout as it changes.
 
+/**
+ * One full otpkit pair, as both store benches run it: `engine.createOtp(options)` on `store` with a
+ * sender that hands the code straight back; pair i sends to `phoneAt(i)` and verifies by id, both
+ * steps from `ipAt(i)` (as every adapter passes the client's IP), in `tenant`.
+ */
+export function fullPair({ engine, store, options, tenant, phoneAt, ipAt }) {
+  const codes = new Map();
+  const sender = {
+    name: "instant",
+    async send(message) {
+      codes.set(message.metadata.verification_id, engine.extractCode(message.body));
+      return { id: "m" };
+    },
+  };
+  const otp = engine.createOtp({ ...options, store, sender });
+  return async (i) => {
+    const { id } = await otp.send({ phone: phoneAt(i), ip: ipAt(i), tenant });
+    const code = codes.get(id);
+    codes.delete(id);
+    await otp.verify({ id, code, ip: ipAt(i), tenant });
+  };
+}
+
 /** Rules whose subject is a number range: 800 of them in the benches' traffic. */
 const rangeRules = new Set(["prefix", "sent_range", "verified_range"]);
 /** Rules whose subject is shared by every pair (a country, the tenant). */

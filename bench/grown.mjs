@@ -29,7 +29,7 @@ import { createRequire } from "node:module";
 import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { growTables, pairShape, rawPostgresPair } from "./equivalent.mjs";
+import { fullPair, growTables, pairShape, rawPostgresPair } from "./equivalent.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const packagesOf = (root) => join(root, "packages");
@@ -71,24 +71,8 @@ const fullOptions = {
 let tenants = 0;
 const freshTenant = () => `g${run}${tenants++}`;
 
-function otpkitPair(engine, store) {
-  const tenant = freshTenant();
-  const codes = new Map();
-  const sender = {
-    name: "instant",
-    async send(message) {
-      codes.set(message.metadata.verification_id, engine.extractCode(message.body));
-      return { id: "m" };
-    },
-  };
-  const otp = engine.createOtp({ ...fullOptions, store, sender });
-  return async (i) => {
-    const { id } = await otp.send({ phone: phoneAt(i), ip: ipAt(i), tenant });
-    const code = codes.get(id);
-    codes.delete(id);
-    await otp.verify({ id, code, ip: ipAt(i), tenant });
-  };
-}
+const otpkitPair = (engine, store) =>
+  fullPair({ engine, store, options: fullOptions, tenant: freshTenant(), phoneAt, ipAt });
 
 const pool = (extra = "") =>
   new pg.Pool({

@@ -43,6 +43,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import {
   rawPostgresPair as equivalentPostgresPair,
   rawRedisPair as equivalentRedisPair,
+  fullPair,
   growTables,
   keysOf,
   pairShape,
@@ -118,29 +119,13 @@ const otpkitOptions = (limitsOff = false) => ({
   guard: { tripwire: false },
 });
 
-/** The keys, rows and bytes of one full pair, recorded once (see bench/equivalent.mjs). */
 // Both steps carry the client's IP, as every adapter's do: the send counts its per-IP window, the
 // verify its per-IP budget (inside the check, on a store that says `checkHits`).
+/** The keys, rows and bytes of one full pair, recorded once (see bench/equivalent.mjs). */
 const shape = await pairShape(core, otpkitOptions(), { phone: phoneAt(0), ip: ipAt(0) }, { ip: ipAt(0) });
 
-function otpkitPair(store, { limitsOff = false, engine = core } = {}) {
-  const tenant = freshTenant();
-  const codes = new Map();
-  const sender = {
-    name: "instant",
-    async send(message) {
-      codes.set(message.metadata.verification_id, engine.extractCode(message.body));
-      return { id: "m" };
-    },
-  };
-  const otp = engine.createOtp({ ...otpkitOptions(limitsOff), store, sender });
-  return async (i) => {
-    const { id } = await otp.send({ phone: phoneAt(i), ip: ipAt(i), tenant });
-    const code = codes.get(id);
-    codes.delete(id);
-    await otp.verify({ id, code, ip: ipAt(i), tenant });
-  };
-}
+const otpkitPair = (store, { limitsOff = false, engine = core } = {}) =>
+  fullPair({ engine, store, options: otpkitOptions(limitsOff), tenant: freshTenant(), phoneAt, ipAt });
 
 /**
  * The store calls of one otpkit pair, with what the core would compute precomputed: a put (with the

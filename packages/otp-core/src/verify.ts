@@ -10,7 +10,7 @@ import { parseVerificationId, purposeLetter, recordKey, ruleHit } from "./keys.j
 import { failureRules, requesterOf, retrySeconds, tallyOf } from "./limits.js";
 import type { Purpose } from "./message.js";
 import { maskPhone, parsePhone } from "./phone.js";
-import type { CheckResult } from "./store.js";
+import type { CheckInput, CheckResult } from "./store.js";
 import { checkPurpose, checkSubject, checkTenant, codePattern } from "./validate.js";
 
 export interface VerifyInput {
@@ -133,12 +133,15 @@ export async function verify(engine: Engine, input: VerifyInput): Promise<Verify
   const candidates = engine.candidates(`${token === undefined ? "code" : "link"}|${key}|${token ?? code}`);
   const hashes = Array.isArray(candidates) ? candidates : await candidates;
   const now = engine.clock();
-  const checkInput = id === undefined ? { hashes, now, failures } : { id, hashes, now, failures };
+  // One input object with only the fields that apply (no `id: undefined`, no copy to add `hits`).
+  const checkInput: CheckInput = { hashes, now, failures };
+  if (id !== undefined) checkInput.id = id;
+  if (hitsInCheck) checkInput.hits = perIp;
   let result: CheckResult;
   // `guard`'s fail-closed rule written out (the hot path's one store step): a store failure,
   // thrown or rejected, is `store_unavailable` — never an answer.
   try {
-    result = await engine.store.check(key, hitsInCheck ? { ...checkInput, hits: perIp } : checkInput);
+    result = await engine.store.check(key, checkInput);
   } catch (error) {
     throw storeFailure(error);
   }
