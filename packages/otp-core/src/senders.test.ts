@@ -1,8 +1,19 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { OtpError } from "./errors.js";
-import { failover, httpGateway, outbox, type SmsMessage, twilio, unosend } from "./senders.js";
+import {
+  bounded,
+  failover,
+  httpGateway,
+  outbox,
+  type SmsMessage,
+  timeoutSignal,
+  twilio,
+  unosend,
+} from "./senders.js";
 
 /** A real HTTP server on loopback that records requests and answers as each test scripts it. */
 interface Seen {
@@ -249,5 +260,71 @@ describe("outbox", () => {
     expect(box.lastCode("+61412345678")).toBeUndefined();
     box.clear();
     expect(box.messages).toHaveLength(0);
+  });
+});
+
+/** A full garbage collection, as `--expose-gc` would give it (the flag can be set at run time). */
+function collectGarbage(): void {
+  setFlagsFromString("--expose-gc");
+  (runInNewContext("gc") as () => void)();
+}
+
+describe("time limits survive garbage collection", () => {
+  // Node 20 holds the sources of AbortSignal.any() weakly: a combined signal built from a caller's
+  // signal and AbortSignal.timeout() stops firing once a collection runs before the timeout. Each
+  // test here collects garbage while its limit is pending; with that combination they all hang.
+  const settledWithin = <T>(promise: Promise<T>, ms: number) =>
+    Promise.race([
+      promise.then(
+        (value) => ({ settled: true as const, value }),
+        (error: unknown) => ({ settled: true as const, error }),
+      ),
+      new Promise<{ settled: false }>((resolve) => setTimeout(() => resolve({ settled: false }), ms)),
+    ]);
+  const collectWhilePending = async () => {
+    for (let round = 0; round < 3; round++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      collectGarbage();
+    }
+  };
+
+  it("a sender that ignores its signal is cut off at its timeout under a caller's signal", async () => {
+    const caller = new AbortController();
+    const hanging = () => new Promise<never>(() => {});
+    const calls = Array.from({ length: 10 }, () => bounded(hanging, message, 100, caller.signal, "hanging"));
+    await collectWhilePending();
+    const outcomes = await Promise.all(calls.map((call) => settledWithin(call, 2000)));
+    for (const outcome of outcomes) {
+      expect(outcome.settled).toBe(true);
+      expect(outcome.settled && "error" in outcome && (outcome.error as OtpError).code).toBe("send_failed");
+    }
+  });
+
+  it("a provider request aborts at its timeout under a caller's signal", async () => {
+    answer = hang();
+    const caller = new AbortController();
+    const sender = unosend({ apiKey: "k", apiUrl: base, timeoutMs: 150 });
+    const sends = Array.from({ length: 5 }, () => sender.send(message, { signal: caller.signal }));
+    await collectWhilePending();
+    const outcomes = await Promise.all(sends.map((send) => settledWithin(send, 3000)));
+    expect(outcomes.map((outcome) => outcome.settled)).toEqual([true, true, true, true, true]);
+  });
+
+  it("the caller's abort still ends the call at once, with its reason", async () => {
+    const caller = new AbortController();
+    const limit = timeoutSignal(60_000, caller.signal);
+    const reason = new Error("caller gave up");
+    caller.abort(reason);
+    expect(limit.signal.aborted).toBe(true);
+    expect(limit.signal.reason).toBe(reason);
+    limit.done();
+    const timedOut = timeoutSignal(20);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect((timedOut.signal.reason as DOMException).name).toBe("TimeoutError");
+    // done() before the limit: the signal never aborts.
+    const finished = timeoutSignal(20);
+    finished.done();
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(finished.signal.aborted).toBe(false);
   });
 });
