@@ -273,6 +273,8 @@ describe("time limits survive garbage collection", () => {
   // Node 20 holds the sources of AbortSignal.any() weakly: a combined signal built from a caller's
   // signal and AbortSignal.timeout() stops firing once a collection runs before the timeout. Each
   // test here collects garbage while its limit is pending; with that combination they all hang.
+  /** Its outcome, or `settled: false` after `ms`. Call it at once: the handlers are attached before
+   * anything else runs, so a rejection during the collections is never unhandled. */
   const settledWithin = <T>(promise: Promise<T>, ms: number) =>
     Promise.race([
       promise.then(
@@ -291,9 +293,11 @@ describe("time limits survive garbage collection", () => {
   it("a sender that ignores its signal is cut off at its timeout under a caller's signal", async () => {
     const caller = new AbortController();
     const hanging = () => new Promise<never>(() => {});
-    const calls = Array.from({ length: 10 }, () => bounded(hanging, message, 100, caller.signal, "hanging"));
+    const calls = Array.from({ length: 10 }, () =>
+      settledWithin(bounded(hanging, message, 100, caller.signal, "hanging"), 2000),
+    );
     await collectWhilePending();
-    const outcomes = await Promise.all(calls.map((call) => settledWithin(call, 2000)));
+    const outcomes = await Promise.all(calls);
     for (const outcome of outcomes) {
       expect(outcome.settled).toBe(true);
       expect(outcome.settled && "error" in outcome && (outcome.error as OtpError).code).toBe("send_failed");
@@ -304,9 +308,11 @@ describe("time limits survive garbage collection", () => {
     answer = hang();
     const caller = new AbortController();
     const sender = unosend({ apiKey: "k", apiUrl: base, timeoutMs: 150 });
-    const sends = Array.from({ length: 5 }, () => sender.send(message, { signal: caller.signal }));
+    const sends = Array.from({ length: 5 }, () =>
+      settledWithin(sender.send(message, { signal: caller.signal }), 3000),
+    );
     await collectWhilePending();
-    const outcomes = await Promise.all(sends.map((send) => settledWithin(send, 3000)));
+    const outcomes = await Promise.all(sends);
     expect(outcomes.map((outcome) => outcome.settled)).toEqual([true, true, true, true, true]);
   });
 
