@@ -17,6 +17,10 @@
  */
 export function normalizeIp(raw: unknown): string | undefined {
   if (typeof raw !== "string" || raw.length > 100) return undefined;
+  // Most calls carry a plain dotted-decimal IPv4 address, already canonical: one scan of its
+  // characters instead of the regular expressions and splits below. Anything else — or a plain
+  // address that is not valid — takes the general path, which decides it as before.
+  if (isPlainIpv4(raw)) return raw;
   let ip = raw.trim().replace(/^"(.*)"$/, "$1");
   const bracketed = /^\[([^\]]+)\](?::\d{1,5})?$/.exec(ip);
   if (bracketed) ip = bracketed[1]!;
@@ -34,6 +38,34 @@ export function normalizeIp(raw: unknown): string | undefined {
     .slice(0, 4)
     .map((group) => group.toString(16))
     .join(":")}::/64`;
+}
+
+/**
+ * Whether `text` is exactly four dot-separated parts of 0–255 with no leading zeros (what `ipv4`
+ * accepts), read character by character: no regular expression, no array, no substring.
+ */
+function isPlainIpv4(text: string): boolean {
+  const length = text.length;
+  if (length < 7 || length > 15) return false;
+  let parts = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= length; i++) {
+    const char = i === length ? 46 : text.charCodeAt(i); // the end closes the last part like a "."
+    if (char === 46) {
+      if (digits === 0 || value > 255 || ++parts > 4) return false;
+      value = 0;
+      digits = 0;
+    } else if (char >= 48 && char <= 57) {
+      // A part may start with 0 only if it is just "0": "010" reads as octal to some parsers.
+      if (digits === 1 && value === 0) return false;
+      value = value * 10 + (char - 48);
+      if (++digits > 3) return false;
+    } else {
+      return false;
+    }
+  }
+  return parts === 4;
 }
 
 /** Dotted-decimal IPv4 with four parts of 0–255 and no leading zeros, or `undefined`. */

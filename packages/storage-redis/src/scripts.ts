@@ -12,14 +12,17 @@
  * epoch ms, oldest first, that expires when its newest event leaves the window.
  *
  * `countAll` judges the windows KEYS[first..last], then counts this event in every one — or in none.
- * Per window, six arguments from `argAt`: limit, windowMs, weight (events this operation counts),
- * ratioKey (the KEYS index of the verified-events window of a conversion tripwire, 0 for none),
- * minEvents and minRatio. It drops from each head the events that left the window (amortized O(1),
+ * Its arguments start at `argAt`: first the options of every window, then two per window (limit,
+ * windowMs). The options are "" when every window counts one event and has no tripwire (the common
+ * case: nothing to parse), else a comma list of four per window: weight (events this operation
+ * counts), ratioKey (the KEYS index of the verified-events window of a conversion tripwire, 0 for
+ * none), minEvents and minRatio. (Two arguments per window instead of six: every argument costs
+ * the client its encoding and the server its parsing, on every send.) It drops from each head the events that left the window (amortized O(1),
  * and invisible: they no longer count), refuses when the live events plus the weight would pass
  * the limit, or when a tripwire window holds at least minEvents with fewer than minRatio as many
  * verified ones; only when nothing refuses does it push the events. The script runs alone, so the
  * decision and the counting are one step. A shared log (several rules on one key, `RateHit.also`)
- * passes its limits and windows as comma lists in the first two arguments: it is trimmed by its
+ * passes its limits and windows as comma lists in its two arguments: it is trimmed by its
  * longest window and each rule judges the events inside its own. Returns nil when every rule had
  * room, else the index of the rule that refuses for longest and how long.
  */
@@ -35,10 +38,21 @@ end
 local function countAll(first, last, argAt, nowArg)
   local now = tonumber(nowArg)
   local worstIndex, worstRetry = nil, -1
-  local existed, longest = {}, {}
+  local existed, longest, weights = {}, {}, {}
+  local options = nil
+  if ARGV[argAt] ~= '' then
+    options = {}
+    for value in string.gmatch(ARGV[argAt], '[^,]+') do options[#options + 1] = value end
+  end
   for i = first, last do
-    local at = argAt + (i - first) * 6
-    local weight, ratioKey = tonumber(ARGV[at + 2]), tonumber(ARGV[at + 3])
+    local at = argAt + 1 + (i - first) * 2
+    local weight, ratioKey, minEvents, minRatio = 1, 0, 0, 0
+    if options then
+      local o = (i - first) * 4
+      weight, ratioKey = tonumber(options[o + 1]), tonumber(options[o + 2])
+      minEvents, minRatio = tonumber(options[o + 3]), tonumber(options[o + 4])
+    end
+    weights[i] = weight
     local limit, window, live
     local retry = -1
     local shared = string.find(ARGV[at + 1], ',', 1, true)
@@ -84,9 +98,9 @@ local function countAll(first, last, argAt, nowArg)
         retry = window
       end
     end
-    if ratioKey > 0 and live >= tonumber(ARGV[at + 4]) then
+    if ratioKey > 0 and live >= minEvents then
       local verified = trimmed(KEYS[ratioKey], now, window)
-      if verified < tonumber(ARGV[at + 5]) * live then
+      if verified < minRatio * live then
         local wait = tonumber(redis.call('LINDEX', KEYS[i], 0)) + window - now
         if wait > retry then retry = wait end
       end
@@ -95,8 +109,7 @@ local function countAll(first, last, argAt, nowArg)
   end
   if worstIndex then return worstIndex, worstRetry end
   for i = first, last do
-    local at = argAt + (i - first) * 6
-    for _ = 1, tonumber(ARGV[at + 2]) do redis.call('RPUSH', KEYS[i], nowArg) end
+    for _ = 1, weights[i] do redis.call('RPUSH', KEYS[i], nowArg) end
     if existed[i] then
       -- GT: never shorten a longer TTL that a longer rule on the same key gave the list.
       redis.call('PEXPIRE', KEYS[i], longest[i], 'GT')
@@ -124,7 +137,7 @@ const header = String.raw`^(%d+)\n(%d+)\n(%d+)\n(%d+)\n([^\n]*)\n([^\n]*)\n([^\n
  * put — KEYS[1]: the record; KEYS[2 .. 1+n]: the rate windows counted with this write; then the
  * tripwires' verified-events windows.
  * ARGV: now, ifId marker, carry ("1" or ""), n, the encoded record (its TTL is its retainUntil -
- * now), then six arguments per window (see countAll).
+ * now), then the windows' options and two arguments per window (see countAll).
  * Reply: 0 (written, nothing was pending) | the previous encoded record (still pending: written over,
  * or kept when ifId did not match) | {ruleIndex (1-based), retryAfterMs} when a window refused.
  * With carry, a new record over a live previous one (not expired, not exhausted) takes over its
@@ -240,9 +253,9 @@ end
 -- A wrong code: one more consecutive failure on every counter (refusing from its threshold on,
 -- the backoff doubling per failure up to its maximum).
 for i = 1, counters do
-  local at = counterArgs + (i - 1) * 4
-  local threshold, backoff = tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2])
-  local maxBackoff, retain = tonumber(ARGV[at + 3]), tonumber(ARGV[at + 4])
+  -- One argument per counter, read only here (a right code never needs it).
+  local t, b, m, r = string.match(ARGV[counterArgs + i], '^([^,]*),([^,]*),([^,]*),([^,]*)$')
+  local threshold, backoff, maxBackoff, retain = tonumber(t), tonumber(b), tonumber(m), tonumber(r)
   local count = counts[i] + 1
   local lockedUntil = 0
   if count >= threshold then
@@ -267,8 +280,8 @@ return ${checkReply.tooManyAttempts}
 
 /**
  * check — KEYS[1]: the record; KEYS[2..]: consecutive-failure counters.
- * ARGV: now, id marker, the number of candidate hashes, the hashes, then per counter: threshold,
- * backoffMs, maxBackoffMs, retainMs.
+ * ARGV: now, id marker, the number of candidate hashes, the hashes, then one per counter: its
+ * threshold, backoffMs, maxBackoffMs and retainMs as a comma list.
  * Reply: the encoded record (approved, now consumed; counters deleted) | attemptsLeft > 0 (invalid;
  * every counter counted) | -1 not found | -2 expired | -3 too many attempts | {-4, retryAfterMs}
  * (a counter is refusing: nothing looked at).
@@ -283,8 +296,8 @@ ${checkBody}`;
  * check (no other command runs in between).
  * KEYS[1]: the record; KEYS[2 .. 1+n]: the hits' windows, then the tripwires' verified-events
  * windows (w keys of windows in all); then the consecutive-failure counters.
- * ARGV: now, id marker, the number of candidate hashes, n, w, six arguments per window (see
- * countAll), the hashes, then four per counter (as in check).
+ * ARGV: now, id marker, the number of candidate hashes, n, w, the windows' options and two
+ * arguments per window (see countAll), the hashes, then one per counter (as in check).
  * Reply: as check's, or {-5, ruleIndex (1-based), retryAfterMs} when a window refused: then
  * nothing was counted (countAll is all or nothing) and nothing else looked at. Otherwise every
  * window has counted this check before the counters are even read: a locked, wrong, expired or
@@ -294,12 +307,12 @@ export const checkHitsScript = `${windows}
 local hitCount, windowKeys = tonumber(ARGV[4]), tonumber(ARGV[5])
 local refused, retryAfter = countAll(2, 1 + hitCount, 6, ARGV[1])
 if refused then return {${checkReply.limited}, refused, retryAfter} end
-local hashAt, counterAt = 6 + 6 * hitCount, 1 + windowKeys
+local hashAt, counterAt = 7 + 2 * hitCount, 1 + windowKeys
 ${checkBody}`;
 
 /**
  * hit — KEYS[1..n]: the rate windows, then the tripwires' verified-events windows.
- * ARGV: now, n, then six arguments per window (see countAll).
+ * ARGV: now, n, then the windows' options and two arguments per window (see countAll).
  * Reply: 0 | {ruleIndex (1-based), retryAfterMs}.
  */
 export const hitScript = `${windows}

@@ -2,6 +2,7 @@ import {
   type CheckInput,
   type CheckResult,
   deadline,
+  type FailureRule,
   type HitResult,
   keyTenant,
   type OtpRecord,
@@ -9,6 +10,7 @@ import {
   type PutResult,
   type RateHit,
   type Store,
+  type WindowRule,
 } from "@otpkit/otp-core/store";
 import { type RedisClientLike, runScript, type Script, script, scriptRunner } from "./client.js";
 import {
@@ -124,6 +126,84 @@ const putResult = (reply: Reply): PutResult => ({
   previous: typeof reply === "string" ? decodeRecord(reply) : null,
 });
 
+/** A shared log's two arguments (comma lists of limits and windows), and the rules they were made from. */
+interface SharedArguments {
+  /** The hit's own limit and window, then each `also` rule's: flat. */
+  made: number[];
+  limits: string;
+  windows: string;
+}
+
+/**
+ * A shared log's arguments, made once per `also` list: the core hands every send the same frozen
+ * list per rule list, so joining it again per send would only make garbage. Checked against the
+ * rules each time (a caller may reuse a list with other numbers), and made anew when they differ.
+ */
+const sharedArguments = new WeakMap<readonly WindowRule[], SharedArguments>();
+
+function sharedArgumentsOf(hit: RateHit, also: readonly WindowRule[]): SharedArguments {
+  const known = sharedArguments.get(also);
+  if (known) {
+    const made = known.made;
+    let same = made.length === 2 + 2 * also.length && made[0] === hit.limit && made[1] === hit.windowMs;
+    for (let i = 0; same && i < also.length; i++)
+      same = made[2 + 2 * i] === also[i]!.limit && made[3 + 2 * i] === also[i]!.windowMs;
+    if (same) return known;
+  }
+  const made = [hit.limit, hit.windowMs];
+  let limits = String(hit.limit);
+  let windows = String(hit.windowMs);
+  for (const rule of also) {
+    made.push(rule.limit, rule.windowMs);
+    limits += `,${rule.limit}`;
+    windows += `,${rule.windowMs}`;
+  }
+  const texts = { made, limits, windows };
+  sharedArguments.set(also, texts);
+  return texts;
+}
+
+/**
+ * Appends what `countAll` reads for `hits` (see scripts.ts): the windows' options — "" when every
+ * hit counts one event and has no tripwire, else four values per hit — then limit and window per
+ * hit. `ratioAt` is the KEYS index (1-based) of the first tripwire's verified-events window.
+ */
+function pushWindowArguments(hits: readonly RateHit[], out: string[], ratioAt: number): void {
+  let plain = true;
+  for (const hit of hits) {
+    if (hit.ratio || (hit.weight !== undefined && hit.weight !== 1)) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) {
+    out.push("");
+  } else {
+    let options = "";
+    for (const hit of hits) {
+      const ratio = hit.ratio;
+      const each = ratio
+        ? `${hit.weight ?? 1},${ratioAt++},${ratio.minEvents},${ratio.minRatio}`
+        : `${hit.weight ?? 1},0,0,0`;
+      options = options ? `${options},${each}` : each;
+    }
+    out.push(options);
+  }
+  for (const hit of hits) {
+    const also = hit.also;
+    if (also?.length) {
+      const shared = sharedArgumentsOf(hit, also);
+      out.push(shared.limits, shared.windows);
+    } else {
+      out.push(String(hit.limit), String(hit.windowMs));
+    }
+  }
+}
+
+/** A consecutive-failure counter's one argument (see checkBody in scripts.ts). */
+const counterArgument = (rule: FailureRule) =>
+  `${rule.threshold},${rule.backoffMs},${rule.maxBackoffMs},${rule.retainMs}`;
+
 /** The tenant of a core key (`tenant:l:digest`, `tenant:rl:…`): core's documented key fact. */
 const tenantOf = keyTenant;
 
@@ -171,28 +251,12 @@ export function createRedisStore(options: RedisStoreOptions) {
 
   /**
    * Appends the window keys of `hits` (rule order), then the tripwires' verified-events keys, to
-   * `keys`, and returns the six arguments per window that `countAll` reads. `first` is the KEYS
-   * index (1-based) of the first window.
+   * `keys` (their arguments follow later, from `pushWindowArguments`: keys come first in EVALSHA).
+   * Throws, before anything is sent, when a key is not of `tenant`.
    */
-  const windowPlan = (tenant: string, hits: readonly RateHit[], keys: string[], first: number) => {
-    const args: string[] = [];
+  const pushWindowKeys = (tenant: string, hits: readonly RateHit[], keys: string[]) => {
     for (const hit of hits) keys.push(windowKey(tenant, hit.key));
-    let ratioAt = first + hits.length;
-    for (const hit of hits) {
-      const ratio = hit.ratio;
-      if (ratio) keys.push(windowKey(tenant, ratio.key));
-      // A shared log's rules travel as comma lists in the same two arguments (see scripts.ts).
-      const also = hit.also;
-      args.push(
-        also?.length ? [hit.limit, ...also.map((rule) => rule.limit)].join(",") : String(hit.limit),
-        also?.length ? [hit.windowMs, ...also.map((rule) => rule.windowMs)].join(",") : String(hit.windowMs),
-        String(hit.weight ?? 1),
-        ratio ? String(ratioAt++) : "0",
-        ratio ? String(ratio.minEvents) : "0",
-        ratio ? String(ratio.minRatio) : "0",
-      );
-    }
-    return args;
+    for (const hit of hits) if (hit.ratio) keys.push(windowKey(tenant, hit.ratio.key));
   };
 
   /** One script, one round trip, bounded; `map` turns the reply into the operation's result. */
@@ -220,10 +284,9 @@ export function createRedisStore(options: RedisStoreOptions) {
       { now, retainUntil, hits = [], ifId, carry }: PutOptions,
     ): Promise<PutResult> {
       let keys: string[];
-      let args: string[];
       try {
         keys = [redisKey("r", key)];
-        args = windowPlan(tenantOf(key), hits, keys, 2);
+        pushWindowKeys(tenantOf(key), hits, keys);
       } catch (error) {
         return Promise.reject(error); // a Store answers with a promise, even when refusing its input
       }
@@ -235,7 +298,7 @@ export function createRedisStore(options: RedisStoreOptions) {
         String(hits.length),
         encodeRecord(record, retainUntil),
       );
-      for (const arg of args) keys.push(arg);
+      pushWindowArguments(hits, keys, 2 + hits.length);
       return run(scripts.put, numKeys, keys, (reply) =>
         Array.isArray(reply) ? limited(hits, reply) : putResult(reply),
       );
@@ -243,13 +306,13 @@ export function createRedisStore(options: RedisStoreOptions) {
 
     check(key: string, { id, hashes, now, failures = [], hits }: CheckInput): Promise<CheckResult> {
       const keysAndArgs = [redisKey("r", key)];
-      // With hits, their windows come right after the record and their six arguments each before
-      // the hashes (see checkHitsScript); without, the plain script, which does not even define
-      // the window functions.
-      let windowArgs: string[] | undefined;
+      // With hits, their windows come right after the record and their arguments before the
+      // hashes (see checkHitsScript); without, the plain script, which does not even define the
+      // window functions.
+      const withHits = hits !== undefined && hits.length > 0;
       try {
         const tenant = tenantOf(key);
-        if (hits?.length) windowArgs = windowPlan(tenant, hits, keysAndArgs, 2);
+        if (withHits) pushWindowKeys(tenant, hits, keysAndArgs);
         for (const rule of failures) {
           // One slot per script: the counters live under the record's tenant tag.
           if (tenantOf(rule.key) !== tenant)
@@ -261,19 +324,13 @@ export function createRedisStore(options: RedisStoreOptions) {
       }
       const numKeys = keysAndArgs.length;
       keysAndArgs.push(String(now), idMarker(id), String(hashes.length));
-      if (windowArgs) {
-        keysAndArgs.push(String(hits!.length), String(numKeys - 1 - failures.length));
-        for (const arg of windowArgs) keysAndArgs.push(arg);
+      if (withHits) {
+        keysAndArgs.push(String(hits.length), String(numKeys - 1 - failures.length));
+        pushWindowArguments(hits, keysAndArgs, 2 + hits.length);
       }
       for (const hash of hashes) keysAndArgs.push(hash);
-      for (const rule of failures)
-        keysAndArgs.push(
-          String(rule.threshold),
-          String(rule.backoffMs),
-          String(rule.maxBackoffMs),
-          String(rule.retainMs),
-        );
-      if (!windowArgs) return run(scripts.check, numKeys, keysAndArgs, checkResult);
+      for (const rule of failures) keysAndArgs.push(counterArgument(rule));
+      if (!withHits) return run(scripts.check, numKeys, keysAndArgs, checkResult);
       return run(scripts.checkHits, numKeys, keysAndArgs, (reply) =>
         Array.isArray(reply) && reply[0] === checkReply.limited
           ? { status: "limited", key: hits![reply[1]! - 1]!.key, retryAfterMs: Number(reply[2]) }
@@ -284,15 +341,14 @@ export function createRedisStore(options: RedisStoreOptions) {
     hit(hits: readonly RateHit[], now: number): Promise<HitResult> {
       if (!hits.length) return Promise.resolve({ ok: true });
       const keys: string[] = [];
-      let args: string[];
       try {
-        args = windowPlan(tenantOf(hits[0]!.key), hits, keys, 1);
+        pushWindowKeys(tenantOf(hits[0]!.key), hits, keys);
       } catch (error) {
         return Promise.reject(error);
       }
       const numKeys = keys.length;
       keys.push(String(now), String(hits.length));
-      for (const arg of args) keys.push(arg);
+      pushWindowArguments(hits, keys, 1 + hits.length);
       return run(
         scripts.hit,
         numKeys,
