@@ -9,21 +9,29 @@ import type { TableNames } from "./schema.js";
  * about half the server CPU here. A statement of a dozen CTEs runs a large plan (every node is set
  * up and torn down on each call, arrays are unnested, sorted and aggregated again per rule), and
  * its `key = ANY(…)` lookups make PostgreSQL price the generic plan above the custom ones on big
- * tables. A function runs a few primary-key lookups (each a tiny cached plan, generic from the
- * sixth call on: `key = $1` costs the same whatever the value) and does its arithmetic on arrays
- * in place (a binary search for a window's first live event instead of an unnest).
+ * tables. A function runs a few small statements with generic plans (see `generic` below): one
+ * locking read of an operation's windows that also judges its rules, the writes, one locking read
+ * of the failure counters, the record's; the arithmetic on a log is a binary search
+ * (`width_bucket`) for its first live event instead of an unnest. Fewer, larger statements than
+ * one primary-key lookup per row: in these short transactions (each call is one) the per-statement
+ * executor set-up and the per-transaction compilation of every PL/pgSQL expression cost more than
+ * the lookups themselves (bench/grown.mjs: backends' CPU per pair).
  *
  * Atomicity (READ COMMITTED, the default; the same reasoning as one statement, since a function
  * called by one statement runs inside that statement and commits or rolls back with it):
  * - Every row a function will decide on and change is read with `SELECT … FOR UPDATE`, which waits
  *   for a concurrent writer of the row and returns its latest committed version; the row stays
  *   locked to the end of the statement, so nobody can change it between our read and our write.
+ *   The writes touch only rows that read locked (`v_stored`, `f_keys`): a row a concurrent
+ *   statement created after our read is never updated on a judgment that did not see it; ours is
+ *   an INSERT that collides with it (below).
  * - A row that does not exist cannot be locked: it is created with a plain `INSERT`. When another
  *   statement created it meanwhile, the primary key refuses ours (unique_violation), the whole
  *   statement rolls back (nothing counted, nothing written), and the store runs it again — it then
  *   finds and locks that row. A race can cost a retry, never a lost or double count.
- * - Lock order, the same in every function: the windows (in key order), then the failure counters
- *   (in key order), then the record. Two statements therefore never wait on each other in a cycle
+ * - Lock order, the same in every function: the windows (in key order: one `… ORDER BY key FOR
+ *   UPDATE`, whose LockRows node sits above the sort), then the failure counters (likewise), then
+ *   the record; new rows are inserted in key order too. Two statements therefore never wait on each other in a cycle
  *   over existing rows; the remaining cycle (a row one statement inserts while another waits for
  *   it) ends in unique_violation or deadlock_detected, both retried by the store.
  * - Nothing is written before every rule has been judged: a refusal leaves every row as it was.
