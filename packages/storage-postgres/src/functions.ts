@@ -9,21 +9,29 @@ import type { TableNames } from "./schema.js";
  * about half the server CPU here. A statement of a dozen CTEs runs a large plan (every node is set
  * up and torn down on each call, arrays are unnested, sorted and aggregated again per rule), and
  * its `key = ANY(…)` lookups make PostgreSQL price the generic plan above the custom ones on big
- * tables. A function runs a few primary-key lookups (each a tiny cached plan, generic from the
- * sixth call on: `key = $1` costs the same whatever the value) and does its arithmetic on arrays
- * in place (a binary search for a window's first live event instead of an unnest).
+ * tables. A function runs a few small statements with generic plans (see `generic` below): one
+ * locking read of an operation's windows that also judges its rules, the writes, one locking read
+ * of the failure counters, the record's; the arithmetic on a log is a binary search
+ * (`width_bucket`) for its first live event instead of an unnest. Fewer, larger statements than
+ * one primary-key lookup per row: in these short transactions (each call is one) the per-statement
+ * executor set-up and the per-transaction compilation of every PL/pgSQL expression cost more than
+ * the lookups themselves (bench/grown.mjs: backends' CPU per pair).
  *
  * Atomicity (READ COMMITTED, the default; the same reasoning as one statement, since a function
  * called by one statement runs inside that statement and commits or rolls back with it):
  * - Every row a function will decide on and change is read with `SELECT … FOR UPDATE`, which waits
  *   for a concurrent writer of the row and returns its latest committed version; the row stays
  *   locked to the end of the statement, so nobody can change it between our read and our write.
+ *   The writes touch only rows that read locked (`v_stored`, `f_keys`): a row a concurrent
+ *   statement created after our read is never updated on a judgment that did not see it; ours is
+ *   an INSERT that collides with it (below).
  * - A row that does not exist cannot be locked: it is created with a plain `INSERT`. When another
  *   statement created it meanwhile, the primary key refuses ours (unique_violation), the whole
  *   statement rolls back (nothing counted, nothing written), and the store runs it again — it then
  *   finds and locks that row. A race can cost a retry, never a lost or double count.
- * - Lock order, the same in every function: the windows (in key order), then the failure counters
- *   (in key order), then the record. Two statements therefore never wait on each other in a cycle
+ * - Lock order, the same in every function: the windows (in key order: one `… ORDER BY key FOR
+ *   UPDATE`, whose LockRows node sits above the sort), then the failure counters (likewise), then
+ *   the record; new rows are inserted in key order too. Two statements therefore never wait on each other in a cycle
  *   over existing rows; the remaining cycle (a row one statement inserts while another waits for
  *   it) ends in unique_violation or deadlock_detected, both retried by the store.
  * - Nothing is written before every rule has been judged: a refusal leaves every row as it was.
@@ -38,151 +46,114 @@ const ruleParams = `p_keys text[], p_limits int[], p_windows bigint[], p_weights
   p_min_events int[], p_min_ratios float8[], p_counts int[]`;
 
 const ruleDeclarations = `
-  v_n int := coalesce(cardinality(p_keys), 0);
-  v_rules int[] := '{}';   -- the rules' positions, in key order
-  v_p int;
-  v_key text;
-  v_times bigint[];
-  v_ratio bigint[];
-  v_len int;
-  v_since bigint;
-  v_lo int;
-  v_hi int;
-  v_mid int;
-  v_first int;
-  v_count int;
-  v_retry bigint;
-  v_verified int;
-  v_longest bigint;
-  v_kept int;
-  v_add int;
-  v_i int;
-  v_j int;
-  v_stored boolean;
-  -- The planned writes. Stored logs: key, the first event its longest window keeps, where the new
-  -- events go, how many, the new expiry. New logs: key, how many events, expiry.
-  u_keys text[];
-  u_first int[];
-  u_at int[];
-  u_add int[];
-  u_expires bigint[];
-  n_keys text[];
-  n_add int[];
-  n_expires bigint[];
-  -- the rule that refuses for longest (1-based), if any, and its wait
-  v_rule int;
-  v_rule_retry bigint;`;
-
-/** `v_lo` := the first index of `times` (from `v_lo`) whose event is after `bound` (a binary search). */
-const firstAfter = (times: string, length: string, bound: string) => `
-      v_hi := ${length} + 1;
-      WHILE v_lo < v_hi LOOP
-        v_mid := (v_lo + v_hi) / 2;
-        IF ${times}[v_mid] > ${bound} THEN v_hi := v_mid; ELSE v_lo := v_mid + 1; END IF;
-      END LOOP;`;
-
-const considerRefusal = `
-          IF v_rule IS NULL OR v_retry > v_rule_retry OR (v_retry = v_rule_retry AND v_i < v_rule) THEN
-            v_rule := v_i;
-            v_rule_retry := v_retry;
-          END IF;`;
+  -- the keys of the logs that exist (locked), and the refusing rule: {position (1-based), wait}
+  v_stored text[];
+  v_refusal bigint[];`;
 
 /**
- * Locks every window row named by the rules (in key order), judges every rule, and plans the
- * writes (nothing written yet). Sets `v_rule`/`v_rule_retry` when a rule refuses.
+ * Locks every window row named by the rules (in key order) and judges every rule, in one
+ * statement; nothing is written yet. Sets `v_stored` to the keys of the logs that exist and
+ * `v_refusal` to the rule that refuses for longest (ties: the first), null when all have room.
+ *
+ * One statement rather than a primary-key lookup per log and the arithmetic in PL/pgSQL: each
+ * statement a function runs sets up an executor, and each distinct PL/pgSQL expression is
+ * compiled again in every transaction (each call is one), which cost more than the work itself.
+ * `width_bucket(bound, times)` is a binary search on a sorted array: the number of events at or
+ * before `bound`, so a window's live events are the ones after position `width_bucket(now -
+ * window, times)`, and the k-th oldest live event of a log of n whose first `old` left is at
+ * `old + k`.
  */
 const judgeWindows = (t: TableNames) => `
-  -- The rules in key order (an insertion sort of their positions, stable: a handful of rules), so
-  -- that every statement locks windows in the same order and a shared log's rules are adjacent.
-  FOR v_i IN 1..v_n LOOP
-    v_j := v_i - 1;
-    WHILE v_j > 0 AND p_keys[v_rules[v_j]] > p_keys[v_i] LOOP v_j := v_j - 1; END LOOP;
-    v_rules := v_rules[1:v_j] || v_i || v_rules[v_j + 1:];
-  END LOOP;
-  -- One pass over them; position v_n + 1 only closes the last log. Each log is locked when its
-  -- first rule comes (a primary-key lookup each: cheaper than one statement over them all read
-  -- through a cursor); a row that does not exist yet reads as null.
-  FOR v_p IN 1..v_n + 1 LOOP
-    v_i := v_rules[v_p];
-    IF v_p = 1 OR v_p > v_n OR p_keys[v_i] <> v_key THEN
-      IF v_p > 1 THEN
-        -- Close the log: its new events go after every event at or before now (it stays in time
-        -- order), and it keeps what its longest window keeps.
-        IF NOT v_stored THEN
-          n_keys := n_keys || v_key;
-          n_add := n_add || v_add;
-          n_expires := n_expires || (p_now + v_longest);
-        ELSE
-          v_lo := v_kept;${firstAfter("v_times", "v_len", "p_now")}
-          u_keys := u_keys || v_key;
-          u_first := u_first || v_kept;
-          u_at := u_at || v_lo;
-          u_add := u_add || v_add;
-          u_expires := u_expires || (p_now + v_longest);
-        END IF;
-      END IF;
-      EXIT WHEN v_p > v_n;
-      v_key := p_keys[v_i];
-      SELECT w.times INTO v_times FROM ${t.windows} AS w WHERE w.key = v_key FOR UPDATE;
-      v_stored := v_times IS NOT NULL;
-      v_len := coalesce(cardinality(v_times), 0);
-      v_longest := -1;
-      v_kept := v_len + 1;
-      v_add := 0;
-    END IF;
-    -- Each rule on this log (a shared log carries several), judged on its own window.
-    IF v_len = 0 THEN
-      -- An empty log (most are: a phone's first send): only a weight above the limit refuses, and
-      -- no tripwire can trip (no events to compare).
-      v_first := 1;
-      IF p_weights[v_i] > p_limits[v_i] THEN
-        v_retry := p_windows[v_i];${considerRefusal}
-      END IF;
+  IF p_keys IS NOT NULL THEN
+    -- Without tripwires (most calls) a statement without their ratio lookup: every node of a
+    -- plan is set up on each run, whether it runs or not.
+    IF p_ratio_keys IS NULL THEN
+    WITH locked AS MATERIALIZED (
+      -- The lock order of every function: LockRows above the sort locks in key order.
+      SELECT w.key, w.times FROM ${t.windows} AS w WHERE w.key = ANY(p_keys) ORDER BY w.key FOR UPDATE
+    ),
+    rules AS (
+      SELECT r.i, r.lim, r.win, r.weight, l.times,
+        coalesce(cardinality(l.times), 0) AS len, coalesce(width_bucket(p_now - r.win, l.times), 0) AS old
+      FROM unnest(p_keys, p_limits, p_windows, p_weights)
+        WITH ORDINALITY AS r(key, lim, win, weight, i)
+      LEFT JOIN locked AS l ON l.key = r.key
+    ),
+    judged AS (
+      SELECT rules.i, (
+        -- No room for the weight: enough of the oldest live events must leave (or never, past the
+        -- limit): the (len + weight - limit)-th event of the log.
+        CASE WHEN rules.len - rules.old + rules.weight > rules.lim THEN
+          CASE WHEN rules.weight > rules.lim THEN rules.win
+            ELSE rules.times[rules.len + rules.weight - rules.lim] + rules.win - p_now END
+        END) AS retry
+      FROM rules
+    )
+    SELECT (SELECT array_agg(locked.key) FROM locked),
+      (SELECT ARRAY[judged.i, judged.retry] FROM judged WHERE judged.retry IS NOT NULL
+        ORDER BY judged.retry DESC, judged.i LIMIT 1)
+    INTO v_stored, v_refusal;
     ELSE
-      v_since := p_now - p_windows[v_i];
-      v_lo := 1;${firstAfter("v_times", "v_len", "v_since")}
-      v_first := v_lo;
-      v_count := v_len - v_first + 1;
-      -- No room for the weight: enough of the oldest events must leave (or never, past the limit).
-      IF v_count + p_weights[v_i] > p_limits[v_i] THEN
-        v_retry := CASE WHEN p_weights[v_i] > p_limits[v_i] THEN p_windows[v_i]
-          ELSE v_times[v_first + v_count + p_weights[v_i] - p_limits[v_i] - 1] + p_windows[v_i] - p_now END;${considerRefusal}
-      END IF;
-      -- A conversion tripwire: too few verified events in the ratio log (read, not locked: a
-      -- verification landing meanwhile only makes the ratio better), until the oldest event leaves.
-      IF p_ratio_keys[v_i] IS NOT NULL AND v_count >= p_min_events[v_i] THEN
-        SELECT w.times INTO v_ratio FROM ${t.windows} AS w WHERE w.key = p_ratio_keys[v_i];
-        v_lo := 1;${firstAfter("v_ratio", "coalesce(cardinality(v_ratio), 0)", "v_since")}
-        v_verified := coalesce(cardinality(v_ratio), 0) - v_lo + 1;
-        IF v_verified < p_min_ratios[v_i] * v_count THEN
-          v_retry := v_times[v_first] + p_windows[v_i] - p_now;${considerRefusal}
-        END IF;
-      END IF;
+    WITH locked AS MATERIALIZED (
+      -- The lock order of every function: LockRows above the sort locks in key order.
+      SELECT w.key, w.times FROM ${t.windows} AS w WHERE w.key = ANY(p_keys) ORDER BY w.key FOR UPDATE
+    ),
+    rules AS (
+      SELECT r.i, r.lim, r.win, r.weight, r.ratio_key, r.min_events, r.min_ratio, l.times,
+        coalesce(cardinality(l.times), 0) AS len, coalesce(width_bucket(p_now - r.win, l.times), 0) AS old
+      FROM unnest(p_keys, p_limits, p_windows, p_weights, p_ratio_keys, p_min_events, p_min_ratios)
+        WITH ORDINALITY AS r(key, lim, win, weight, ratio_key, min_events, min_ratio, i)
+      LEFT JOIN locked AS l ON l.key = r.key
+    ),
+    judged AS (
+      SELECT rules.i, greatest(
+        -- No room for the weight: enough of the oldest live events must leave (or never, past the
+        -- limit): the (len + weight - limit)-th event of the log.
+        CASE WHEN rules.len - rules.old + rules.weight > rules.lim THEN
+          CASE WHEN rules.weight > rules.lim THEN rules.win
+            ELSE rules.times[rules.len + rules.weight - rules.lim] + rules.win - p_now END
+        END,
+        -- A conversion tripwire: too few verified events in the ratio log (read, not locked: a
+        -- verification landing meanwhile only makes the ratio better), until the oldest live event
+        -- leaves. An empty log trips nothing (no events to compare).
+        CASE WHEN rules.ratio_key IS NOT NULL AND rules.len > 0 AND rules.len - rules.old >= rules.min_events
+          AND coalesce((SELECT coalesce(cardinality(v.times), 0) - coalesce(width_bucket(p_now - rules.win, v.times), 0)
+            FROM ${t.windows} AS v WHERE v.key = rules.ratio_key), 0) < rules.min_ratio * (rules.len - rules.old)
+          THEN rules.times[rules.old + 1] + rules.win - p_now
+        END) AS retry
+      FROM rules
+    )
+    SELECT (SELECT array_agg(locked.key) FROM locked),
+      (SELECT ARRAY[judged.i, judged.retry] FROM judged WHERE judged.retry IS NOT NULL
+        ORDER BY judged.retry DESC, judged.i LIMIT 1)
+    INTO v_stored, v_refusal;
     END IF;
-    IF p_windows[v_i] > v_longest THEN
-      v_longest := p_windows[v_i];
-      v_kept := v_first;
-    END IF;
-    v_add := v_add + p_counts[v_i];
-  END LOOP;`;
+  END IF;`;
 
 /**
- * Writes the planned logs, one statement for the stored ones (locked above: trimmed, with the new
- * events) and one for the new ones.
+ * Writes the logs (after every rule allowed): one statement for the stored ones (locked above:
+ * trimmed to what their longest window keeps, the new events after every event at or before now,
+ * so the log stays in time order) and one for the new ones, in key order.
  */
 const writeWindows = (t: TableNames) => `
-  IF u_keys IS NOT NULL THEN
+  IF v_stored IS NOT NULL THEN
     UPDATE ${t.windows} AS w
-    SET times = w.times[u.first:u.at - 1] || array_fill(p_now, ARRAY[u.add]) || w.times[u.at:],
-      expires_at = greatest(w.expires_at, u.expires)
-    FROM unnest(u_keys, u_first, u_at, u_add, u_expires) AS u(key, first, at, add, expires)
+    SET times = w.times[width_bucket(p_now - u.longest, w.times) + 1:width_bucket(p_now, w.times)]
+        || array_fill(p_now, ARRAY[u.add]) || w.times[width_bucket(p_now, w.times) + 1:],
+      expires_at = greatest(w.expires_at, p_now + u.longest)
+    FROM (
+      SELECT r.key, max(r.win) AS longest, sum(r.n)::int AS add
+      FROM unnest(p_keys, p_windows, p_counts) AS r(key, win, n) WHERE r.key = ANY(v_stored) GROUP BY r.key
+    ) AS u
     WHERE w.key = u.key;
   END IF;
-  IF n_keys IS NOT NULL THEN
+  IF p_keys IS NOT NULL AND NOT coalesce(v_stored @> p_keys, false) THEN
     -- unique_violation if a concurrent statement created one: all rolls back, the store retries.
     INSERT INTO ${t.windows} (key, times, expires_at)
-    SELECT u.key, array_fill(p_now, ARRAY[u.add]), u.expires
-    FROM unnest(n_keys, n_add, n_expires) AS u(key, add, expires);
+    SELECT r.key, array_fill(p_now, ARRAY[sum(r.n)::int]), p_now + max(r.win)
+    FROM unnest(p_keys, p_windows, p_counts) AS r(key, win, n)
+    WHERE v_stored IS NULL OR r.key <> ALL(v_stored)
+    GROUP BY r.key ORDER BY r.key;
   END IF;`;
 
 const recordOut = `OUT o_id text, OUT o_hash text, OUT o_link_hash text, OUT o_expires_at bigint,
@@ -212,12 +183,12 @@ DECLARE${ruleDeclarations}
   v_live boolean;
   v_written boolean := false;
 BEGIN${judgeWindows(t)}
-  o_refused_rule := v_rule;
-  o_retry_after_ms := v_rule_retry;
+  o_refused_rule := v_refusal[1];
+  o_retry_after_ms := v_refusal[2];
   -- Then the record (after the windows: the lock order of every function). An unconditional put
   -- the limits allow writes its windows whatever the record, and a new record in one statement
   -- (most sends: a phone's first code); only an existing one is read and replaced below.
-  IF p_if_id IS NULL AND v_rule IS NULL THEN${writeWindows(t)}
+  IF p_if_id IS NULL AND v_refusal IS NULL THEN${writeWindows(t)}
     INSERT INTO ${t.codes} AS c (key, id, hash, link_hash, expires_at, attempts, max_attempts, data, retain_until)
     VALUES (p_key, p_id, p_hash, p_link_hash, p_expires_at, p_attempts, p_max_attempts, p_data, p_retain_until)
     ON CONFLICT (key) DO NOTHING;
@@ -238,7 +209,7 @@ BEGIN${judgeWindows(t)}
     o_max_attempts := v_row.max_attempts;
     o_data := v_row.data;
   END IF;
-  IF NOT o_allowed OR v_rule IS NOT NULL THEN RETURN; END IF;
+  IF NOT o_allowed OR v_refusal IS NOT NULL THEN RETURN; END IF;
   IF NOT v_written THEN${writeWindows(t)}
   END IF;
   -- carry: a live previous record (not expired, not exhausted) passes on its attempts, and its
@@ -266,9 +237,9 @@ CREATE OR REPLACE FUNCTION ${t.hit}(p_now bigint, ${ruleParams},
 LANGUAGE plpgsql ${generic} AS $otpkit$
 DECLARE${ruleDeclarations}
 BEGIN${judgeWindows(t)}
-  o_refused_rule := v_rule;
-  o_retry_after_ms := v_rule_retry;
-  IF v_rule IS NULL THEN${writeWindows(t)}
+  o_refused_rule := v_refusal[1];
+  o_retry_after_ms := v_refusal[2];
+  IF v_refusal IS NULL THEN${writeWindows(t)}
   END IF;
 END
 $otpkit$;
@@ -283,38 +254,33 @@ CREATE OR REPLACE FUNCTION ${t.check}(p_key text, p_id text, p_hashes text[], p_
   OUT o_attempts_left int)
 LANGUAGE plpgsql ${generic} AS $otpkit$
 DECLARE${ruleDeclarations}
-  v_f int := coalesce(cardinality(p_failure_keys), 0);
-  v_order int[] := '{}';   -- the failure counters' positions, in key order
-  f_stored boolean[] := '{}';
-  f_live int[] := '{}';
+  f_keys text[];   -- the failure counters that exist (locked)
   v_wait bigint := 0;
+  v_key text;
   v_failures int;
   v_until bigint;
-  v_expires bigint;
+  v_retain bigint;
+  v_found boolean;
   v_matched boolean;
 BEGIN${judgeWindows(t)}
-  IF v_rule IS NOT NULL THEN
+  IF v_refusal IS NOT NULL THEN
     o_status := 'limited';
-    o_refused_rule := v_rule;
-    o_retry_after_ms := v_rule_retry;
+    o_refused_rule := v_refusal[1];
+    o_retry_after_ms := v_refusal[2];
     RETURN;
   END IF;${writeWindows(t)}
-  -- The failure counters, locked in key order (after the windows, before the record).
-  FOR v_i IN 1..v_f LOOP
-    v_j := cardinality(v_order);
-    WHILE v_j > 0 AND p_failure_keys[v_order[v_j]] > p_failure_keys[v_i] LOOP v_j := v_j - 1; END LOOP;
-    v_order := v_order[1:v_j] || v_i || v_order[v_j + 1:];
-  END LOOP;
-  FOREACH v_i IN ARRAY v_order LOOP
-    SELECT f.count, f.locked_until, f.expires_at INTO v_failures, v_until, v_expires
-    FROM ${t.failures} AS f WHERE f.key = p_failure_keys[v_i] FOR UPDATE;
-    f_stored[v_i] := FOUND;
-    f_live[v_i] := 0;
-    IF FOUND AND v_expires > p_now THEN
-      f_live[v_i] := v_failures;
-      IF v_until > p_now THEN v_wait := greatest(v_wait, v_until - p_now); END IF;
-    END IF;
-  END LOOP;
+  -- The failure counters, locked in key order (after the windows, before the record), and the
+  -- longest refusal among the live ones, in one statement.
+  IF p_failure_keys IS NOT NULL THEN
+    WITH locked AS MATERIALIZED (
+      SELECT f.key, f.locked_until, f.expires_at FROM ${t.failures} AS f
+      WHERE f.key = ANY(p_failure_keys) ORDER BY f.key FOR UPDATE
+    )
+    SELECT (SELECT array_agg(locked.key) FROM locked),
+      (SELECT coalesce(max(locked.locked_until - p_now), 0) FROM locked
+        WHERE locked.expires_at > p_now AND locked.locked_until > p_now)
+    INTO f_keys, v_wait;
+  END IF;
   o_retry_after_ms := v_wait;
   IF v_wait > 0 THEN
     o_status := 'locked';
@@ -332,9 +298,7 @@ BEGIN${judgeWindows(t)}
   INTO o_id, o_hash, o_link_hash, o_expires_at, o_attempts, o_max_attempts, o_data;
   IF FOUND THEN
     o_status := 'approved';
-    FOREACH v_i IN ARRAY v_order LOOP
-      IF f_stored[v_i] THEN DELETE FROM ${t.failures} AS f WHERE f.key = p_failure_keys[v_i]; END IF;
-    END LOOP;
+    IF f_keys IS NOT NULL THEN DELETE FROM ${t.failures} AS f WHERE f.key = ANY(f_keys); END IF;
     RETURN;
   END IF;
   -- Otherwise the record as it is now (locked), and the verdict in the contract's order (a
@@ -355,26 +319,32 @@ BEGIN${judgeWindows(t)}
   END;
   IF o_status = 'approved' THEN
     DELETE FROM ${t.codes} AS c WHERE c.key = p_key;
-    FOREACH v_i IN ARRAY v_order LOOP
-      IF f_stored[v_i] THEN DELETE FROM ${t.failures} AS f WHERE f.key = p_failure_keys[v_i]; END IF;
-    END LOOP;
+    IF f_keys IS NOT NULL THEN DELETE FROM ${t.failures} AS f WHERE f.key = ANY(f_keys); END IF;
   ELSIF o_status = 'invalid' THEN
     UPDATE ${t.codes} AS c SET attempts = c.attempts + 1 WHERE c.key = p_key
     RETURNING c.max_attempts - c.attempts INTO o_attempts_left;
-    FOREACH v_i IN ARRAY v_order LOOP
-      v_failures := f_live[v_i] + 1;
-      v_until := CASE WHEN v_failures >= p_thresholds[v_i]
-        THEN p_now + least(p_max_backoffs[v_i]::float8,
-          p_backoffs[v_i] * power(2, least(v_failures - p_thresholds[v_i], 40)))::bigint
-        ELSE 0 END;
-      IF f_stored[v_i] THEN
+    -- Each counter in key order, counted from its value as locked above (a counter locked above
+    -- cannot have changed since; one that did not exist is created).
+    FOR v_key, v_failures, v_until, v_retain, v_found IN
+      SELECT r.key, n.failures, CASE WHEN n.failures >= r.threshold
+          THEN p_now + least(r.max_backoff::float8,
+            r.backoff * power(2, least(n.failures - r.threshold, 40)))::bigint
+          ELSE 0 END,
+        r.retain, f.key IS NOT NULL
+      FROM unnest(p_failure_keys, p_thresholds, p_backoffs, p_max_backoffs, p_retains)
+        WITH ORDINALITY AS r(key, threshold, backoff, max_backoff, retain, i)
+      LEFT JOIN ${t.failures} AS f ON f.key = r.key AND f.key = ANY(f_keys)
+      CROSS JOIN LATERAL (SELECT CASE WHEN f.expires_at > p_now THEN f.count ELSE 0 END + 1 AS failures) AS n
+      ORDER BY r.key, r.i
+    LOOP
+      IF v_found THEN
         UPDATE ${t.failures} AS f
-        SET count = v_failures, locked_until = v_until, expires_at = greatest(p_now + p_retains[v_i], v_until)
-        WHERE f.key = p_failure_keys[v_i];
+        SET count = v_failures, locked_until = v_until, expires_at = greatest(p_now + v_retain, v_until)
+        WHERE f.key = v_key;
       ELSE
         -- unique_violation if a concurrent check created it: all rolls back, the store retries.
         INSERT INTO ${t.failures} (key, count, locked_until, expires_at)
-        VALUES (p_failure_keys[v_i], v_failures, v_until, greatest(p_now + p_retains[v_i], v_until));
+        VALUES (v_key, v_failures, v_until, greatest(p_now + v_retain, v_until));
       END IF;
     END LOOP;
   END IF;
