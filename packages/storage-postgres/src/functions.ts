@@ -50,6 +50,26 @@ const ruleDeclarations = `
   v_stored text[];
   v_refusal bigint[];`;
 
+/** The statement's first part: every window row named by the rules, locked in key order. */
+const lockWindows = (t: TableNames) => `    WITH locked AS MATERIALIZED (
+      -- The lock order of every function: LockRows above the sort locks in key order.
+      SELECT w.key, w.times FROM ${t.windows} AS w WHERE w.key = ANY(p_keys) ORDER BY w.key FOR UPDATE
+    ),`;
+
+/** A rule's wait when its window has no room for the weight, else null. */
+const noRoom = `        -- No room for the weight: enough of the oldest live events must leave (or never, past the
+        -- limit): the (len + weight - limit)-th event of the log.
+        CASE WHEN rules.len - rules.old + rules.weight > rules.lim THEN
+          CASE WHEN rules.weight > rules.lim THEN rules.win
+            ELSE rules.times[rules.len + rules.weight - rules.lim] + rules.win - p_now END
+        END`;
+
+/** The statement's last part: the keys of the stored logs, and the rule that refuses for longest. */
+const refusalInto = `    SELECT (SELECT array_agg(locked.key) FROM locked),
+      (SELECT ARRAY[judged.i, judged.retry] FROM judged WHERE judged.retry IS NOT NULL
+        ORDER BY judged.retry DESC, judged.i LIMIT 1)
+    INTO v_stored, v_refusal;`;
+
 /**
  * Locks every window row named by the rules (in key order) and judges every rule, in one
  * statement; nothing is written yet. Sets `v_stored` to the keys of the logs that exist and
@@ -68,10 +88,7 @@ const judgeWindows = (t: TableNames) => `
     -- Without tripwires (most calls) a statement without their ratio lookup: every node of a
     -- plan is set up on each run, whether it runs or not.
     IF p_ratio_keys IS NULL THEN
-    WITH locked AS MATERIALIZED (
-      -- The lock order of every function: LockRows above the sort locks in key order.
-      SELECT w.key, w.times FROM ${t.windows} AS w WHERE w.key = ANY(p_keys) ORDER BY w.key FOR UPDATE
-    ),
+${lockWindows(t)}
     rules AS (
       SELECT r.i, r.lim, r.win, r.weight, l.times,
         coalesce(cardinality(l.times), 0) AS len, coalesce(width_bucket(p_now - r.win, l.times), 0) AS old
@@ -81,23 +98,12 @@ const judgeWindows = (t: TableNames) => `
     ),
     judged AS (
       SELECT rules.i, (
-        -- No room for the weight: enough of the oldest live events must leave (or never, past the
-        -- limit): the (len + weight - limit)-th event of the log.
-        CASE WHEN rules.len - rules.old + rules.weight > rules.lim THEN
-          CASE WHEN rules.weight > rules.lim THEN rules.win
-            ELSE rules.times[rules.len + rules.weight - rules.lim] + rules.win - p_now END
-        END) AS retry
+${noRoom}) AS retry
       FROM rules
     )
-    SELECT (SELECT array_agg(locked.key) FROM locked),
-      (SELECT ARRAY[judged.i, judged.retry] FROM judged WHERE judged.retry IS NOT NULL
-        ORDER BY judged.retry DESC, judged.i LIMIT 1)
-    INTO v_stored, v_refusal;
+${refusalInto}
     ELSE
-    WITH locked AS MATERIALIZED (
-      -- The lock order of every function: LockRows above the sort locks in key order.
-      SELECT w.key, w.times FROM ${t.windows} AS w WHERE w.key = ANY(p_keys) ORDER BY w.key FOR UPDATE
-    ),
+${lockWindows(t)}
     rules AS (
       SELECT r.i, r.lim, r.win, r.weight, r.ratio_key, r.min_events, r.min_ratio, l.times,
         coalesce(cardinality(l.times), 0) AS len, coalesce(width_bucket(p_now - r.win, l.times), 0) AS old
@@ -107,12 +113,7 @@ const judgeWindows = (t: TableNames) => `
     ),
     judged AS (
       SELECT rules.i, greatest(
-        -- No room for the weight: enough of the oldest live events must leave (or never, past the
-        -- limit): the (len + weight - limit)-th event of the log.
-        CASE WHEN rules.len - rules.old + rules.weight > rules.lim THEN
-          CASE WHEN rules.weight > rules.lim THEN rules.win
-            ELSE rules.times[rules.len + rules.weight - rules.lim] + rules.win - p_now END
-        END,
+${noRoom},
         -- A conversion tripwire: too few verified events in the ratio log (read, not locked: a
         -- verification landing meanwhile only makes the ratio better), until the oldest live event
         -- leaves. An empty log trips nothing (no events to compare).
@@ -123,10 +124,7 @@ const judgeWindows = (t: TableNames) => `
         END) AS retry
       FROM rules
     )
-    SELECT (SELECT array_agg(locked.key) FROM locked),
-      (SELECT ARRAY[judged.i, judged.retry] FROM judged WHERE judged.retry IS NOT NULL
-        ORDER BY judged.retry DESC, judged.i LIMIT 1)
-    INTO v_stored, v_refusal;
+${refusalInto}
     END IF;
   END IF;`;
 
