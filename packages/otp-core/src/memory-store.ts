@@ -46,10 +46,35 @@ export function failedOnce(rule: FailureRule, previous: Failures | undefined, no
   return { count, lockedUntil, expiresAt: Math.max(now + rule.retainMs, lockedUntil) };
 }
 
-/** Timestamps (epoch ms) of the events still inside one rule's window, oldest first. */
-interface Window {
+/**
+ * One rule's log of event times (epoch ms), oldest first. The events before `head` have left the
+ * window: dropping moves `head` instead of removing them from the front of the array, which moves
+ * every event left (a country's tripwire log holds every send of its window, and an array that
+ * large is never trimmed in place by V8: each send would copy the whole log).
+ */
+export interface EventLog {
   times: number[];
+  /** The index of the oldest event still in the window. */
+  head: number;
   windowMs: number;
+}
+
+/**
+ * Drops the events of `log` at or before `from` (the oldest first), in O(1) amortised: `head`
+ * moves past them, and once the dropped events are at least as many as the live ones the live ones
+ * are copied to a new array — a copy of n events follows n drops, so no drop pays for more than one
+ * copied event, and a log holds at most twice its live events.
+ */
+export function dropThrough(log: EventLog, from: number): void {
+  const times = log.times;
+  let head = log.head;
+  if (head >= times.length || times[head]! > from) return;
+  head++;
+  while (head < times.length && times[head]! <= from) head++;
+  if (head * 2 >= times.length) {
+    log.times = head === times.length ? [] : times.slice(head);
+    log.head = 0;
+  } else log.head = head;
 }
 
 /**
@@ -59,7 +84,7 @@ interface Window {
  */
 export function memoryStore(options: MemoryStoreOptions = {}) {
   const records = new Map<string, Entry>();
-  const windows = new Map<string, Window>();
+  const windows = new Map<string, EventLog>();
   const failures = new Map<string, Failures>();
   const sweepIntervalMs = options.sweepIntervalMs ?? 30_000;
   let nextSweep = 0;
@@ -67,29 +92,25 @@ export function memoryStore(options: MemoryStoreOptions = {}) {
   const sweep = (now: number) => {
     for (const [key, entry] of records) if (entry.retainUntil <= now) records.delete(key);
     for (const [key, counter] of failures) if (counter.expiresAt <= now) failures.delete(key);
-    for (const [key, window] of windows) {
-      const newest = window.times[window.times.length - 1];
-      if (newest === undefined || newest + window.windowMs <= now) windows.delete(key);
+    for (const [key, log] of windows) {
+      // (A log whose every event was dropped holds none: `dropThrough` empties it.)
+      const newest = log.times[log.times.length - 1];
+      if (newest === undefined || newest + log.windowMs <= now) windows.delete(key);
     }
   };
 
-  /** No events: shared by every lookup of a window that does not exist (never written to). */
+  /** No events: what a window that does not exist yet is judged on. */
   const none: readonly number[] = [];
 
   /**
-   * Drops events older than `longestMs` from `window` (if any); returns its live events. Takes the
-   * window itself, not its key: `hitAll` looks each key up once and counts into what it found.
+   * The number of events of `log` (if any) inside its last `windowMs`, after dropping the older
+   * ones. Takes the log itself, not its key: `hitAll` looks each key up once and counts into what
+   * it found.
    */
-  const live = (window: Window | undefined, longestMs: number, now: number): readonly number[] => {
-    if (!window) return none;
-    const times = window.times;
-    const from = now - longestMs;
-    if (times.length && times[0]! <= from) {
-      let drop = 1;
-      while (drop < times.length && times[drop]! <= from) drop++;
-      times.splice(0, drop);
-    }
-    return times;
+  const liveCount = (log: EventLog | undefined, windowMs: number, now: number): number => {
+    if (!log) return 0;
+    dropThrough(log, now - windowMs);
+    return log.times.length - log.head;
   };
 
   /**
@@ -98,7 +119,7 @@ export function memoryStore(options: MemoryStoreOptions = {}) {
    * Safe to share: `hitAll` runs to completion without yielding, and clears what it set before returning (no window
    * stays reachable from here for the sweep to miss).
    */
-  const found: Array<Window | undefined> = [];
+  const found: Array<EventLog | undefined> = [];
 
   /** All-or-nothing: the rule refusing for longest wins, and nothing is counted. */
   const hitAll = (hits: readonly RateHit[], now: number): HitResult => {
@@ -108,17 +129,21 @@ export function memoryStore(options: MemoryStoreOptions = {}) {
     const count = hits.length;
     for (let index = 0; index < count; index++) {
       const hit = hits[index]!;
-      const window = windows.get(hit.key);
-      found[index] = window;
-      const times = live(window, hit.also ? longestWindow(hit) : hit.windowMs, now);
+      const log = windows.get(hit.key);
+      found[index] = log;
+      const events = liveCount(log, hit.also ? longestWindow(hit) : hit.windowMs, now);
       // Fewer live events than the limit leaves room whatever the window holds (a new subject's
       // log, a tripwire's uncapped count): no search for the window's first event.
-      let wait = !hit.also && times.length + (hit.weight ?? 1) <= hit.limit ? -1 : waitFor(times, hit, now);
+      let wait =
+        !hit.also && events + (hit.weight ?? 1) <= hit.limit
+          ? -1
+          : waitFor(log ? log.times : none, hit, now, hit.weight ?? 1, log ? log.head : 0);
       let refuses = wait >= 0;
-      if (hit.ratio && times.length >= hit.ratio.minEvents) {
-        const verified = live(windows.get(hit.ratio.key), hit.windowMs, now).length;
-        if (verified < hit.ratio.minRatio * times.length) {
-          const ratioWait = times[0]! + hit.windowMs - now;
+      if (hit.ratio && events >= hit.ratio.minEvents) {
+        const verified = liveCount(windows.get(hit.ratio.key), hit.windowMs, now);
+        if (verified < hit.ratio.minRatio * events) {
+          // `events` ≥ minEvents ≥ 1: the log exists and holds its oldest live event at `head`.
+          const ratioWait = log!.times[log!.head]! + hit.windowMs - now;
           if (!refuses || ratioWait > wait) wait = ratioWait;
           refuses = true;
         }
@@ -137,16 +162,16 @@ export function memoryStore(options: MemoryStoreOptions = {}) {
       const weight = hit.weight ?? 1;
       const longest = hit.also ? longestWindow(hit) : hit.windowMs;
       // Looked up again only when an earlier hit of this call created it (the same key twice).
-      const window = found[index] ?? windows.get(hit.key);
+      const log = found[index] ?? windows.get(hit.key);
       found[index] = undefined;
-      if (!window) {
+      if (!log) {
         const times: number[] = weight === 1 ? [now] : [];
         if (weight !== 1) for (let i = 0; i < weight; i++) times.push(now);
-        windows.set(hit.key, { times, windowMs: longest });
+        windows.set(hit.key, { times, head: 0, windowMs: longest });
         continue;
       }
-      for (let i = 0; i < weight; i++) window.times.push(now);
-      if (longest > window.windowMs) window.windowMs = longest;
+      for (let i = 0; i < weight; i++) log.times.push(now);
+      if (longest > log.windowMs) log.windowMs = longest;
     }
     return { ok: true };
   };
@@ -245,12 +270,13 @@ export function memoryStore(options: MemoryStoreOptions = {}) {
 
     async release(hits: readonly RateHit[], at: number): Promise<void> {
       for (const hit of hits) {
-        const times = windows.get(hit.key)?.times;
-        // The newest matching events: the ones this operation counted, or indistinguishable from them.
-        for (let left = hit.weight ?? 1; left > 0 && times; left--) {
-          const index = times.lastIndexOf(at);
-          if (index < 0) break;
-          times.splice(index, 1);
+        const log = windows.get(hit.key);
+        // The newest matching events: the ones this operation counted, or indistinguishable from
+        // them (never one already dropped, before `head`). Near the end: no long move.
+        for (let left = hit.weight ?? 1; left > 0 && log; left--) {
+          const index = log.times.lastIndexOf(at);
+          if (index < log.head) break;
+          log.times.splice(index, 1);
         }
       }
     },
@@ -269,7 +295,7 @@ export function memoryStore(options: MemoryStoreOptions = {}) {
     } {
       return {
         records: [...records].map(([key, entry]) => [key, { ...entry.record }]),
-        windows: [...windows].map(([key, window]) => [key, [...window.times]]),
+        windows: [...windows].map(([key, log]) => [key, log.times.slice(log.head)]),
         failures: [...failures].map(([key, counter]) => [key, { ...counter }]),
       };
     },
