@@ -39,14 +39,16 @@ CREATE TABLE IF NOT EXISTS "otpkit_codes_failures" (
 CREATE OR REPLACE FUNCTION "otpkit_codes_put"(p_key text, p_id text, p_hash text, p_link_hash text,
   p_expires_at bigint, p_attempts int, p_max_attempts int, p_data text, p_retain_until bigint,
   p_now bigint, p_if_id text, p_carry boolean, p_keys text[], p_limits int[], p_windows bigint[], p_weights int[], p_ratio_keys text[],
-  p_min_events int[], p_min_ratios float8[], p_counts int[],
+  p_min_events int[], p_min_ratios float8[], p_counts int[], p_keeps bigint[],
   OUT o_allowed boolean, OUT o_refused_rule int, OUT o_retry_after_ms bigint, OUT o_id text, OUT o_hash text, OUT o_link_hash text, OUT o_expires_at bigint,
   OUT o_attempts int, OUT o_max_attempts int, OUT o_data text)
 LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $otpkit$
 DECLARE
-  -- the keys of the logs that exist (locked), and the refusing rule: {position (1-based), wait}
+  -- the keys of the logs that exist (locked), and the refusing rule: {wait, -position (1-based)}
+  -- (the greatest of the refusing rules' arrays: the longest wait, ties to the first rule)
   v_stored text[];
   v_refusal bigint[];
+  v_refusals bigint[];  -- every refusing rule's {wait, -position}
   v_row "otpkit_codes"%ROWTYPE;
   v_found boolean;
   v_live boolean;
@@ -60,12 +62,12 @@ BEGIN
       -- The lock order of every function: LockRows above the sort locks in key order.
       SELECT w.key, w.times FROM "otpkit_codes_windows" AS w WHERE w.key = ANY(p_keys) ORDER BY w.key FOR UPDATE
     ),
+    logs AS MATERIALIZED (
+      SELECT r.i, p_limits[r.i] AS lim, p_windows[r.i] AS win, p_weights[r.i] AS weight, (SELECT l.times FROM locked AS l WHERE l.key = p_keys[r.i]) AS times
+      FROM generate_subscripts(p_keys, 1) AS r(i)
+    ),
     rules AS (
-      SELECT r.i, r.lim, r.win, r.weight, l.times,
-        coalesce(cardinality(l.times), 0) AS len, coalesce(width_bucket(p_now - r.win, l.times), 0) AS old
-      FROM unnest(p_keys, p_limits, p_windows, p_weights)
-        WITH ORDINALITY AS r(key, lim, win, weight, i)
-      LEFT JOIN locked AS l ON l.key = r.key
+      SELECT logs.*, coalesce(cardinality(logs.times), 0) AS len, coalesce(width_bucket(p_now - logs.win, logs.times), 0) AS old FROM logs
     ),
     judged AS (
       SELECT rules.i, (
@@ -77,21 +79,22 @@ BEGIN
         END) AS retry
       FROM rules
     )
-    SELECT (SELECT array_agg(locked.key) FROM locked),
-      (SELECT ARRAY[judged.i, judged.retry] FROM judged WHERE judged.retry IS NOT NULL
-        ORDER BY judged.retry DESC, judged.i LIMIT 1)
-    INTO v_stored, v_refusal;
+    SELECT nullif(ARRAY(SELECT locked.key FROM locked), '{}'),
+      ARRAY(SELECT ARRAY[judged.retry, -judged.i] FROM judged WHERE judged.retry IS NOT NULL)
+    INTO v_stored, v_refusals;
     ELSE
     WITH locked AS MATERIALIZED (
       -- The lock order of every function: LockRows above the sort locks in key order.
       SELECT w.key, w.times FROM "otpkit_codes_windows" AS w WHERE w.key = ANY(p_keys) ORDER BY w.key FOR UPDATE
     ),
+    logs AS MATERIALIZED (
+      SELECT r.i, p_limits[r.i] AS lim, p_windows[r.i] AS win, p_weights[r.i] AS weight,
+        p_ratio_keys[r.i] AS ratio_key, p_min_events[r.i] AS min_events, p_min_ratios[r.i] AS min_ratio,
+        (SELECT l.times FROM locked AS l WHERE l.key = p_keys[r.i]) AS times
+      FROM generate_subscripts(p_keys, 1) AS r(i)
+    ),
     rules AS (
-      SELECT r.i, r.lim, r.win, r.weight, r.ratio_key, r.min_events, r.min_ratio, l.times,
-        coalesce(cardinality(l.times), 0) AS len, coalesce(width_bucket(p_now - r.win, l.times), 0) AS old
-      FROM unnest(p_keys, p_limits, p_windows, p_weights, p_ratio_keys, p_min_events, p_min_ratios)
-        WITH ORDINALITY AS r(key, lim, win, weight, ratio_key, min_events, min_ratio, i)
-      LEFT JOIN locked AS l ON l.key = r.key
+      SELECT logs.*, coalesce(cardinality(logs.times), 0) AS len, coalesce(width_bucket(p_now - logs.win, logs.times), 0) AS old FROM logs
     ),
     judged AS (
       SELECT rules.i, greatest(
@@ -111,14 +114,19 @@ BEGIN
         END) AS retry
       FROM rules
     )
-    SELECT (SELECT array_agg(locked.key) FROM locked),
-      (SELECT ARRAY[judged.i, judged.retry] FROM judged WHERE judged.retry IS NOT NULL
-        ORDER BY judged.retry DESC, judged.i LIMIT 1)
-    INTO v_stored, v_refusal;
+    SELECT nullif(ARRAY(SELECT locked.key FROM locked), '{}'),
+      ARRAY(SELECT ARRAY[judged.retry, -judged.i] FROM judged WHERE judged.retry IS NOT NULL)
+    INTO v_stored, v_refusals;
+    END IF;
+    IF cardinality(v_refusals) > 0 THEN
+      -- Refused (rare): the longest wait, ties to the first rule. Judged here rather than by an
+      -- aggregate in the statement above, which every call would set up.
+      SELECT max(ARRAY[v_refusals[k][1], v_refusals[k][2]]) INTO v_refusal
+      FROM generate_subscripts(v_refusals, 1) AS k;
     END IF;
   END IF;
-  o_refused_rule := v_refusal[1];
-  o_retry_after_ms := v_refusal[2];
+  o_refused_rule := -v_refusal[2];
+  o_retry_after_ms := v_refusal[1];
   -- Then the record (after the windows: the lock order of every function). An unconditional put
   -- the limits allow writes its windows whatever the record, and a new record in one statement
   -- (most sends: a phone's first code); only an existing one is read and replaced below.
@@ -129,18 +137,17 @@ BEGIN
         || array_fill(p_now, ARRAY[u.add]) || w.times[width_bucket(p_now, w.times) + 1:],
       expires_at = greatest(w.expires_at, p_now + u.longest)
     FROM (
-      SELECT r.key, max(r.win) AS longest, sum(r.n)::int AS add
-      FROM unnest(p_keys, p_windows, p_counts) AS r(key, win, n) WHERE r.key = ANY(v_stored) GROUP BY r.key
+      SELECT r.key, r.keep AS longest, r.n AS add FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_keeps[s.i] AS keep, p_counts[s.i] AS n) AS r WHERE r.keep > 0 AND r.key = ANY(v_stored)
     ) AS u
     WHERE w.key = u.key;
   END IF;
   IF p_keys IS NOT NULL AND NOT coalesce(v_stored @> p_keys, false) THEN
     -- unique_violation if a concurrent statement created one: all rolls back, the store retries.
     INSERT INTO "otpkit_codes_windows" (key, times, expires_at)
-    SELECT r.key, array_fill(p_now, ARRAY[sum(r.n)::int]), p_now + max(r.win)
-    FROM unnest(p_keys, p_windows, p_counts) AS r(key, win, n)
-    WHERE v_stored IS NULL OR r.key <> ALL(v_stored)
-    GROUP BY r.key ORDER BY r.key;
+    SELECT r.key, array_fill(p_now, ARRAY[r.n]), p_now + r.keep
+    FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_keeps[s.i] AS keep, p_counts[s.i] AS n) AS r
+    WHERE r.keep > 0 AND (v_stored IS NULL OR r.key <> ALL(v_stored))
+    ORDER BY r.key;
   END IF;
     INSERT INTO "otpkit_codes" AS c (key, id, hash, link_hash, expires_at, attempts, max_attempts, data, retain_until)
     VALUES (p_key, p_id, p_hash, p_link_hash, p_expires_at, p_attempts, p_max_attempts, p_data, p_retain_until)
@@ -170,18 +177,17 @@ BEGIN
         || array_fill(p_now, ARRAY[u.add]) || w.times[width_bucket(p_now, w.times) + 1:],
       expires_at = greatest(w.expires_at, p_now + u.longest)
     FROM (
-      SELECT r.key, max(r.win) AS longest, sum(r.n)::int AS add
-      FROM unnest(p_keys, p_windows, p_counts) AS r(key, win, n) WHERE r.key = ANY(v_stored) GROUP BY r.key
+      SELECT r.key, r.keep AS longest, r.n AS add FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_keeps[s.i] AS keep, p_counts[s.i] AS n) AS r WHERE r.keep > 0 AND r.key = ANY(v_stored)
     ) AS u
     WHERE w.key = u.key;
   END IF;
   IF p_keys IS NOT NULL AND NOT coalesce(v_stored @> p_keys, false) THEN
     -- unique_violation if a concurrent statement created one: all rolls back, the store retries.
     INSERT INTO "otpkit_codes_windows" (key, times, expires_at)
-    SELECT r.key, array_fill(p_now, ARRAY[sum(r.n)::int]), p_now + max(r.win)
-    FROM unnest(p_keys, p_windows, p_counts) AS r(key, win, n)
-    WHERE v_stored IS NULL OR r.key <> ALL(v_stored)
-    GROUP BY r.key ORDER BY r.key;
+    SELECT r.key, array_fill(p_now, ARRAY[r.n]), p_now + r.keep
+    FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_keeps[s.i] AS keep, p_counts[s.i] AS n) AS r
+    WHERE r.keep > 0 AND (v_stored IS NULL OR r.key <> ALL(v_stored))
+    ORDER BY r.key;
   END IF;
   END IF;
   -- carry: a live previous record (not expired, not exhausted) passes on its attempts, and its
@@ -205,13 +211,15 @@ $otpkit$;
 
 -- hit: count the rate-limit rules, all or nothing.
 CREATE OR REPLACE FUNCTION "otpkit_codes_hit"(p_now bigint, p_keys text[], p_limits int[], p_windows bigint[], p_weights int[], p_ratio_keys text[],
-  p_min_events int[], p_min_ratios float8[], p_counts int[],
+  p_min_events int[], p_min_ratios float8[], p_counts int[], p_keeps bigint[],
   OUT o_refused_rule int, OUT o_retry_after_ms bigint)
 LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $otpkit$
 DECLARE
-  -- the keys of the logs that exist (locked), and the refusing rule: {position (1-based), wait}
+  -- the keys of the logs that exist (locked), and the refusing rule: {wait, -position (1-based)}
+  -- (the greatest of the refusing rules' arrays: the longest wait, ties to the first rule)
   v_stored text[];
   v_refusal bigint[];
+  v_refusals bigint[];  -- every refusing rule's {wait, -position}
 BEGIN
   IF p_keys IS NOT NULL THEN
     -- Without tripwires (most calls) a statement without their ratio lookup: every node of a
@@ -221,12 +229,12 @@ BEGIN
       -- The lock order of every function: LockRows above the sort locks in key order.
       SELECT w.key, w.times FROM "otpkit_codes_windows" AS w WHERE w.key = ANY(p_keys) ORDER BY w.key FOR UPDATE
     ),
+    logs AS MATERIALIZED (
+      SELECT r.i, p_limits[r.i] AS lim, p_windows[r.i] AS win, p_weights[r.i] AS weight, (SELECT l.times FROM locked AS l WHERE l.key = p_keys[r.i]) AS times
+      FROM generate_subscripts(p_keys, 1) AS r(i)
+    ),
     rules AS (
-      SELECT r.i, r.lim, r.win, r.weight, l.times,
-        coalesce(cardinality(l.times), 0) AS len, coalesce(width_bucket(p_now - r.win, l.times), 0) AS old
-      FROM unnest(p_keys, p_limits, p_windows, p_weights)
-        WITH ORDINALITY AS r(key, lim, win, weight, i)
-      LEFT JOIN locked AS l ON l.key = r.key
+      SELECT logs.*, coalesce(cardinality(logs.times), 0) AS len, coalesce(width_bucket(p_now - logs.win, logs.times), 0) AS old FROM logs
     ),
     judged AS (
       SELECT rules.i, (
@@ -238,21 +246,22 @@ BEGIN
         END) AS retry
       FROM rules
     )
-    SELECT (SELECT array_agg(locked.key) FROM locked),
-      (SELECT ARRAY[judged.i, judged.retry] FROM judged WHERE judged.retry IS NOT NULL
-        ORDER BY judged.retry DESC, judged.i LIMIT 1)
-    INTO v_stored, v_refusal;
+    SELECT nullif(ARRAY(SELECT locked.key FROM locked), '{}'),
+      ARRAY(SELECT ARRAY[judged.retry, -judged.i] FROM judged WHERE judged.retry IS NOT NULL)
+    INTO v_stored, v_refusals;
     ELSE
     WITH locked AS MATERIALIZED (
       -- The lock order of every function: LockRows above the sort locks in key order.
       SELECT w.key, w.times FROM "otpkit_codes_windows" AS w WHERE w.key = ANY(p_keys) ORDER BY w.key FOR UPDATE
     ),
+    logs AS MATERIALIZED (
+      SELECT r.i, p_limits[r.i] AS lim, p_windows[r.i] AS win, p_weights[r.i] AS weight,
+        p_ratio_keys[r.i] AS ratio_key, p_min_events[r.i] AS min_events, p_min_ratios[r.i] AS min_ratio,
+        (SELECT l.times FROM locked AS l WHERE l.key = p_keys[r.i]) AS times
+      FROM generate_subscripts(p_keys, 1) AS r(i)
+    ),
     rules AS (
-      SELECT r.i, r.lim, r.win, r.weight, r.ratio_key, r.min_events, r.min_ratio, l.times,
-        coalesce(cardinality(l.times), 0) AS len, coalesce(width_bucket(p_now - r.win, l.times), 0) AS old
-      FROM unnest(p_keys, p_limits, p_windows, p_weights, p_ratio_keys, p_min_events, p_min_ratios)
-        WITH ORDINALITY AS r(key, lim, win, weight, ratio_key, min_events, min_ratio, i)
-      LEFT JOIN locked AS l ON l.key = r.key
+      SELECT logs.*, coalesce(cardinality(logs.times), 0) AS len, coalesce(width_bucket(p_now - logs.win, logs.times), 0) AS old FROM logs
     ),
     judged AS (
       SELECT rules.i, greatest(
@@ -272,14 +281,19 @@ BEGIN
         END) AS retry
       FROM rules
     )
-    SELECT (SELECT array_agg(locked.key) FROM locked),
-      (SELECT ARRAY[judged.i, judged.retry] FROM judged WHERE judged.retry IS NOT NULL
-        ORDER BY judged.retry DESC, judged.i LIMIT 1)
-    INTO v_stored, v_refusal;
+    SELECT nullif(ARRAY(SELECT locked.key FROM locked), '{}'),
+      ARRAY(SELECT ARRAY[judged.retry, -judged.i] FROM judged WHERE judged.retry IS NOT NULL)
+    INTO v_stored, v_refusals;
+    END IF;
+    IF cardinality(v_refusals) > 0 THEN
+      -- Refused (rare): the longest wait, ties to the first rule. Judged here rather than by an
+      -- aggregate in the statement above, which every call would set up.
+      SELECT max(ARRAY[v_refusals[k][1], v_refusals[k][2]]) INTO v_refusal
+      FROM generate_subscripts(v_refusals, 1) AS k;
     END IF;
   END IF;
-  o_refused_rule := v_refusal[1];
-  o_retry_after_ms := v_refusal[2];
+  o_refused_rule := -v_refusal[2];
+  o_retry_after_ms := v_refusal[1];
   IF v_refusal IS NULL THEN
   IF v_stored IS NOT NULL THEN
     UPDATE "otpkit_codes_windows" AS w
@@ -287,18 +301,17 @@ BEGIN
         || array_fill(p_now, ARRAY[u.add]) || w.times[width_bucket(p_now, w.times) + 1:],
       expires_at = greatest(w.expires_at, p_now + u.longest)
     FROM (
-      SELECT r.key, max(r.win) AS longest, sum(r.n)::int AS add
-      FROM unnest(p_keys, p_windows, p_counts) AS r(key, win, n) WHERE r.key = ANY(v_stored) GROUP BY r.key
+      SELECT r.key, r.keep AS longest, r.n AS add FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_keeps[s.i] AS keep, p_counts[s.i] AS n) AS r WHERE r.keep > 0 AND r.key = ANY(v_stored)
     ) AS u
     WHERE w.key = u.key;
   END IF;
   IF p_keys IS NOT NULL AND NOT coalesce(v_stored @> p_keys, false) THEN
     -- unique_violation if a concurrent statement created one: all rolls back, the store retries.
     INSERT INTO "otpkit_codes_windows" (key, times, expires_at)
-    SELECT r.key, array_fill(p_now, ARRAY[sum(r.n)::int]), p_now + max(r.win)
-    FROM unnest(p_keys, p_windows, p_counts) AS r(key, win, n)
-    WHERE v_stored IS NULL OR r.key <> ALL(v_stored)
-    GROUP BY r.key ORDER BY r.key;
+    SELECT r.key, array_fill(p_now, ARRAY[r.n]), p_now + r.keep
+    FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_keeps[s.i] AS keep, p_counts[s.i] AS n) AS r
+    WHERE r.keep > 0 AND (v_stored IS NULL OR r.key <> ALL(v_stored))
+    ORDER BY r.key;
   END IF;
   END IF;
 END
@@ -310,17 +323,20 @@ $otpkit$;
 CREATE OR REPLACE FUNCTION "otpkit_codes_check"(p_key text, p_id text, p_hashes text[], p_now bigint,
   p_failure_keys text[], p_thresholds int[], p_backoffs bigint[], p_max_backoffs bigint[], p_retains bigint[],
   p_keys text[], p_limits int[], p_windows bigint[], p_weights int[], p_ratio_keys text[],
-  p_min_events int[], p_min_ratios float8[], p_counts int[],
+  p_min_events int[], p_min_ratios float8[], p_counts int[], p_keeps bigint[],
   OUT o_status text, OUT o_retry_after_ms bigint, OUT o_refused_rule int, OUT o_id text, OUT o_hash text, OUT o_link_hash text, OUT o_expires_at bigint,
   OUT o_attempts int, OUT o_max_attempts int, OUT o_data text,
   OUT o_attempts_left int)
 LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $otpkit$
 DECLARE
-  -- the keys of the logs that exist (locked), and the refusing rule: {position (1-based), wait}
+  -- the keys of the logs that exist (locked), and the refusing rule: {wait, -position (1-based)}
+  -- (the greatest of the refusing rules' arrays: the longest wait, ties to the first rule)
   v_stored text[];
   v_refusal bigint[];
+  v_refusals bigint[];  -- every refusing rule's {wait, -position}
   f_keys text[];   -- the failure counters that exist (locked)
   v_wait bigint := 0;
+  v_waits bigint[];  -- the refusing counters' waits
   v_key text;
   v_failures int;
   v_until bigint;
@@ -336,12 +352,12 @@ BEGIN
       -- The lock order of every function: LockRows above the sort locks in key order.
       SELECT w.key, w.times FROM "otpkit_codes_windows" AS w WHERE w.key = ANY(p_keys) ORDER BY w.key FOR UPDATE
     ),
+    logs AS MATERIALIZED (
+      SELECT r.i, p_limits[r.i] AS lim, p_windows[r.i] AS win, p_weights[r.i] AS weight, (SELECT l.times FROM locked AS l WHERE l.key = p_keys[r.i]) AS times
+      FROM generate_subscripts(p_keys, 1) AS r(i)
+    ),
     rules AS (
-      SELECT r.i, r.lim, r.win, r.weight, l.times,
-        coalesce(cardinality(l.times), 0) AS len, coalesce(width_bucket(p_now - r.win, l.times), 0) AS old
-      FROM unnest(p_keys, p_limits, p_windows, p_weights)
-        WITH ORDINALITY AS r(key, lim, win, weight, i)
-      LEFT JOIN locked AS l ON l.key = r.key
+      SELECT logs.*, coalesce(cardinality(logs.times), 0) AS len, coalesce(width_bucket(p_now - logs.win, logs.times), 0) AS old FROM logs
     ),
     judged AS (
       SELECT rules.i, (
@@ -353,21 +369,22 @@ BEGIN
         END) AS retry
       FROM rules
     )
-    SELECT (SELECT array_agg(locked.key) FROM locked),
-      (SELECT ARRAY[judged.i, judged.retry] FROM judged WHERE judged.retry IS NOT NULL
-        ORDER BY judged.retry DESC, judged.i LIMIT 1)
-    INTO v_stored, v_refusal;
+    SELECT nullif(ARRAY(SELECT locked.key FROM locked), '{}'),
+      ARRAY(SELECT ARRAY[judged.retry, -judged.i] FROM judged WHERE judged.retry IS NOT NULL)
+    INTO v_stored, v_refusals;
     ELSE
     WITH locked AS MATERIALIZED (
       -- The lock order of every function: LockRows above the sort locks in key order.
       SELECT w.key, w.times FROM "otpkit_codes_windows" AS w WHERE w.key = ANY(p_keys) ORDER BY w.key FOR UPDATE
     ),
+    logs AS MATERIALIZED (
+      SELECT r.i, p_limits[r.i] AS lim, p_windows[r.i] AS win, p_weights[r.i] AS weight,
+        p_ratio_keys[r.i] AS ratio_key, p_min_events[r.i] AS min_events, p_min_ratios[r.i] AS min_ratio,
+        (SELECT l.times FROM locked AS l WHERE l.key = p_keys[r.i]) AS times
+      FROM generate_subscripts(p_keys, 1) AS r(i)
+    ),
     rules AS (
-      SELECT r.i, r.lim, r.win, r.weight, r.ratio_key, r.min_events, r.min_ratio, l.times,
-        coalesce(cardinality(l.times), 0) AS len, coalesce(width_bucket(p_now - r.win, l.times), 0) AS old
-      FROM unnest(p_keys, p_limits, p_windows, p_weights, p_ratio_keys, p_min_events, p_min_ratios)
-        WITH ORDINALITY AS r(key, lim, win, weight, ratio_key, min_events, min_ratio, i)
-      LEFT JOIN locked AS l ON l.key = r.key
+      SELECT logs.*, coalesce(cardinality(logs.times), 0) AS len, coalesce(width_bucket(p_now - logs.win, logs.times), 0) AS old FROM logs
     ),
     judged AS (
       SELECT rules.i, greatest(
@@ -387,16 +404,21 @@ BEGIN
         END) AS retry
       FROM rules
     )
-    SELECT (SELECT array_agg(locked.key) FROM locked),
-      (SELECT ARRAY[judged.i, judged.retry] FROM judged WHERE judged.retry IS NOT NULL
-        ORDER BY judged.retry DESC, judged.i LIMIT 1)
-    INTO v_stored, v_refusal;
+    SELECT nullif(ARRAY(SELECT locked.key FROM locked), '{}'),
+      ARRAY(SELECT ARRAY[judged.retry, -judged.i] FROM judged WHERE judged.retry IS NOT NULL)
+    INTO v_stored, v_refusals;
+    END IF;
+    IF cardinality(v_refusals) > 0 THEN
+      -- Refused (rare): the longest wait, ties to the first rule. Judged here rather than by an
+      -- aggregate in the statement above, which every call would set up.
+      SELECT max(ARRAY[v_refusals[k][1], v_refusals[k][2]]) INTO v_refusal
+      FROM generate_subscripts(v_refusals, 1) AS k;
     END IF;
   END IF;
   IF v_refusal IS NOT NULL THEN
     o_status := 'limited';
-    o_refused_rule := v_refusal[1];
-    o_retry_after_ms := v_refusal[2];
+    o_refused_rule := -v_refusal[2];
+    o_retry_after_ms := v_refusal[1];
     RETURN;
   END IF;
   IF v_stored IS NOT NULL THEN
@@ -405,18 +427,17 @@ BEGIN
         || array_fill(p_now, ARRAY[u.add]) || w.times[width_bucket(p_now, w.times) + 1:],
       expires_at = greatest(w.expires_at, p_now + u.longest)
     FROM (
-      SELECT r.key, max(r.win) AS longest, sum(r.n)::int AS add
-      FROM unnest(p_keys, p_windows, p_counts) AS r(key, win, n) WHERE r.key = ANY(v_stored) GROUP BY r.key
+      SELECT r.key, r.keep AS longest, r.n AS add FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_keeps[s.i] AS keep, p_counts[s.i] AS n) AS r WHERE r.keep > 0 AND r.key = ANY(v_stored)
     ) AS u
     WHERE w.key = u.key;
   END IF;
   IF p_keys IS NOT NULL AND NOT coalesce(v_stored @> p_keys, false) THEN
     -- unique_violation if a concurrent statement created one: all rolls back, the store retries.
     INSERT INTO "otpkit_codes_windows" (key, times, expires_at)
-    SELECT r.key, array_fill(p_now, ARRAY[sum(r.n)::int]), p_now + max(r.win)
-    FROM unnest(p_keys, p_windows, p_counts) AS r(key, win, n)
-    WHERE v_stored IS NULL OR r.key <> ALL(v_stored)
-    GROUP BY r.key ORDER BY r.key;
+    SELECT r.key, array_fill(p_now, ARRAY[r.n]), p_now + r.keep
+    FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_keeps[s.i] AS keep, p_counts[s.i] AS n) AS r
+    WHERE r.keep > 0 AND (v_stored IS NULL OR r.key <> ALL(v_stored))
+    ORDER BY r.key;
   END IF;
   -- The failure counters, locked in key order (after the windows, before the record), and the
   -- longest refusal among the live ones, in one statement.
@@ -425,10 +446,14 @@ BEGIN
       SELECT f.key, f.locked_until, f.expires_at FROM "otpkit_codes_failures" AS f
       WHERE f.key = ANY(p_failure_keys) ORDER BY f.key FOR UPDATE
     )
-    SELECT (SELECT array_agg(locked.key) FROM locked),
-      (SELECT coalesce(max(locked.locked_until - p_now), 0) FROM locked
+    SELECT nullif(ARRAY(SELECT locked.key FROM locked), '{}'),
+      ARRAY(SELECT locked.locked_until - p_now FROM locked
         WHERE locked.expires_at > p_now AND locked.locked_until > p_now)
-    INTO f_keys, v_wait;
+    INTO f_keys, v_waits;
+    IF cardinality(v_waits) > 0 THEN
+      -- Refusing (rare): the longest wait (no aggregate for every call to set up, as above).
+      SELECT max(wait) INTO v_wait FROM unnest(v_waits) AS wait;
+    END IF;
   END IF;
   o_retry_after_ms := v_wait;
   IF v_wait > 0 THEN

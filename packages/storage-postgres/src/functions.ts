@@ -43,18 +43,47 @@ import type { TableNames } from "./schema.js";
 
 /** Parameters of the rate-limit rules, one array each, read by the rule's position. */
 const ruleParams = `p_keys text[], p_limits int[], p_windows bigint[], p_weights int[], p_ratio_keys text[],
-  p_min_events int[], p_min_ratios float8[], p_counts int[]`;
+  p_min_events int[], p_min_ratios float8[], p_counts int[], p_keeps bigint[]`;
 
 const ruleDeclarations = `
-  -- the keys of the logs that exist (locked), and the refusing rule: {position (1-based), wait}
+  -- the keys of the logs that exist (locked), and the refusing rule: {wait, -position (1-based)}
+  -- (the greatest of the refusing rules' arrays: the longest wait, ties to the first rule)
   v_stored text[];
-  v_refusal bigint[];`;
+  v_refusal bigint[];
+  v_refusals bigint[];  -- every refusing rule's {wait, -position}`;
 
 /** The statement's first part: every window row named by the rules, locked in key order. */
 const lockWindows = (t: TableNames) => `    WITH locked AS MATERIALIZED (
       -- The lock order of every function: LockRows above the sort locks in key order.
       SELECT w.key, w.times FROM ${t.windows} AS w WHERE w.key = ANY(p_keys) ORDER BY w.key FOR UPDATE
     ),`;
+
+/**
+ * A rule's log among the locked rows (null: none yet). A lookup per rule in the handful of locked
+ * rows rather than a join: a hash join builds (and zeroes) a hash table on every run, and its plan
+ * needs a sort for the refusal; node set-up is most of what these statements cost (callgrind on a
+ * backend). The rules are materialized so the lookup runs once per rule, not once per use.
+ */
+const logOf = "(SELECT l.times FROM locked AS l WHERE l.key = p_keys[r.i])";
+
+/**
+ * The rules' positions, each rule's parameters read by subscript: one set-returning function per
+ * statement where an unnest of n arrays sets up n (their set-up is a good part of a small
+ * statement's cost).
+ */
+const rulePositions = "generate_subscripts(p_keys, 1) AS r(i)";
+
+/**
+ * The logs to write as rows `r(key, keep, n)`, one per key: how long it is kept (its longest
+ * window) and the events it gains. The store puts both on the first row of each key (0 on its
+ * other rows), so no write needs a GROUP BY (see `rulePositions`).
+ */
+const ruleLogs =
+  "generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_keeps[s.i] AS keep, p_counts[s.i] AS n) AS r";
+
+/** A rule's log length and how many of its oldest events have left the rule's window. */
+const sizes =
+  "coalesce(cardinality(logs.times), 0) AS len, coalesce(width_bucket(p_now - logs.win, logs.times), 0) AS old";
 
 /** A rule's wait when its window has no room for the weight, else null. */
 const noRoom = `        -- No room for the weight: enough of the oldest live events must leave (or never, past the
@@ -65,10 +94,9 @@ const noRoom = `        -- No room for the weight: enough of the oldest live eve
         END`;
 
 /** The statement's last part: the keys of the stored logs, and the rule that refuses for longest. */
-const refusalInto = `    SELECT (SELECT array_agg(locked.key) FROM locked),
-      (SELECT ARRAY[judged.i, judged.retry] FROM judged WHERE judged.retry IS NOT NULL
-        ORDER BY judged.retry DESC, judged.i LIMIT 1)
-    INTO v_stored, v_refusal;`;
+const refusalInto = `    SELECT nullif(ARRAY(SELECT locked.key FROM locked), '{}'),
+      ARRAY(SELECT ARRAY[judged.retry, -judged.i] FROM judged WHERE judged.retry IS NOT NULL)
+    INTO v_stored, v_refusals;`;
 
 /**
  * Locks every window row named by the rules (in key order) and judges every rule, in one
@@ -89,12 +117,12 @@ const judgeWindows = (t: TableNames) => `
     -- plan is set up on each run, whether it runs or not.
     IF p_ratio_keys IS NULL THEN
 ${lockWindows(t)}
+    logs AS MATERIALIZED (
+      SELECT r.i, p_limits[r.i] AS lim, p_windows[r.i] AS win, p_weights[r.i] AS weight, ${logOf} AS times
+      FROM ${rulePositions}
+    ),
     rules AS (
-      SELECT r.i, r.lim, r.win, r.weight, l.times,
-        coalesce(cardinality(l.times), 0) AS len, coalesce(width_bucket(p_now - r.win, l.times), 0) AS old
-      FROM unnest(p_keys, p_limits, p_windows, p_weights)
-        WITH ORDINALITY AS r(key, lim, win, weight, i)
-      LEFT JOIN locked AS l ON l.key = r.key
+      SELECT logs.*, ${sizes} FROM logs
     ),
     judged AS (
       SELECT rules.i, (
@@ -104,12 +132,14 @@ ${noRoom}) AS retry
 ${refusalInto}
     ELSE
 ${lockWindows(t)}
+    logs AS MATERIALIZED (
+      SELECT r.i, p_limits[r.i] AS lim, p_windows[r.i] AS win, p_weights[r.i] AS weight,
+        p_ratio_keys[r.i] AS ratio_key, p_min_events[r.i] AS min_events, p_min_ratios[r.i] AS min_ratio,
+        ${logOf} AS times
+      FROM ${rulePositions}
+    ),
     rules AS (
-      SELECT r.i, r.lim, r.win, r.weight, r.ratio_key, r.min_events, r.min_ratio, l.times,
-        coalesce(cardinality(l.times), 0) AS len, coalesce(width_bucket(p_now - r.win, l.times), 0) AS old
-      FROM unnest(p_keys, p_limits, p_windows, p_weights, p_ratio_keys, p_min_events, p_min_ratios)
-        WITH ORDINALITY AS r(key, lim, win, weight, ratio_key, min_events, min_ratio, i)
-      LEFT JOIN locked AS l ON l.key = r.key
+      SELECT logs.*, ${sizes} FROM logs
     ),
     judged AS (
       SELECT rules.i, greatest(
@@ -126,6 +156,12 @@ ${noRoom},
     )
 ${refusalInto}
     END IF;
+    IF cardinality(v_refusals) > 0 THEN
+      -- Refused (rare): the longest wait, ties to the first rule. Judged here rather than by an
+      -- aggregate in the statement above, which every call would set up.
+      SELECT max(ARRAY[v_refusals[k][1], v_refusals[k][2]]) INTO v_refusal
+      FROM generate_subscripts(v_refusals, 1) AS k;
+    END IF;
   END IF;`;
 
 /**
@@ -140,18 +176,17 @@ const writeWindows = (t: TableNames) => `
         || array_fill(p_now, ARRAY[u.add]) || w.times[width_bucket(p_now, w.times) + 1:],
       expires_at = greatest(w.expires_at, p_now + u.longest)
     FROM (
-      SELECT r.key, max(r.win) AS longest, sum(r.n)::int AS add
-      FROM unnest(p_keys, p_windows, p_counts) AS r(key, win, n) WHERE r.key = ANY(v_stored) GROUP BY r.key
+      SELECT r.key, r.keep AS longest, r.n AS add FROM ${ruleLogs} WHERE r.keep > 0 AND r.key = ANY(v_stored)
     ) AS u
     WHERE w.key = u.key;
   END IF;
   IF p_keys IS NOT NULL AND NOT coalesce(v_stored @> p_keys, false) THEN
     -- unique_violation if a concurrent statement created one: all rolls back, the store retries.
     INSERT INTO ${t.windows} (key, times, expires_at)
-    SELECT r.key, array_fill(p_now, ARRAY[sum(r.n)::int]), p_now + max(r.win)
-    FROM unnest(p_keys, p_windows, p_counts) AS r(key, win, n)
-    WHERE v_stored IS NULL OR r.key <> ALL(v_stored)
-    GROUP BY r.key ORDER BY r.key;
+    SELECT r.key, array_fill(p_now, ARRAY[r.n]), p_now + r.keep
+    FROM ${ruleLogs}
+    WHERE r.keep > 0 AND (v_stored IS NULL OR r.key <> ALL(v_stored))
+    ORDER BY r.key;
   END IF;`;
 
 const recordOut = `OUT o_id text, OUT o_hash text, OUT o_link_hash text, OUT o_expires_at bigint,
@@ -166,7 +201,12 @@ const recordOut = `OUT o_id text, OUT o_hash text, OUT o_link_hash text, OUT o_e
  */
 const generic = "SET plan_cache_mode = force_generic_plan";
 
-/** The function DDL for `schemaSql` (idempotent: `CREATE OR REPLACE`). */
+/**
+ * The function DDL for `schemaSql` (idempotent: `CREATE OR REPLACE`). A function whose arguments
+ * changed is a new overload to PostgreSQL; the previous ones are left in place, so instances still
+ * on the previous version keep working during a rolling upgrade (the changeset names the
+ * statements that drop them afterwards).
+ */
 export const functionsSql = (t: TableNames) => `
 -- put: count the rate-limit rules and replace the pending record, all or nothing (see the
 -- package's functions.ts for why each step is safe under concurrency).
@@ -181,8 +221,8 @@ DECLARE${ruleDeclarations}
   v_live boolean;
   v_written boolean := false;
 BEGIN${judgeWindows(t)}
-  o_refused_rule := v_refusal[1];
-  o_retry_after_ms := v_refusal[2];
+  o_refused_rule := -v_refusal[2];
+  o_retry_after_ms := v_refusal[1];
   -- Then the record (after the windows: the lock order of every function). An unconditional put
   -- the limits allow writes its windows whatever the record, and a new record in one statement
   -- (most sends: a phone's first code); only an existing one is read and replaced below.
@@ -235,8 +275,8 @@ CREATE OR REPLACE FUNCTION ${t.hit}(p_now bigint, ${ruleParams},
 LANGUAGE plpgsql ${generic} AS $otpkit$
 DECLARE${ruleDeclarations}
 BEGIN${judgeWindows(t)}
-  o_refused_rule := v_refusal[1];
-  o_retry_after_ms := v_refusal[2];
+  o_refused_rule := -v_refusal[2];
+  o_retry_after_ms := v_refusal[1];
   IF v_refusal IS NULL THEN${writeWindows(t)}
   END IF;
 END
@@ -254,6 +294,7 @@ LANGUAGE plpgsql ${generic} AS $otpkit$
 DECLARE${ruleDeclarations}
   f_keys text[];   -- the failure counters that exist (locked)
   v_wait bigint := 0;
+  v_waits bigint[];  -- the refusing counters' waits
   v_key text;
   v_failures int;
   v_until bigint;
@@ -263,8 +304,8 @@ DECLARE${ruleDeclarations}
 BEGIN${judgeWindows(t)}
   IF v_refusal IS NOT NULL THEN
     o_status := 'limited';
-    o_refused_rule := v_refusal[1];
-    o_retry_after_ms := v_refusal[2];
+    o_refused_rule := -v_refusal[2];
+    o_retry_after_ms := v_refusal[1];
     RETURN;
   END IF;${writeWindows(t)}
   -- The failure counters, locked in key order (after the windows, before the record), and the
@@ -274,10 +315,14 @@ BEGIN${judgeWindows(t)}
       SELECT f.key, f.locked_until, f.expires_at FROM ${t.failures} AS f
       WHERE f.key = ANY(p_failure_keys) ORDER BY f.key FOR UPDATE
     )
-    SELECT (SELECT array_agg(locked.key) FROM locked),
-      (SELECT coalesce(max(locked.locked_until - p_now), 0) FROM locked
+    SELECT nullif(ARRAY(SELECT locked.key FROM locked), '{}'),
+      ARRAY(SELECT locked.locked_until - p_now FROM locked
         WHERE locked.expires_at > p_now AND locked.locked_until > p_now)
-    INTO f_keys, v_wait;
+    INTO f_keys, v_waits;
+    IF cardinality(v_waits) > 0 THEN
+      -- Refusing (rare): the longest wait (no aggregate for every call to set up, as above).
+      SELECT max(wait) INTO v_wait FROM unnest(v_waits) AS wait;
+    END IF;
   END IF;
   o_retry_after_ms := v_wait;
   IF v_wait > 0 THEN

@@ -92,7 +92,7 @@ const recordAt = (r: Array<string | null>, at: number): OtpRecord => ({
 });
 
 /**
- * The rules as the eight array parameters (wire.ts literals), one row per rule, a shared log's
+ * The rules as the nine array parameters (wire.ts literals), one row per rule, a shared log's
  * further rules (`also`) as rows of their own on the same key that judge the same weight but add
  * no events. Built in one pass: no per-row objects.
  */
@@ -147,8 +147,31 @@ function ruleParams(hits: readonly RateHit[]): Array<string | null> {
     // Without any, null arrays: nothing for the server to parse.
     params.push(null, null, null);
   }
-  params.push(numberArray(counts));
+  params.push(numberArray(counts), numberArray(logWrites(keys, windows, counts)));
   return params;
+}
+
+/**
+ * What each log is written with, grouped here rather than by a GROUP BY in every write (an
+ * aggregate's set-up is a good part of a small statement's cost on the server): on the first row
+ * of each key, how long the log is kept (the longest window of all its rules) and, in `counts`,
+ * the events it gains (the sum over its rows); 0 and 0 on the key's other rows. Returns the keeps;
+ * rewrites `counts` in place. A handful of rows: a scan per row beats a Map.
+ */
+function logWrites(keys: readonly string[], windows: readonly number[], counts: number[]): number[] {
+  const keeps: number[] = new Array(keys.length).fill(0);
+  for (let row = 0; row < keys.length; row++) {
+    let first = 0;
+    while (keys[first] !== keys[row]) first++;
+    if (first === row) {
+      keeps[row] = windows[row]!;
+      continue;
+    }
+    keeps[first] = Math.max(keeps[first]!, windows[row]!);
+    counts[first]! += counts[row]!;
+    counts[row] = 0;
+  }
+  return keeps;
 }
 
 /** The hit a refusing rule row (1-based, as `ruleParams` laid them out) answers for. */
@@ -162,7 +185,7 @@ function hitOfRow(hits: readonly RateHit[], row: number): RateHit {
 }
 
 /** No rules: the functions take null arrays (nothing to parse). */
-const noRules = [null, null, null, null, null, null, null, null];
+const noRules = [null, null, null, null, null, null, null, null, null];
 /** No failure counters: null arrays. */
 const noFailures = [null, null, null, null, null];
 
@@ -278,6 +301,7 @@ export function createPostgresStore(options: PostgresStoreOptions) {
           rules[5],
           rules[6],
           rules[7],
+          rules[8],
         ],
         ({ rows }): PutResult => {
           // allowed, refused_rule, retry_after_ms, then the previous record (statements.ts).
@@ -321,6 +345,7 @@ export function createPostgresStore(options: PostgresStoreOptions) {
           rules[5],
           rules[6],
           rules[7],
+          rules[8],
         ],
         ({ rows }): CheckResult => {
           // status, retry_after_ms, refused_rule, the record, attempts_left (statements.ts).
@@ -348,21 +373,17 @@ export function createPostgresStore(options: PostgresStoreOptions) {
     hit(hits: readonly RateHit[], now: number): Promise<HitResult> {
       if (!hits.length) return Promise.resolve({ ok: true });
       const rules = ruleParams(hits);
-      return run(
-        sql.hit,
-        [now, rules[0], rules[1], rules[2], rules[3], rules[4], rules[5], rules[6], rules[7]],
-        ({ rows }): HitResult => {
-          // null: every rule had room; else "<refused_rule>:<retry_after_ms>" (statements.ts).
-          const r: string | null = rows[0].r;
-          if (r === null) return { ok: true };
-          const colon = r.indexOf(":");
-          return {
-            ok: false,
-            key: hitOfRow(hits, Number(r.slice(0, colon))).key,
-            retryAfterMs: Number(r.slice(colon + 1)),
-          };
-        },
-      );
+      return run(sql.hit, [now, ...rules], ({ rows }): HitResult => {
+        // null: every rule had room; else "<refused_rule>:<retry_after_ms>" (statements.ts).
+        const r: string | null = rows[0].r;
+        if (r === null) return { ok: true };
+        const colon = r.indexOf(":");
+        return {
+          ok: false,
+          key: hitOfRow(hits, Number(r.slice(0, colon))).key,
+          retryAfterMs: Number(r.slice(colon + 1)),
+        };
+      });
     },
 
     async release(hits: readonly RateHit[], at: number): Promise<void> {
