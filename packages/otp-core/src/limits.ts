@@ -242,9 +242,8 @@ function countrySentHit(tripwire: Tripwire, bound: TripwireBound, tenant: string
     hit.ratio!.minEvents !== bound.minSends ||
     hit.ratio!.minRatio !== bound.minVerifiedRatio
   ) {
-    const made = sentHit(tenant, "country", country, bound, tripwire.windowMs);
-    Object.freeze(made.ratio);
-    hit = Object.freeze(made);
+    // (Not frozen: a frozen object's other shape would make the stores' reads of hits megamorphic.)
+    hit = sentHit(tenant, "country", country, bound, tripwire.windowMs);
     byCountry.set(country, hit);
   }
   return hit;
@@ -256,7 +255,7 @@ function countryVerifiedHit(tripwire: Tripwire, tenant: string, country: string)
   let hit = byCountry.get(country);
   if (!hit || hit.windowMs !== tripwire.windowMs) {
     const windowSeconds = tripwire.windowMs / 1000;
-    hit = Object.freeze(ruleHit(tenant, "verified_country", { limit: uncapped, windowSeconds }, country));
+    hit = ruleHit(tenant, "verified_country", { limit: uncapped, windowSeconds }, country);
     byCountry.set(country, hit);
   }
   return hit;
