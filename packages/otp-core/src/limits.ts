@@ -156,8 +156,7 @@ function budgetOf(
       // windows `tallyOf` counts a verification in). (Plain calls: no closure per send.)
       const into = tripwireMode === "monitor" ? monitored : refundable;
       if (tripwire.range) into.push(sentHit(tenant, "range", rangeDigest, tripwire.range, tripwire.windowMs));
-      if (tripwire.country)
-        into.push(sentHit(tenant, "country", country, tripwire.country, tripwire.windowMs));
+      if (tripwire.country) into.push(countrySentHit(tripwire, tripwire.country, tenant, country));
     }
     const spend = guard.spend;
     if (spend && spend.scope === "tenant") {
@@ -201,6 +200,67 @@ function sentHit(
   };
 }
 
+type Tripwire = Exclude<Engine["guard"]["tripwire"], false>;
+
+/**
+ * A tripwire's country hits (sent, verified) per tenant and country, made once: a country's keys
+ * are the same on every send (no digest in them), so the hot path builds no key strings and no
+ * objects for them, and the store's map finds the same key strings, their hashes already known.
+ * Read only, like every hit. Bounded: a cache past `cachedTenants` tenants starts again.
+ */
+interface CountryHits {
+  sent: Map<string, Map<string, RateHit>>;
+  verified: Map<string, Map<string, RateHit>>;
+}
+
+const countryHits = new WeakMap<Tripwire, CountryHits>();
+const cachedTenants = 1000;
+
+function countryCache(tripwire: Tripwire, which: keyof CountryHits, tenant: string): Map<string, RateHit> {
+  let cache = countryHits.get(tripwire);
+  if (!cache) {
+    cache = { sent: new Map(), verified: new Map() };
+    countryHits.set(tripwire, cache);
+  }
+  const tenants = cache[which];
+  let byCountry = tenants.get(tenant);
+  if (!byCountry) {
+    if (tenants.size >= cachedTenants) tenants.clear();
+    byCountry = new Map();
+    tenants.set(tenant, byCountry);
+  }
+  return byCountry;
+}
+
+/** `sentHit` for a country, from the cache while its bound and window are what it was made with. */
+function countrySentHit(tripwire: Tripwire, bound: TripwireBound, tenant: string, country: string): RateHit {
+  const byCountry = countryCache(tripwire, "sent", tenant);
+  let hit = byCountry.get(country);
+  if (
+    !hit ||
+    hit.windowMs !== tripwire.windowMs ||
+    hit.ratio!.minEvents !== bound.minSends ||
+    hit.ratio!.minRatio !== bound.minVerifiedRatio
+  ) {
+    // (Not frozen: a frozen object's other shape would make the stores' reads of hits megamorphic.)
+    hit = sentHit(tenant, "country", country, bound, tripwire.windowMs);
+    byCountry.set(country, hit);
+  }
+  return hit;
+}
+
+/** The tripwire's window of a country's verified events, from the cache while its window is the same. */
+function countryVerifiedHit(tripwire: Tripwire, tenant: string, country: string): RateHit {
+  const byCountry = countryCache(tripwire, "verified", tenant);
+  let hit = byCountry.get(country);
+  if (!hit || hit.windowMs !== tripwire.windowMs) {
+    const windowSeconds = tripwire.windowMs / 1000;
+    hit = ruleHit(tenant, "verified_country", { limit: uncapped, windowSeconds }, country);
+    byCountry.set(country, hit);
+  }
+  return hit;
+}
+
 /** The keyed digest of a number's range (the number minus the hidden digits); plain from node:crypto. */
 export function rangeOf(
   engine: Engine,
@@ -227,7 +287,7 @@ export function tallyOf(
   const windowSeconds = tripwire.windowMs / 1000;
   const hits = (range: string): RateHit[] => [
     ruleHit(tenant, "verified_range", { limit: uncapped, windowSeconds }, range),
-    ruleHit(tenant, "verified_country", { limit: uncapped, windowSeconds }, country ?? "??"),
+    countryVerifiedHit(tripwire, tenant, country ?? "??"),
   ];
   const range = rangeOf(engine, engine.config.limits, tenant, phone);
   return typeof range === "string" ? hits(range) : range.then(hits);

@@ -57,6 +57,11 @@ export interface EventLog {
   /** The index of the oldest event still in the window. */
   head: number;
   windowMs: number;
+  /**
+   * The sweep slot this log's key is queued in (the memory store's sweep looks at a log only once
+   * it may have expired). Default: not queued.
+   */
+  due?: number;
 }
 
 /**
@@ -89,13 +94,72 @@ export function memoryStore(options: MemoryStoreOptions = {}) {
   const sweepIntervalMs = options.sweepIntervalMs ?? 30_000;
   let nextSweep = 0;
 
+  /*
+   * The windows' sweep looks only at logs that may have expired, not at every log: each log's key
+   * waits in the slot of the time it expires at (its newest event plus its window: `slotMs`-wide
+   * slots), and a sweep at `now` looks at the keys of every slot up to `now`'s — deleting a log
+   * that has expired, queueing one that has since gained events again at its new expiry. A log
+   * whose expiry may have moved earlier (events released, every event dropped) is queued for the
+   * next sweep (`soon`). So each sweep deletes exactly the logs a look at every log would
+   * (newest event + window ≤ now, or no event at all), at a cost of the logs due instead of all.
+   */
+  const slotMs = Math.max(sweepIntervalMs, 1000);
+  const slots = new Map<number, string[]>();
+  /** Keys to look at in the next sweep, whatever its time. */
+  let soon: string[] = [];
+  /** The slot of the last sweep's `now`: an expiry in it or before goes to `soon`. */
+  let swept = Number.NEGATIVE_INFINITY;
+
+  /** Queues `key` (its log `log`) to be looked at once `expiresAt` has passed (NaN: next sweep). */
+  const queue = (key: string, log: EventLog, expiresAt: number) => {
+    const slot = Math.floor(expiresAt / slotMs);
+    if (!(slot > swept)) {
+      // Due by the next sweep, or no expiry at all (an empty log): looked at then.
+      if (log.due !== undefined && log.due <= swept) return;
+      log.due = swept;
+      soon.push(key);
+      return;
+    }
+    // Already queued at this slot or an earlier one: that look queues it again if need be.
+    if (log.due !== undefined && log.due <= slot) return;
+    log.due = slot;
+    const keys = slots.get(slot);
+    if (keys) keys.push(key);
+    else slots.set(slot, [key]);
+  };
+
+  /** The time a log expires at: its newest event plus its window (NaN for a log without events). */
+  const expiryOf = (log: EventLog): number => {
+    const newest = log.times[log.times.length - 1];
+    return newest === undefined ? Number.NaN : newest + log.windowMs;
+  };
+
+  /** One queued key at a sweep at `now`: a log that has expired goes; a live one waits again. */
+  const look = (key: string, now: number, slot: number) => {
+    const log = windows.get(key);
+    // (Gone, or queued again elsewhere since: that entry stands for it.)
+    if (!log || log.due !== slot) return;
+    log.due = undefined;
+    // (A log whose every event was dropped holds none: `dropThrough` empties it.)
+    const newest = log.times[log.times.length - 1];
+    if (newest === undefined || newest + log.windowMs <= now) windows.delete(key);
+    else queue(key, log, newest + log.windowMs);
+  };
+
   const sweep = (now: number) => {
     for (const [key, entry] of records) if (entry.retainUntil <= now) records.delete(key);
     for (const [key, counter] of failures) if (counter.expiresAt <= now) failures.delete(key);
-    for (const [key, log] of windows) {
-      // (A log whose every event was dropped holds none: `dropThrough` empties it.)
-      const newest = log.times[log.times.length - 1];
-      if (newest === undefined || newest + log.windowMs <= now) windows.delete(key);
+    const previous = swept;
+    const current = Math.floor(now / slotMs);
+    // Every expiry at or before `now` lies in a slot up to `current`, or in `soon`.
+    swept = Math.max(current, previous);
+    const due = soon;
+    soon = [];
+    for (const key of due) look(key, now, previous);
+    for (const [slot, keys] of slots) {
+      if (slot > current) continue;
+      slots.delete(slot);
+      for (const key of keys) look(key, now, slot);
     }
   };
 
@@ -107,10 +171,13 @@ export function memoryStore(options: MemoryStoreOptions = {}) {
    * ones. Takes the log itself, not its key: `hitAll` looks each key up once and counts into what
    * it found.
    */
-  const liveCount = (log: EventLog | undefined, windowMs: number, now: number): number => {
+  const liveCount = (key: string, log: EventLog | undefined, windowMs: number, now: number): number => {
     if (!log) return 0;
     dropThrough(log, now - windowMs);
-    return log.times.length - log.head;
+    const live = log.times.length - log.head;
+    // Every event dropped: the sweep would now delete the log (see `queue`).
+    if (live === 0) queue(key, log, Number.NaN);
+    return live;
   };
 
   /**
@@ -131,7 +198,7 @@ export function memoryStore(options: MemoryStoreOptions = {}) {
       const hit = hits[index]!;
       const log = windows.get(hit.key);
       found[index] = log;
-      const events = liveCount(log, hit.also ? longestWindow(hit) : hit.windowMs, now);
+      const events = liveCount(hit.key, log, hit.also ? longestWindow(hit) : hit.windowMs, now);
       // Fewer live events than the limit leaves room whatever the window holds (a new subject's
       // log, a tripwire's uncapped count): no search for the window's first event.
       let wait =
@@ -140,7 +207,7 @@ export function memoryStore(options: MemoryStoreOptions = {}) {
           : waitFor(log ? log.times : none, hit, now, hit.weight ?? 1, log ? log.head : 0);
       let refuses = wait >= 0;
       if (hit.ratio && events >= hit.ratio.minEvents) {
-        const verified = liveCount(windows.get(hit.ratio.key), hit.windowMs, now);
+        const verified = liveCount(hit.ratio.key, windows.get(hit.ratio.key), hit.windowMs, now);
         if (verified < hit.ratio.minRatio * events) {
           // `events` ≥ minEvents ≥ 1: the log exists and holds its oldest live event at `head`.
           const ratioWait = log!.times[log!.head]! + hit.windowMs - now;
@@ -167,11 +234,16 @@ export function memoryStore(options: MemoryStoreOptions = {}) {
       if (!log) {
         const times: number[] = weight === 1 ? [now] : [];
         if (weight !== 1) for (let i = 0; i < weight; i++) times.push(now);
-        windows.set(hit.key, { times, head: 0, windowMs: longest });
+        const created: EventLog = { times, head: 0, windowMs: longest, due: undefined };
+        windows.set(hit.key, created);
+        queue(hit.key, created, expiryOf(created));
         continue;
       }
+      const newest = log.times[log.times.length - 1];
       for (let i = 0; i < weight; i++) log.times.push(now);
       if (longest > log.windowMs) log.windowMs = longest;
+      // A clock that went back makes the last event older: the log may expire sooner than it waits.
+      if (weight > 0 && !(now >= newest!)) queue(hit.key, log, expiryOf(log));
     }
     return { ok: true };
   };
@@ -273,11 +345,15 @@ export function memoryStore(options: MemoryStoreOptions = {}) {
         const log = windows.get(hit.key);
         // The newest matching events: the ones this operation counted, or indistinguishable from
         // them (never one already dropped, before `head`). Near the end: no long move.
+        let released = false;
         for (let left = hit.weight ?? 1; left > 0 && log; left--) {
           const index = log.times.lastIndexOf(at);
           if (index < log.head) break;
           log.times.splice(index, 1);
+          released = true;
         }
+        // Its newest event may be gone: its expiry may be sooner than where it waits.
+        if (released) queue(hit.key, log!, expiryOf(log!));
       }
     },
 
