@@ -38,8 +38,9 @@ const recordElements =
  * put — $1 key, $2 id, $3 hash, $4 link_hash, $5 expires_at, $6 attempts, $7 max_attempts, $8 data,
  * $9 retain_until, $10 now, $11 ifId (null: unconditional), $12 carry, then the rules ($13 keys,
  * limits, windows, weights, tripwire keys, minimum events, minimum ratios, then on each log's first
- * row the events it gains and how long it is kept; null arrays: no rules). One row of one column `r`, a text array: `allowed` (false: ifId did not match,
- * nothing written), `refused_rule` (1-based) and `retry_after_ms` when a limit refused, then the
+ * row the events it gains and how long it is kept; null arrays: no rules). One row of one column
+ * `r`, a text array: `allowed` (false: ifId did not match, nothing written), `refused_rule`
+ * (1-based) and `retry_after_ms` when a limit refused, then the
  * previous record's columns (null when none). The record and the windows are written together or
  * not at all.
  */

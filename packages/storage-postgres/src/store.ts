@@ -147,7 +147,9 @@ function ruleParams(hits: readonly RateHit[]): Array<string | null> {
     // Without any, null arrays: nothing for the server to parse.
     params.push(null, null, null);
   }
-  params.push(numberArray(counts), numberArray(logWrites(keys, windows, counts)));
+  // (The keeps first: `logWrites` moves each key's events onto its first row of `counts`.)
+  const keeps = logWrites(keys, windows, counts);
+  params.push(numberArray(counts), numberArray(keeps));
   return params;
 }
 

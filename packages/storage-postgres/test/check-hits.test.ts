@@ -62,6 +62,25 @@ describe("check with hits on real PostgreSQL", () => {
     expect(store.checkHits).toBe(true);
   });
 
+  it("one log named by several hits of one call gains every hit's events, kept for the longest window", async () => {
+    const tenant = fresh();
+    const key = `${tenant}:rl:shared:600:subject`;
+    const now = Date.now();
+    // Two hits on one key (weights 2 and 3), the second with a further rule on the same log.
+    const hits: RateHit[] = [
+      { key, limit: 100, windowMs: 600_000, weight: 2 },
+      { key, limit: 100, windowMs: 60_000, weight: 3, also: [{ limit: 100, windowMs: 3_600_000 }] },
+    ];
+    expect((await store.hit(hits, now)).ok).toBe(true);
+    expect(await events(key)).toEqual([now, now, now, now, now]);
+    // The log is kept as long as its longest rule (an hour), not its first hit's window.
+    const { rows } = await client.query(`SELECT expires_at FROM ${table}_windows WHERE key = $1`, [key]);
+    expect(Number(rows[0].expires_at)).toBe(now + 3_600_000);
+    // Stored now: the same call again updates it the same way.
+    expect((await store.hit(hits, now + 1)).ok).toBe(true);
+    expect(await events(key)).toHaveLength(10);
+  });
+
   it("N + 50 concurrent checks under a limit of N: exactly N counted and answered, 50 limited", async () => {
     const tenant = fresh();
     const limit = 40;
