@@ -3,8 +3,12 @@ import pg from "pg";
 
 export const databaseUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
+// The races queue hundreds of operations on a few rows: they run one after another (each commit
+// waits for its WAL flush while holding its rows), so the last one waits for a free connection for
+// the whole queue — ~1 s here when quiet, past 5 s while CI runs the other packages beside it. The
+// pool's wait is not what the suites test, so it is as generous as the test timeout (60 s).
 export const pool = (max = 20) =>
-  new pg.Pool({ connectionString: databaseUrl, max, connectionTimeoutMillis: 5000, query_timeout: 10_000 });
+  new pg.Pool({ connectionString: databaseUrl, max, connectionTimeoutMillis: 45_000, query_timeout: 30_000 });
 
 /** A schema no other run shares, dropped at the end: runs (and parallel test files) never collide. */
 export async function runSchema(client: pg.Pool, label: string): Promise<string> {
