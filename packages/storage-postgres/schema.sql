@@ -34,21 +34,45 @@ CREATE TABLE IF NOT EXISTS "otpkit_codes_failures" (
 -- The store's operations that decide (put, hit, check), one function each, called by one
 -- statement: an atomic round trip. Replaced on every migrate(), so an upgrade installs its own.
 
+DO $replace$
+DECLARE
+  v_signature text;
+BEGIN
+  FOREACH v_signature IN ARRAY ARRAY[
+    '"otpkit_codes_put"(text, text, text, text, bigint, int, int, text, bigint, bigint, text, boolean, text[], int[], bigint[], int[], text[], int[], float8[], int[], bigint[])',
+    '"otpkit_codes_hit"(bigint, text[], int[], bigint[], int[], text[], int[], float8[], int[], bigint[])',
+    '"otpkit_codes_check"(text, text, text[], bigint, text[], int[], bigint[], bigint[], bigint[], text[], int[], bigint[], int[], text[], int[], float8[], int[], bigint[])'
+  ] LOOP
+    IF (SELECT prorettype <> 'text'::regtype FROM pg_proc WHERE oid = to_regprocedure(v_signature)) THEN
+      EXECUTE 'DROP FUNCTION ' || v_signature;
+    END IF;
+  END LOOP;
+END
+$replace$;
+
 -- put: count the rate-limit rules and replace the pending record, all or nothing (see the
 -- package's functions.ts for why each step is safe under concurrency).
 CREATE OR REPLACE FUNCTION "otpkit_codes_put"(p_key text, p_id text, p_hash text, p_link_hash text,
   p_expires_at bigint, p_attempts int, p_max_attempts int, p_data text, p_retain_until bigint,
   p_now bigint, p_if_id text, p_carry boolean, p_keys text[], p_limits int[], p_windows bigint[], p_weights int[], p_ratio_keys text[],
-  p_min_events int[], p_min_ratios float8[], p_counts int[], p_keeps bigint[],
-  OUT o_allowed boolean, OUT o_refused_rule int, OUT o_retry_after_ms bigint, OUT o_id text, OUT o_hash text, OUT o_link_hash text, OUT o_expires_at bigint,
-  OUT o_attempts int, OUT o_max_attempts int, OUT o_data text)
-LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $otpkit$
+  p_min_events int[], p_min_ratios float8[], p_counts int[], p_keeps bigint[])
+RETURNS text LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $otpkit$
 DECLARE
   -- the keys of the logs that exist (locked), and the refusing rule: {wait, -position (1-based)}
   -- (the greatest of the refusing rules' arrays: the longest wait, ties to the first rule)
   v_stored text[];
   v_refusal bigint[];
   v_refusals bigint[];  -- every refusing rule's {wait, -position}
+  o_allowed boolean;
+  o_refused_rule int;
+  o_retry_after_ms bigint;
+  o_id text;
+  o_hash text;
+  o_link_hash text;
+  o_expires_at bigint;
+  o_attempts int;
+  o_max_attempts int;
+  o_data text;
   v_row "otpkit_codes"%ROWTYPE;
   v_found boolean;
   v_live boolean;
@@ -153,7 +177,7 @@ BEGIN
     VALUES (p_key, p_id, p_hash, p_link_hash, p_expires_at, p_attempts, p_max_attempts, p_data, p_retain_until)
     ON CONFLICT (key) DO NOTHING;
     o_allowed := true;
-    IF FOUND THEN RETURN; END IF;
+    IF FOUND THEN RETURN ARRAY[o_allowed::text, o_refused_rule::text, o_retry_after_ms::text, o_id, o_hash, o_link_hash, o_expires_at::text, o_attempts::text, o_max_attempts::text, o_data]::text; END IF;
     v_written := true;
   END IF;
   SELECT * INTO v_row FROM "otpkit_codes" AS c WHERE c.key = p_key FOR UPDATE;
@@ -169,7 +193,7 @@ BEGIN
     o_max_attempts := v_row.max_attempts;
     o_data := v_row.data;
   END IF;
-  IF NOT o_allowed OR v_refusal IS NOT NULL THEN RETURN; END IF;
+  IF NOT o_allowed OR v_refusal IS NOT NULL THEN RETURN ARRAY[o_allowed::text, o_refused_rule::text, o_retry_after_ms::text, o_id, o_hash, o_link_hash, o_expires_at::text, o_attempts::text, o_max_attempts::text, o_data]::text; END IF;
   IF NOT v_written THEN
   IF v_stored IS NOT NULL THEN
     UPDATE "otpkit_codes_windows" AS w
@@ -206,14 +230,14 @@ BEGIN
     INSERT INTO "otpkit_codes" (key, id, hash, link_hash, expires_at, attempts, max_attempts, data, retain_until)
     VALUES (p_key, p_id, p_hash, p_link_hash, p_expires_at, p_attempts, p_max_attempts, p_data, p_retain_until);
   END IF;
+  RETURN ARRAY[o_allowed::text, o_refused_rule::text, o_retry_after_ms::text, o_id, o_hash, o_link_hash, o_expires_at::text, o_attempts::text, o_max_attempts::text, o_data]::text;
 END
 $otpkit$;
 
 -- hit: count the rate-limit rules, all or nothing.
 CREATE OR REPLACE FUNCTION "otpkit_codes_hit"(p_now bigint, p_keys text[], p_limits int[], p_windows bigint[], p_weights int[], p_ratio_keys text[],
-  p_min_events int[], p_min_ratios float8[], p_counts int[], p_keeps bigint[],
-  OUT o_refused_rule int, OUT o_retry_after_ms bigint)
-LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $otpkit$
+  p_min_events int[], p_min_ratios float8[], p_counts int[], p_keeps bigint[])
+RETURNS text LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $otpkit$
 DECLARE
   -- the keys of the logs that exist (locked), and the refusing rule: {wait, -position (1-based)}
   -- (the greatest of the refusing rules' arrays: the longest wait, ties to the first rule)
@@ -292,8 +316,6 @@ BEGIN
       FROM generate_subscripts(v_refusals, 1) AS k;
     END IF;
   END IF;
-  o_refused_rule := -v_refusal[2];
-  o_retry_after_ms := v_refusal[1];
   IF v_refusal IS NULL THEN
   IF v_stored IS NOT NULL THEN
     UPDATE "otpkit_codes_windows" AS w
@@ -313,7 +335,9 @@ BEGIN
     WHERE r.keep > 0 AND (v_stored IS NULL OR r.key <> ALL(v_stored))
     ORDER BY r.key;
   END IF;
+    RETURN NULL;
   END IF;
+  RETURN -v_refusal[2] || ':' || v_refusal[1];
 END
 $otpkit$;
 
@@ -323,17 +347,25 @@ $otpkit$;
 CREATE OR REPLACE FUNCTION "otpkit_codes_check"(p_key text, p_id text, p_hashes text[], p_now bigint,
   p_failure_keys text[], p_thresholds int[], p_backoffs bigint[], p_max_backoffs bigint[], p_retains bigint[],
   p_keys text[], p_limits int[], p_windows bigint[], p_weights int[], p_ratio_keys text[],
-  p_min_events int[], p_min_ratios float8[], p_counts int[], p_keeps bigint[],
-  OUT o_status text, OUT o_retry_after_ms bigint, OUT o_refused_rule int, OUT o_id text, OUT o_hash text, OUT o_link_hash text, OUT o_expires_at bigint,
-  OUT o_attempts int, OUT o_max_attempts int, OUT o_data text,
-  OUT o_attempts_left int)
-LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $otpkit$
+  p_min_events int[], p_min_ratios float8[], p_counts int[], p_keeps bigint[])
+RETURNS text LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $otpkit$
 DECLARE
   -- the keys of the logs that exist (locked), and the refusing rule: {wait, -position (1-based)}
   -- (the greatest of the refusing rules' arrays: the longest wait, ties to the first rule)
   v_stored text[];
   v_refusal bigint[];
   v_refusals bigint[];  -- every refusing rule's {wait, -position}
+  o_status text;
+  o_retry_after_ms bigint;
+  o_refused_rule int;
+  o_id text;
+  o_hash text;
+  o_link_hash text;
+  o_expires_at bigint;
+  o_attempts int;
+  o_max_attempts int;
+  o_data text;
+  o_attempts_left int;
   f_keys text[];   -- the failure counters that exist (locked)
   v_wait bigint := 0;
   v_waits bigint[];  -- the refusing counters' waits
@@ -419,7 +451,7 @@ BEGIN
     o_status := 'limited';
     o_refused_rule := -v_refusal[2];
     o_retry_after_ms := v_refusal[1];
-    RETURN;
+    RETURN ARRAY[o_status, o_retry_after_ms::text, o_refused_rule::text, o_id, o_hash, o_link_hash, o_expires_at::text, o_attempts::text, o_max_attempts::text, o_data, o_attempts_left::text]::text;
   END IF;
   IF v_stored IS NOT NULL THEN
     UPDATE "otpkit_codes_windows" AS w
@@ -458,7 +490,7 @@ BEGIN
   o_retry_after_ms := v_wait;
   IF v_wait > 0 THEN
     o_status := 'locked';
-    RETURN;
+    RETURN ARRAY[o_status, o_retry_after_ms::text, o_refused_rule::text, o_id, o_hash, o_link_hash, o_expires_at::text, o_attempts::text, o_max_attempts::text, o_data, o_attempts_left::text]::text;
   END IF;
   -- The common case first, in one statement: a right code for a live record is consumed. (Plain
   -- equality on the hashes: both sides are HMAC outputs keyed with a secret the caller does not
@@ -473,7 +505,7 @@ BEGIN
   IF FOUND THEN
     o_status := 'approved';
     IF f_keys IS NOT NULL THEN DELETE FROM "otpkit_codes_failures" AS f WHERE f.key = ANY(f_keys); END IF;
-    RETURN;
+    RETURN ARRAY[o_status, o_retry_after_ms::text, o_refused_rule::text, o_id, o_hash, o_link_hash, o_expires_at::text, o_attempts::text, o_max_attempts::text, o_data, o_attempts_left::text]::text;
   END IF;
   -- Otherwise the record as it is now (locked), and the verdict in the contract's order (a
   -- concurrent statement may have changed it since: the verdict is on its latest version).
@@ -483,7 +515,7 @@ BEGIN
   FROM "otpkit_codes" AS c
   WHERE c.key = p_key AND c.retain_until > p_now AND (p_id IS NULL OR c.id = p_id)
   FOR UPDATE;
-  IF NOT FOUND THEN RETURN; END IF;
+  IF NOT FOUND THEN RETURN ARRAY[o_status, o_retry_after_ms::text, o_refused_rule::text, o_id, o_hash, o_link_hash, o_expires_at::text, o_attempts::text, o_max_attempts::text, o_data, o_attempts_left::text]::text; END IF;
   -- The order of the tests is the contract's.
   o_status := CASE
     WHEN p_now >= o_expires_at THEN 'expired'
@@ -522,5 +554,6 @@ BEGIN
       END IF;
     END LOOP;
   END IF;
+  RETURN ARRAY[o_status, o_retry_after_ms::text, o_refused_rule::text, o_id, o_hash, o_link_hash, o_expires_at::text, o_attempts::text, o_max_attempts::text, o_data, o_attempts_left::text]::text;
 END
 $otpkit$;

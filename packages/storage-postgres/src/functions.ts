@@ -2,8 +2,8 @@ import type { TableNames } from "./schema.js";
 
 /**
  * The PL/pgSQL functions `migrate()` installs next to the tables: `put`, `hit` and `check`, each
- * called by one statement (`SELECT … FROM <table>_put(…)`), so each operation stays one round trip
- * and one atomic statement.
+ * called by one statement (`SELECT <table>_put(…)`, one text value back), so each operation stays
+ * one round trip and one atomic statement.
  *
  * Why functions and not one SQL statement: the same decisions as a single statement of CTEs cost
  * about half the server CPU here. A statement of a dozen CTEs runs a large plan (every node is set
@@ -189,8 +189,19 @@ const writeWindows = (t: TableNames) => `
     ORDER BY r.key;
   END IF;`;
 
-const recordOut = `OUT o_id text, OUT o_hash text, OUT o_link_hash text, OUT o_expires_at bigint,
-  OUT o_attempts int, OUT o_max_attempts int, OUT o_data text`;
+const recordVariables = `
+  o_id text;
+  o_hash text;
+  o_link_hash text;
+  o_expires_at bigint;
+  o_attempts int;
+  o_max_attempts int;
+  o_data text;`;
+
+const recordElements =
+  "o_id, o_hash, o_link_hash, o_expires_at::text, o_attempts::text, o_max_attempts::text, o_data";
+const putResult = `ARRAY[o_allowed::text, o_refused_rule::text, o_retry_after_ms::text, ${recordElements}]::text`;
+const checkResult = `ARRAY[o_status, o_retry_after_ms::text, o_refused_rule::text, ${recordElements}, o_attempts_left::text]::text`;
 
 /**
  * The functions' statements are primary-key lookups and writes, over arrays of a handful of keys.
@@ -201,21 +212,51 @@ const recordOut = `OUT o_id text, OUT o_hash text, OUT o_link_hash text, OUT o_e
  */
 const generic = "SET plan_cache_mode = force_generic_plan";
 
+/** The rule arrays' types, in `ruleParams` order (for signatures). */
+const ruleTypes = "text[], int[], bigint[], int[], text[], int[], float8[], int[], bigint[]";
+
+/**
+ * A development build had these signatures return their answer as OUT columns; they now return
+ * one text value, and PostgreSQL refuses to change a function's return type in place (`CREATE OR
+ * REPLACE`). Such a function is dropped first, in `migrate()`'s one query (one implicit
+ * transaction: callers on other connections see the old function or the new one, never none).
+ */
+const replacedSignatures = (t: TableNames) =>
+  `
+DO $replace$
+DECLARE
+  v_signature text;
+BEGIN
+  FOREACH v_signature IN ARRAY ARRAY[
+    '${t.put}(text, text, text, text, bigint, int, int, text, bigint, bigint, text, boolean, ${ruleTypes})',
+    '${t.hit}(bigint, ${ruleTypes})',
+    '${t.check}(text, text, text[], bigint, text[], int[], bigint[], bigint[], bigint[], ${ruleTypes})'
+  ] LOOP
+    IF (SELECT prorettype <> 'text'::regtype FROM pg_proc WHERE oid = to_regprocedure(v_signature)) THEN
+      EXECUTE 'DROP FUNCTION ' || v_signature;
+    END IF;
+  END LOOP;
+END
+$replace$;
+`;
+
 /**
  * The function DDL for `schemaSql` (idempotent: `CREATE OR REPLACE`). A function whose arguments
  * changed is a new overload to PostgreSQL; the previous ones are left in place, so instances still
  * on the previous version keep working during a rolling upgrade (the changeset names the
  * statements that drop them afterwards).
  */
-export const functionsSql = (t: TableNames) => `
+export const functionsSql = (t: TableNames) => `${replacedSignatures(t)}
 -- put: count the rate-limit rules and replace the pending record, all or nothing (see the
 -- package's functions.ts for why each step is safe under concurrency).
 CREATE OR REPLACE FUNCTION ${t.put}(p_key text, p_id text, p_hash text, p_link_hash text,
   p_expires_at bigint, p_attempts int, p_max_attempts int, p_data text, p_retain_until bigint,
-  p_now bigint, p_if_id text, p_carry boolean, ${ruleParams},
-  OUT o_allowed boolean, OUT o_refused_rule int, OUT o_retry_after_ms bigint, ${recordOut})
-LANGUAGE plpgsql ${generic} AS $otpkit$
+  p_now bigint, p_if_id text, p_carry boolean, ${ruleParams})
+RETURNS text LANGUAGE plpgsql ${generic} AS $otpkit$
 DECLARE${ruleDeclarations}
+  o_allowed boolean;
+  o_refused_rule int;
+  o_retry_after_ms bigint;${recordVariables}
   v_row ${t.codes}%ROWTYPE;
   v_found boolean;
   v_live boolean;
@@ -231,7 +272,7 @@ BEGIN${judgeWindows(t)}
     VALUES (p_key, p_id, p_hash, p_link_hash, p_expires_at, p_attempts, p_max_attempts, p_data, p_retain_until)
     ON CONFLICT (key) DO NOTHING;
     o_allowed := true;
-    IF FOUND THEN RETURN; END IF;
+    IF FOUND THEN RETURN ${putResult}; END IF;
     v_written := true;
   END IF;
   SELECT * INTO v_row FROM ${t.codes} AS c WHERE c.key = p_key FOR UPDATE;
@@ -247,7 +288,7 @@ BEGIN${judgeWindows(t)}
     o_max_attempts := v_row.max_attempts;
     o_data := v_row.data;
   END IF;
-  IF NOT o_allowed OR v_refusal IS NOT NULL THEN RETURN; END IF;
+  IF NOT o_allowed OR v_refusal IS NOT NULL THEN RETURN ${putResult}; END IF;
   IF NOT v_written THEN${writeWindows(t)}
   END IF;
   -- carry: a live previous record (not expired, not exhausted) passes on its attempts, and its
@@ -266,19 +307,19 @@ BEGIN${judgeWindows(t)}
     INSERT INTO ${t.codes} (key, id, hash, link_hash, expires_at, attempts, max_attempts, data, retain_until)
     VALUES (p_key, p_id, p_hash, p_link_hash, p_expires_at, p_attempts, p_max_attempts, p_data, p_retain_until);
   END IF;
+  RETURN ${putResult};
 END
 $otpkit$;
 
 -- hit: count the rate-limit rules, all or nothing.
-CREATE OR REPLACE FUNCTION ${t.hit}(p_now bigint, ${ruleParams},
-  OUT o_refused_rule int, OUT o_retry_after_ms bigint)
-LANGUAGE plpgsql ${generic} AS $otpkit$
+CREATE OR REPLACE FUNCTION ${t.hit}(p_now bigint, ${ruleParams})
+RETURNS text LANGUAGE plpgsql ${generic} AS $otpkit$
 DECLARE${ruleDeclarations}
 BEGIN${judgeWindows(t)}
-  o_refused_rule := -v_refusal[2];
-  o_retry_after_ms := v_refusal[1];
   IF v_refusal IS NULL THEN${writeWindows(t)}
+    RETURN NULL;
   END IF;
+  RETURN -v_refusal[2] || ':' || v_refusal[1];
 END
 $otpkit$;
 
@@ -287,11 +328,13 @@ $otpkit$;
 -- 'locked', the record unread), then the record. No status: not_found.
 CREATE OR REPLACE FUNCTION ${t.check}(p_key text, p_id text, p_hashes text[], p_now bigint,
   p_failure_keys text[], p_thresholds int[], p_backoffs bigint[], p_max_backoffs bigint[], p_retains bigint[],
-  ${ruleParams},
-  OUT o_status text, OUT o_retry_after_ms bigint, OUT o_refused_rule int, ${recordOut},
-  OUT o_attempts_left int)
-LANGUAGE plpgsql ${generic} AS $otpkit$
+  ${ruleParams})
+RETURNS text LANGUAGE plpgsql ${generic} AS $otpkit$
 DECLARE${ruleDeclarations}
+  o_status text;
+  o_retry_after_ms bigint;
+  o_refused_rule int;${recordVariables}
+  o_attempts_left int;
   f_keys text[];   -- the failure counters that exist (locked)
   v_wait bigint := 0;
   v_waits bigint[];  -- the refusing counters' waits
@@ -306,7 +349,7 @@ BEGIN${judgeWindows(t)}
     o_status := 'limited';
     o_refused_rule := -v_refusal[2];
     o_retry_after_ms := v_refusal[1];
-    RETURN;
+    RETURN ${checkResult};
   END IF;${writeWindows(t)}
   -- The failure counters, locked in key order (after the windows, before the record), and the
   -- longest refusal among the live ones, in one statement.
@@ -327,7 +370,7 @@ BEGIN${judgeWindows(t)}
   o_retry_after_ms := v_wait;
   IF v_wait > 0 THEN
     o_status := 'locked';
-    RETURN;
+    RETURN ${checkResult};
   END IF;
   -- The common case first, in one statement: a right code for a live record is consumed. (Plain
   -- equality on the hashes: both sides are HMAC outputs keyed with a secret the caller does not
@@ -342,7 +385,7 @@ BEGIN${judgeWindows(t)}
   IF FOUND THEN
     o_status := 'approved';
     IF f_keys IS NOT NULL THEN DELETE FROM ${t.failures} AS f WHERE f.key = ANY(f_keys); END IF;
-    RETURN;
+    RETURN ${checkResult};
   END IF;
   -- Otherwise the record as it is now (locked), and the verdict in the contract's order (a
   -- concurrent statement may have changed it since: the verdict is on its latest version).
@@ -352,7 +395,7 @@ BEGIN${judgeWindows(t)}
   FROM ${t.codes} AS c
   WHERE c.key = p_key AND c.retain_until > p_now AND (p_id IS NULL OR c.id = p_id)
   FOR UPDATE;
-  IF NOT FOUND THEN RETURN; END IF;
+  IF NOT FOUND THEN RETURN ${checkResult}; END IF;
   -- The order of the tests is the contract's.
   o_status := CASE
     WHEN p_now >= o_expires_at THEN 'expired'
@@ -391,6 +434,7 @@ BEGIN${judgeWindows(t)}
       END IF;
     END LOOP;
   END IF;
+  RETURN ${checkResult};
 END
 $otpkit$;
 `;

@@ -28,6 +28,56 @@ describe("through createOtp on real PostgreSQL", () => {
     expect(await readFile(new URL("../schema.sql", import.meta.url), "utf8")).toBe(schemaSql());
   });
 
+  it("migrate replaces functions of a development build that answered with OUT columns", async () => {
+    const old = await runSchema(client, "otp_old");
+    const oldTable = `${old}.otpkit_codes`;
+    try {
+      await migrate(client, { table: oldTable });
+      // The development build's signatures with OUT columns: PostgreSQL refuses to change a return
+      // type in place, so a plain CREATE OR REPLACE of the new functions would fail here.
+      const rules = "text[], int[], bigint[], int[], text[], int[], float8[], int[], bigint[]";
+      for (const [name, args, out, answer] of [
+        [
+          "put",
+          `text, text, text, text, bigint, int, int, text, bigint, bigint, text, boolean, ${rules}`,
+          "OUT o_allowed boolean",
+          "true",
+        ],
+        [
+          "hit",
+          `bigint, ${rules}`,
+          "OUT o_refused_rule int, OUT o_retry_after_ms bigint",
+          "NULL::int, NULL::bigint",
+        ],
+        [
+          "check",
+          `text, text, text[], bigint, text[], int[], bigint[], bigint[], bigint[], ${rules}`,
+          "OUT o_status text",
+          "NULL::text",
+        ],
+      ]) {
+        await client.query(`DROP FUNCTION ${oldTable}_${name}(${args})`);
+        await client.query(
+          `CREATE FUNCTION ${oldTable}_${name}(${args}, ${out}) LANGUAGE sql AS $$ SELECT ${answer} $$`,
+        );
+      }
+      await migrate(client, { table: oldTable });
+      const { rows } = await client.query(
+        "SELECT count(*)::int AS n FROM pg_proc WHERE pronamespace = $1::regnamespace AND prorettype = 'text'::regtype",
+        [old],
+      );
+      expect(rows[0].n).toBe(3);
+      const sender = outbox();
+      const otp = createOtp({ secret, store: postgresStore({ client, table: oldTable }), sender });
+      const { id } = await otp.send({ phone: phones[1]!, ip: "203.0.113.10" });
+      await expect(otp.verify({ id, code: sender.lastCode(phones[1]!)! })).resolves.toMatchObject({
+        status: "approved",
+      });
+    } finally {
+      await dropSchema(client, old);
+    }
+  });
+
   it("refuses table names that are not plain identifiers", () => {
     for (const bad of ['codes"; DROP TABLE x; --', "a.b.c", "1codes", ""]) {
       expect(() => postgresStore({ client, table: bad })).toThrow(/plain identifier/);
