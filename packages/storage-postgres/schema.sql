@@ -56,7 +56,7 @@ CREATE OR REPLACE FUNCTION "otpkit_codes_put"(p_key text, p_id text, p_hash text
   p_expires_at bigint, p_attempts int, p_max_attempts int, p_data text, p_retain_until bigint,
   p_now bigint, p_if_id text, p_carry boolean, p_keys text[], p_limits int[], p_windows bigint[], p_weights int[], p_ratio_keys text[],
   p_min_events int[], p_min_ratios float8[], p_counts int[], p_keeps bigint[])
-RETURNS text LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $otpkit$
+RETURNS text LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan SET enable_seqscan = off SET enable_bitmapscan = off SET enable_hashjoin = off SET enable_mergejoin = off AS $otpkit$
 DECLARE
   -- the keys of the logs that exist (locked), and the refusing rule: {wait, -position (1-based)}
   -- (the greatest of the refusing rules' arrays: the longest wait, ties to the first rule)
@@ -237,7 +237,7 @@ $otpkit$;
 -- hit: count the rate-limit rules, all or nothing.
 CREATE OR REPLACE FUNCTION "otpkit_codes_hit"(p_now bigint, p_keys text[], p_limits int[], p_windows bigint[], p_weights int[], p_ratio_keys text[],
   p_min_events int[], p_min_ratios float8[], p_counts int[], p_keeps bigint[])
-RETURNS text LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $otpkit$
+RETURNS text LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan SET enable_seqscan = off SET enable_bitmapscan = off SET enable_hashjoin = off SET enable_mergejoin = off AS $otpkit$
 DECLARE
   -- the keys of the logs that exist (locked), and the refusing rule: {wait, -position (1-based)}
   -- (the greatest of the refusing rules' arrays: the longest wait, ties to the first rule)
@@ -348,7 +348,7 @@ CREATE OR REPLACE FUNCTION "otpkit_codes_check"(p_key text, p_id text, p_hashes 
   p_failure_keys text[], p_thresholds int[], p_backoffs bigint[], p_max_backoffs bigint[], p_retains bigint[],
   p_keys text[], p_limits int[], p_windows bigint[], p_weights int[], p_ratio_keys text[],
   p_min_events int[], p_min_ratios float8[], p_counts int[], p_keeps bigint[])
-RETURNS text LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $otpkit$
+RETURNS text LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan SET enable_seqscan = off SET enable_bitmapscan = off SET enable_hashjoin = off SET enable_mergejoin = off AS $otpkit$
 DECLARE
   -- the keys of the logs that exist (locked), and the refusing rule: {wait, -position (1-based)}
   -- (the greatest of the refusing rules' arrays: the longest wait, ties to the first rule)

@@ -322,4 +322,68 @@ describe("plan caching on real PostgreSQL", () => {
       expect(Number(row.generic_plans), prefix).toBe(calls - 5);
     }
   });
+  it("on new tables, never analyzed, every statement inside put, hit and check reads by primary key", async () => {
+    // A generic plan made on an empty table is kept while the table grows (until autovacuum
+    // analyzes it): it must not be a sequential or bitmap scan, nor a hash or merge join.
+    const fresh = await runSchema(admin, "fresh");
+    const explained = new pg.Client({ connectionString: databaseUrl });
+    const plans: string[] = [];
+    explained.on("notice", (notice) => plans.push(notice.message ?? ""));
+    try {
+      await migrate(admin, { table: `${fresh}.otpkit_codes` });
+      await explained.connect();
+      // auto_explain prints the plan of every statement the functions run, as a notice.
+      await explained.query(
+        "LOAD 'auto_explain'; SET auto_explain.log_min_duration = 0; SET auto_explain.log_nested_statements = on; SET auto_explain.log_level = notice",
+      );
+      const store = postgresStore({ client: explained, table: `${fresh}.otpkit_codes` });
+      const now = Date.now();
+      const hits = [
+        { key: "t:rl:phone:3600:a", limit: 1000, windowMs: 3_600_000 },
+        {
+          key: "t:rl:ip:600:b",
+          limit: 1000,
+          windowMs: 600_000,
+          ratio: { key: "t:rl:verified:600:b", minEvents: 10_000, minRatio: 0.1 },
+        },
+      ];
+      const record = (id: string) => ({
+        id,
+        hash: "h",
+        expiresAt: now + 60_000,
+        attempts: 0,
+        maxAttempts: 3,
+        data: "d",
+      });
+      const failures = [
+        { key: "t:rl:failures:0:a", threshold: 3, backoffMs: 1000, maxBackoffMs: 60_000, retainMs: 60_000 },
+      ];
+      for (let i = 0; i < 8; i++) {
+        // A new record, then one replaced (carry, ifId), then a wrong and a right code.
+        await store.put(`t:l:${i}`, record(`ver_a${i}`), { now, retainUntil: now + 60_000, hits });
+        await store.put(`t:l:${i}`, record(`ver_b${i}`), {
+          now,
+          retainUntil: now + 60_000,
+          hits,
+          carry: true,
+          ifId: `ver_a${i}`,
+        });
+        await store.hit(hits, now);
+        expect((await store.check(`t:l:${i}`, { hashes: ["x"], now, failures, hits })).status).toBe(
+          "invalid",
+        );
+        expect((await store.check(`t:l:${i}`, { hashes: ["h"], now, failures, hits })).status).toBe(
+          "approved",
+        );
+      }
+    } finally {
+      await explained.end();
+      await dropSchema(admin, fresh);
+    }
+    const nested = plans.filter((plan) => /otpkit_codes/.test(plan) && !/Query Text: SELECT "/.test(plan));
+    expect(nested.length).toBeGreaterThan(40);
+    expect(nested.join("\n")).toMatch(/Index Scan using otpkit_codes_windows_pkey/);
+    for (const plan of nested)
+      expect(plan).not.toMatch(/Seq Scan on otpkit|Bitmap Heap Scan|Hash Join|Merge Join/);
+  });
 });
