@@ -149,8 +149,6 @@ BEGIN
       FROM generate_subscripts(v_refusals, 1) AS k;
     END IF;
   END IF;
-  o_refused_rule := -v_refusal[2];
-  o_retry_after_ms := v_refusal[1];
   -- Then the record (after the windows: the lock order of every function). An unconditional put
   -- the limits allow writes its windows whatever the record, and a new record in one statement
   -- (most sends: a phone's first code); only an existing one is read and replaced below.
@@ -176,8 +174,9 @@ BEGIN
     INSERT INTO "otpkit_codes" AS c (key, id, hash, link_hash, expires_at, attempts, max_attempts, data, retain_until)
     VALUES (p_key, p_id, p_hash, p_link_hash, p_expires_at, p_attempts, p_max_attempts, p_data, p_retain_until)
     ON CONFLICT (key) DO NOTHING;
-    o_allowed := true;
-    IF FOUND THEN RETURN ARRAY[o_allowed::text, o_refused_rule::text, o_retry_after_ms::text, o_id, o_hash, o_link_hash, o_expires_at::text, o_attempts::text, o_max_attempts::text, o_data]::text; END IF;
+    -- Allowed, nothing refused, no previous record: the answer is a constant (every expression a
+    -- call evaluates is set up again in each transaction, i.e. on each call).
+    IF FOUND THEN RETURN '{true,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL}'; END IF;
     v_written := true;
   END IF;
   SELECT * INTO v_row FROM "otpkit_codes" AS c WHERE c.key = p_key FOR UPDATE;
@@ -193,7 +192,11 @@ BEGIN
     o_max_attempts := v_row.max_attempts;
     o_data := v_row.data;
   END IF;
-  IF NOT o_allowed OR v_refusal IS NOT NULL THEN RETURN ARRAY[o_allowed::text, o_refused_rule::text, o_retry_after_ms::text, o_id, o_hash, o_link_hash, o_expires_at::text, o_attempts::text, o_max_attempts::text, o_data]::text; END IF;
+  IF NOT o_allowed OR v_refusal IS NOT NULL THEN
+    o_refused_rule := -v_refusal[2];
+    o_retry_after_ms := v_refusal[1];
+    RETURN ARRAY[o_allowed::text, o_refused_rule::text, o_retry_after_ms::text, o_id, o_hash, o_link_hash, o_expires_at::text, o_attempts::text, o_max_attempts::text, o_data]::text;
+  END IF;
   IF NOT v_written THEN
   IF v_stored IS NOT NULL THEN
     UPDATE "otpkit_codes_windows" AS w
@@ -368,7 +371,8 @@ DECLARE
   o_attempts_left int;
   f_keys text[];   -- the failure counters that exist (locked)
   v_wait bigint := 0;
-  v_waits bigint[];  -- the refusing counters' waits
+  v_locked_until bigint;
+  v_expires_at bigint;
   v_key text;
   v_failures int;
   v_until bigint;
@@ -471,21 +475,21 @@ BEGIN
     WHERE r.keep > 0 AND (v_stored IS NULL OR r.key <> ALL(v_stored))
     ORDER BY r.key;
   END IF;
-  -- The failure counters, locked in key order (after the windows, before the record), and the
-  -- longest refusal among the live ones, in one statement.
+  -- The failure counters, locked in key order (after the windows, before the record; the loop
+  -- fetches, so locks, every row before it ends), and the longest refusal among the live ones.
+  -- A loop rather than one statement gathering arrays: most checks find no counter (a phone's
+  -- first wrong code creates them), and a body that never runs costs nothing, where every
+  -- gathered array is a node to set up on each call.
   IF p_failure_keys IS NOT NULL THEN
-    WITH locked AS MATERIALIZED (
+    FOR v_key, v_locked_until, v_expires_at IN
       SELECT f.key, f.locked_until, f.expires_at FROM "otpkit_codes_failures" AS f
       WHERE f.key = ANY(p_failure_keys) ORDER BY f.key FOR UPDATE
-    )
-    SELECT nullif(ARRAY(SELECT locked.key FROM locked), '{}'),
-      ARRAY(SELECT locked.locked_until - p_now FROM locked
-        WHERE locked.expires_at > p_now AND locked.locked_until > p_now)
-    INTO f_keys, v_waits;
-    IF cardinality(v_waits) > 0 THEN
-      -- Refusing (rare): the longest wait (no aggregate for every call to set up, as above).
-      SELECT max(wait) INTO v_wait FROM unnest(v_waits) AS wait;
-    END IF;
+    LOOP
+      f_keys := f_keys || v_key;
+      IF v_expires_at > p_now AND v_locked_until - p_now > v_wait THEN
+        v_wait := v_locked_until - p_now;
+      END IF;
+    END LOOP;
   END IF;
   o_retry_after_ms := v_wait;
   IF v_wait > 0 THEN

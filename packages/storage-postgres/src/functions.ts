@@ -201,6 +201,8 @@ const recordVariables = `
 const recordElements =
   "o_id, o_hash, o_link_hash, o_expires_at::text, o_attempts::text, o_max_attempts::text, o_data";
 const putResult = `ARRAY[o_allowed::text, o_refused_rule::text, o_retry_after_ms::text, ${recordElements}]::text`;
+/** `putResult` when the put was allowed, nothing refused, and there was no previous record. */
+const newRecordResult = `'{true,${Array(9).fill("NULL").join(",")}}'`;
 const checkResult = `ARRAY[o_status, o_retry_after_ms::text, o_refused_rule::text, ${recordElements}, o_attempts_left::text]::text`;
 
 /**
@@ -279,8 +281,6 @@ DECLARE${ruleDeclarations}
   v_live boolean;
   v_written boolean := false;
 BEGIN${judgeWindows(t)}
-  o_refused_rule := -v_refusal[2];
-  o_retry_after_ms := v_refusal[1];
   -- Then the record (after the windows: the lock order of every function). An unconditional put
   -- the limits allow writes its windows whatever the record, and a new record in one statement
   -- (most sends: a phone's first code); only an existing one is read and replaced below.
@@ -288,8 +288,9 @@ BEGIN${judgeWindows(t)}
     INSERT INTO ${t.codes} AS c (key, id, hash, link_hash, expires_at, attempts, max_attempts, data, retain_until)
     VALUES (p_key, p_id, p_hash, p_link_hash, p_expires_at, p_attempts, p_max_attempts, p_data, p_retain_until)
     ON CONFLICT (key) DO NOTHING;
-    o_allowed := true;
-    IF FOUND THEN RETURN ${putResult}; END IF;
+    -- Allowed, nothing refused, no previous record: the answer is a constant (every expression a
+    -- call evaluates is set up again in each transaction, i.e. on each call).
+    IF FOUND THEN RETURN ${newRecordResult}; END IF;
     v_written := true;
   END IF;
   SELECT * INTO v_row FROM ${t.codes} AS c WHERE c.key = p_key FOR UPDATE;
@@ -305,7 +306,11 @@ BEGIN${judgeWindows(t)}
     o_max_attempts := v_row.max_attempts;
     o_data := v_row.data;
   END IF;
-  IF NOT o_allowed OR v_refusal IS NOT NULL THEN RETURN ${putResult}; END IF;
+  IF NOT o_allowed OR v_refusal IS NOT NULL THEN
+    o_refused_rule := -v_refusal[2];
+    o_retry_after_ms := v_refusal[1];
+    RETURN ${putResult};
+  END IF;
   IF NOT v_written THEN${writeWindows(t)}
   END IF;
   -- carry: a live previous record (not expired, not exhausted) passes on its attempts, and its
@@ -354,7 +359,8 @@ DECLARE${ruleDeclarations}
   o_attempts_left int;
   f_keys text[];   -- the failure counters that exist (locked)
   v_wait bigint := 0;
-  v_waits bigint[];  -- the refusing counters' waits
+  v_locked_until bigint;
+  v_expires_at bigint;
   v_key text;
   v_failures int;
   v_until bigint;
@@ -368,21 +374,21 @@ BEGIN${judgeWindows(t)}
     o_retry_after_ms := v_refusal[1];
     RETURN ${checkResult};
   END IF;${writeWindows(t)}
-  -- The failure counters, locked in key order (after the windows, before the record), and the
-  -- longest refusal among the live ones, in one statement.
+  -- The failure counters, locked in key order (after the windows, before the record; the loop
+  -- fetches, so locks, every row before it ends), and the longest refusal among the live ones.
+  -- A loop rather than one statement gathering arrays: most checks find no counter (a phone's
+  -- first wrong code creates them), and a body that never runs costs nothing, where every
+  -- gathered array is a node to set up on each call.
   IF p_failure_keys IS NOT NULL THEN
-    WITH locked AS MATERIALIZED (
+    FOR v_key, v_locked_until, v_expires_at IN
       SELECT f.key, f.locked_until, f.expires_at FROM ${t.failures} AS f
       WHERE f.key = ANY(p_failure_keys) ORDER BY f.key FOR UPDATE
-    )
-    SELECT nullif(ARRAY(SELECT locked.key FROM locked), '{}'),
-      ARRAY(SELECT locked.locked_until - p_now FROM locked
-        WHERE locked.expires_at > p_now AND locked.locked_until > p_now)
-    INTO f_keys, v_waits;
-    IF cardinality(v_waits) > 0 THEN
-      -- Refusing (rare): the longest wait (no aggregate for every call to set up, as above).
-      SELECT max(wait) INTO v_wait FROM unnest(v_waits) AS wait;
-    END IF;
+    LOOP
+      f_keys := f_keys || v_key;
+      IF v_expires_at > p_now AND v_locked_until - p_now > v_wait THEN
+        v_wait := v_locked_until - p_now;
+      END IF;
+    END LOOP;
   END IF;
   o_retry_after_ms := v_wait;
   IF v_wait > 0 THEN
