@@ -34,28 +34,17 @@ CREATE TABLE IF NOT EXISTS "otpkit_codes_failures" (
 -- The store's operations that decide (put, hit, check), one function each, called by one
 -- statement: an atomic round trip. Replaced on every migrate(), so an upgrade installs its own.
 
-DO $replace$
-DECLARE
-  v_signature text;
-BEGIN
-  FOREACH v_signature IN ARRAY ARRAY[
-    '"otpkit_codes_put"(text, text, text, text, bigint, int, int, text, bigint, bigint, text, boolean, text[], int[], bigint[], int[], text[], int[], float8[], int[], bigint[])',
-    '"otpkit_codes_hit"(bigint, text[], int[], bigint[], int[], text[], int[], float8[], int[], bigint[])',
-    '"otpkit_codes_check"(text, text, text[], bigint, text[], int[], bigint[], bigint[], bigint[], text[], int[], bigint[], int[], text[], int[], float8[], int[], bigint[])'
-  ] LOOP
-    IF (SELECT prorettype <> 'text'::regtype FROM pg_proc WHERE oid = to_regprocedure(v_signature)) THEN
-      EXECUTE 'DROP FUNCTION ' || v_signature;
-    END IF;
-  END LOOP;
-END
-$replace$;
+DROP FUNCTION IF EXISTS "otpkit_codes_put"(text, text, text, text, bigint, int, int, text, bigint, bigint, text, boolean,
+  text[], int[], bigint[], int[], text[], int[], float8[], int[], bigint[]);
+DROP FUNCTION IF EXISTS "otpkit_codes_hit"(bigint, text[], int[], bigint[], int[], text[], int[], float8[], int[], bigint[]);
+DROP FUNCTION IF EXISTS "otpkit_codes_check"(text, text, text[], bigint, text[], int[], bigint[], bigint[], bigint[],
+  text[], int[], bigint[], int[], text[], int[], float8[], int[], bigint[]);
 
 -- put: count the rate-limit rules and replace the pending record, all or nothing (see the
 -- package's functions.ts for why each step is safe under concurrency).
 CREATE OR REPLACE FUNCTION "otpkit_codes_put"(p_key text, p_id text, p_hash text, p_link_hash text,
   p_expires_at bigint, p_attempts int, p_max_attempts int, p_data text, p_retain_until bigint,
-  p_now bigint, p_if_id text, p_carry boolean, p_keys text[], p_limits int[], p_windows bigint[], p_weights int[], p_ratio_keys text[],
-  p_min_events int[], p_min_ratios float8[], p_counts int[], p_keeps bigint[])
+  p_now bigint, p_if_id text, p_carry boolean, p_keys text[], p_rules bigint[], p_ratio_keys text[], p_min_ratios float8[])
 RETURNS text LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan SET enable_seqscan = off SET enable_bitmapscan = off SET enable_hashjoin = off SET enable_mergejoin = off AS $otpkit$
 DECLARE
   -- the keys of the logs that exist (locked), and the refusing rule: {wait, -position (1-based)}
@@ -87,7 +76,7 @@ BEGIN
       SELECT w.key, w.times FROM "otpkit_codes_windows" AS w WHERE w.key = ANY(p_keys) ORDER BY w.key FOR UPDATE
     ),
     logs AS MATERIALIZED (
-      SELECT r.i, p_limits[r.i] AS lim, p_windows[r.i] AS win, p_weights[r.i] AS weight, (SELECT l.times FROM locked AS l WHERE l.key = p_keys[r.i]) AS times
+      SELECT r.i, p_rules[r.i][1]::int AS lim, p_rules[r.i][2] AS win, p_rules[r.i][3]::int AS weight, (SELECT l.times FROM locked AS l WHERE l.key = p_keys[r.i]) AS times
       FROM generate_subscripts(p_keys, 1) AS r(i)
     ),
     rules AS (
@@ -112,8 +101,8 @@ BEGIN
       SELECT w.key, w.times FROM "otpkit_codes_windows" AS w WHERE w.key = ANY(p_keys) ORDER BY w.key FOR UPDATE
     ),
     logs AS MATERIALIZED (
-      SELECT r.i, p_limits[r.i] AS lim, p_windows[r.i] AS win, p_weights[r.i] AS weight,
-        p_ratio_keys[r.i] AS ratio_key, p_min_events[r.i] AS min_events, p_min_ratios[r.i] AS min_ratio,
+      SELECT r.i, p_rules[r.i][1]::int AS lim, p_rules[r.i][2] AS win, p_rules[r.i][3]::int AS weight,
+        p_ratio_keys[r.i] AS ratio_key, p_rules[r.i][6]::int AS min_events, p_min_ratios[r.i] AS min_ratio,
         (SELECT l.times FROM locked AS l WHERE l.key = p_keys[r.i]) AS times
       FROM generate_subscripts(p_keys, 1) AS r(i)
     ),
@@ -159,7 +148,7 @@ BEGIN
         || array_fill(p_now, ARRAY[u.add]) || w.times[width_bucket(p_now, w.times) + 1:],
       expires_at = greatest(w.expires_at, p_now + u.longest)
     FROM (
-      SELECT r.key, r.keep AS longest, r.n AS add FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_keeps[s.i] AS keep, p_counts[s.i] AS n) AS r WHERE r.keep > 0 AND r.key = ANY(v_stored)
+      SELECT r.key, r.keep AS longest, r.n AS add FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_rules[s.i][5] AS keep, p_rules[s.i][4]::int AS n) AS r WHERE r.keep > 0 AND r.key = ANY(v_stored)
     ) AS u
     WHERE w.key = u.key;
   END IF;
@@ -167,7 +156,7 @@ BEGIN
     -- unique_violation if a concurrent statement created one: all rolls back, the store retries.
     INSERT INTO "otpkit_codes_windows" (key, times, expires_at)
     SELECT r.key, array_fill(p_now, ARRAY[r.n]), p_now + r.keep
-    FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_keeps[s.i] AS keep, p_counts[s.i] AS n) AS r
+    FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_rules[s.i][5] AS keep, p_rules[s.i][4]::int AS n) AS r
     WHERE r.keep > 0 AND (v_stored IS NULL OR r.key <> ALL(v_stored))
     ORDER BY r.key;
   END IF;
@@ -204,7 +193,7 @@ BEGIN
         || array_fill(p_now, ARRAY[u.add]) || w.times[width_bucket(p_now, w.times) + 1:],
       expires_at = greatest(w.expires_at, p_now + u.longest)
     FROM (
-      SELECT r.key, r.keep AS longest, r.n AS add FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_keeps[s.i] AS keep, p_counts[s.i] AS n) AS r WHERE r.keep > 0 AND r.key = ANY(v_stored)
+      SELECT r.key, r.keep AS longest, r.n AS add FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_rules[s.i][5] AS keep, p_rules[s.i][4]::int AS n) AS r WHERE r.keep > 0 AND r.key = ANY(v_stored)
     ) AS u
     WHERE w.key = u.key;
   END IF;
@@ -212,7 +201,7 @@ BEGIN
     -- unique_violation if a concurrent statement created one: all rolls back, the store retries.
     INSERT INTO "otpkit_codes_windows" (key, times, expires_at)
     SELECT r.key, array_fill(p_now, ARRAY[r.n]), p_now + r.keep
-    FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_keeps[s.i] AS keep, p_counts[s.i] AS n) AS r
+    FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_rules[s.i][5] AS keep, p_rules[s.i][4]::int AS n) AS r
     WHERE r.keep > 0 AND (v_stored IS NULL OR r.key <> ALL(v_stored))
     ORDER BY r.key;
   END IF;
@@ -238,8 +227,7 @@ END
 $otpkit$;
 
 -- hit: count the rate-limit rules, all or nothing.
-CREATE OR REPLACE FUNCTION "otpkit_codes_hit"(p_now bigint, p_keys text[], p_limits int[], p_windows bigint[], p_weights int[], p_ratio_keys text[],
-  p_min_events int[], p_min_ratios float8[], p_counts int[], p_keeps bigint[])
+CREATE OR REPLACE FUNCTION "otpkit_codes_hit"(p_now bigint, p_keys text[], p_rules bigint[], p_ratio_keys text[], p_min_ratios float8[])
 RETURNS text LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan SET enable_seqscan = off SET enable_bitmapscan = off SET enable_hashjoin = off SET enable_mergejoin = off AS $otpkit$
 DECLARE
   -- the keys of the logs that exist (locked), and the refusing rule: {wait, -position (1-based)}
@@ -257,7 +245,7 @@ BEGIN
       SELECT w.key, w.times FROM "otpkit_codes_windows" AS w WHERE w.key = ANY(p_keys) ORDER BY w.key FOR UPDATE
     ),
     logs AS MATERIALIZED (
-      SELECT r.i, p_limits[r.i] AS lim, p_windows[r.i] AS win, p_weights[r.i] AS weight, (SELECT l.times FROM locked AS l WHERE l.key = p_keys[r.i]) AS times
+      SELECT r.i, p_rules[r.i][1]::int AS lim, p_rules[r.i][2] AS win, p_rules[r.i][3]::int AS weight, (SELECT l.times FROM locked AS l WHERE l.key = p_keys[r.i]) AS times
       FROM generate_subscripts(p_keys, 1) AS r(i)
     ),
     rules AS (
@@ -282,8 +270,8 @@ BEGIN
       SELECT w.key, w.times FROM "otpkit_codes_windows" AS w WHERE w.key = ANY(p_keys) ORDER BY w.key FOR UPDATE
     ),
     logs AS MATERIALIZED (
-      SELECT r.i, p_limits[r.i] AS lim, p_windows[r.i] AS win, p_weights[r.i] AS weight,
-        p_ratio_keys[r.i] AS ratio_key, p_min_events[r.i] AS min_events, p_min_ratios[r.i] AS min_ratio,
+      SELECT r.i, p_rules[r.i][1]::int AS lim, p_rules[r.i][2] AS win, p_rules[r.i][3]::int AS weight,
+        p_ratio_keys[r.i] AS ratio_key, p_rules[r.i][6]::int AS min_events, p_min_ratios[r.i] AS min_ratio,
         (SELECT l.times FROM locked AS l WHERE l.key = p_keys[r.i]) AS times
       FROM generate_subscripts(p_keys, 1) AS r(i)
     ),
@@ -326,7 +314,7 @@ BEGIN
         || array_fill(p_now, ARRAY[u.add]) || w.times[width_bucket(p_now, w.times) + 1:],
       expires_at = greatest(w.expires_at, p_now + u.longest)
     FROM (
-      SELECT r.key, r.keep AS longest, r.n AS add FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_keeps[s.i] AS keep, p_counts[s.i] AS n) AS r WHERE r.keep > 0 AND r.key = ANY(v_stored)
+      SELECT r.key, r.keep AS longest, r.n AS add FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_rules[s.i][5] AS keep, p_rules[s.i][4]::int AS n) AS r WHERE r.keep > 0 AND r.key = ANY(v_stored)
     ) AS u
     WHERE w.key = u.key;
   END IF;
@@ -334,7 +322,7 @@ BEGIN
     -- unique_violation if a concurrent statement created one: all rolls back, the store retries.
     INSERT INTO "otpkit_codes_windows" (key, times, expires_at)
     SELECT r.key, array_fill(p_now, ARRAY[r.n]), p_now + r.keep
-    FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_keeps[s.i] AS keep, p_counts[s.i] AS n) AS r
+    FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_rules[s.i][5] AS keep, p_rules[s.i][4]::int AS n) AS r
     WHERE r.keep > 0 AND (v_stored IS NULL OR r.key <> ALL(v_stored))
     ORDER BY r.key;
   END IF;
@@ -348,9 +336,7 @@ $otpkit$;
 -- otherwise counted whatever the verdict), then the consecutive-failure counters (refusing:
 -- 'locked', the record unread), then the record. No status: not_found.
 CREATE OR REPLACE FUNCTION "otpkit_codes_check"(p_key text, p_id text, p_hashes text[], p_now bigint,
-  p_failure_keys text[], p_thresholds int[], p_backoffs bigint[], p_max_backoffs bigint[], p_retains bigint[],
-  p_keys text[], p_limits int[], p_windows bigint[], p_weights int[], p_ratio_keys text[],
-  p_min_events int[], p_min_ratios float8[], p_counts int[], p_keeps bigint[])
+  p_failure_keys text[], p_failure_rules bigint[], p_keys text[], p_rules bigint[], p_ratio_keys text[], p_min_ratios float8[])
 RETURNS text LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan SET enable_seqscan = off SET enable_bitmapscan = off SET enable_hashjoin = off SET enable_mergejoin = off AS $otpkit$
 DECLARE
   -- the keys of the logs that exist (locked), and the refusing rule: {wait, -position (1-based)}
@@ -389,7 +375,7 @@ BEGIN
       SELECT w.key, w.times FROM "otpkit_codes_windows" AS w WHERE w.key = ANY(p_keys) ORDER BY w.key FOR UPDATE
     ),
     logs AS MATERIALIZED (
-      SELECT r.i, p_limits[r.i] AS lim, p_windows[r.i] AS win, p_weights[r.i] AS weight, (SELECT l.times FROM locked AS l WHERE l.key = p_keys[r.i]) AS times
+      SELECT r.i, p_rules[r.i][1]::int AS lim, p_rules[r.i][2] AS win, p_rules[r.i][3]::int AS weight, (SELECT l.times FROM locked AS l WHERE l.key = p_keys[r.i]) AS times
       FROM generate_subscripts(p_keys, 1) AS r(i)
     ),
     rules AS (
@@ -414,8 +400,8 @@ BEGIN
       SELECT w.key, w.times FROM "otpkit_codes_windows" AS w WHERE w.key = ANY(p_keys) ORDER BY w.key FOR UPDATE
     ),
     logs AS MATERIALIZED (
-      SELECT r.i, p_limits[r.i] AS lim, p_windows[r.i] AS win, p_weights[r.i] AS weight,
-        p_ratio_keys[r.i] AS ratio_key, p_min_events[r.i] AS min_events, p_min_ratios[r.i] AS min_ratio,
+      SELECT r.i, p_rules[r.i][1]::int AS lim, p_rules[r.i][2] AS win, p_rules[r.i][3]::int AS weight,
+        p_ratio_keys[r.i] AS ratio_key, p_rules[r.i][6]::int AS min_events, p_min_ratios[r.i] AS min_ratio,
         (SELECT l.times FROM locked AS l WHERE l.key = p_keys[r.i]) AS times
       FROM generate_subscripts(p_keys, 1) AS r(i)
     ),
@@ -463,7 +449,7 @@ BEGIN
         || array_fill(p_now, ARRAY[u.add]) || w.times[width_bucket(p_now, w.times) + 1:],
       expires_at = greatest(w.expires_at, p_now + u.longest)
     FROM (
-      SELECT r.key, r.keep AS longest, r.n AS add FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_keeps[s.i] AS keep, p_counts[s.i] AS n) AS r WHERE r.keep > 0 AND r.key = ANY(v_stored)
+      SELECT r.key, r.keep AS longest, r.n AS add FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_rules[s.i][5] AS keep, p_rules[s.i][4]::int AS n) AS r WHERE r.keep > 0 AND r.key = ANY(v_stored)
     ) AS u
     WHERE w.key = u.key;
   END IF;
@@ -471,7 +457,7 @@ BEGIN
     -- unique_violation if a concurrent statement created one: all rolls back, the store retries.
     INSERT INTO "otpkit_codes_windows" (key, times, expires_at)
     SELECT r.key, array_fill(p_now, ARRAY[r.n]), p_now + r.keep
-    FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_keeps[s.i] AS keep, p_counts[s.i] AS n) AS r
+    FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_rules[s.i][5] AS keep, p_rules[s.i][4]::int AS n) AS r
     WHERE r.keep > 0 AND (v_stored IS NULL OR r.key <> ALL(v_stored))
     ORDER BY r.key;
   END IF;
@@ -541,8 +527,11 @@ BEGIN
             r.backoff * power(2, least(n.failures - r.threshold, 40)))::bigint
           ELSE 0 END,
         r.retain, f.key IS NOT NULL
-      FROM unnest(p_failure_keys, p_thresholds, p_backoffs, p_max_backoffs, p_retains)
-        WITH ORDINALITY AS r(key, threshold, backoff, max_backoff, retain, i)
+      FROM generate_subscripts(p_failure_keys, 1) AS g(i), LATERAL (
+        SELECT g.i, p_failure_keys[g.i] AS key, p_failure_rules[g.i][1]::int AS threshold,
+          p_failure_rules[g.i][2] AS backoff, p_failure_rules[g.i][3] AS max_backoff,
+          p_failure_rules[g.i][4] AS retain
+      ) AS r
       LEFT JOIN "otpkit_codes_failures" AS f ON f.key = r.key AND f.key = ANY(f_keys)
       CROSS JOIN LATERAL (SELECT CASE WHEN f.expires_at > p_now THEN f.count ELSE 0 END + 1 AS failures) AS n
       ORDER BY r.key, r.i

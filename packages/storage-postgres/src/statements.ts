@@ -19,19 +19,18 @@ import type { TableNames } from "./schema.js";
 const recordColumns = "id, hash, link_hash, expires_at, attempts, max_attempts, data";
 
 /**
- * The nine arrays of the rules from `$first` on (keys, limits, windows, weights, tripwires, then
- * per log on its key's first row: events counted, how long it is kept).
+ * The four arrays of the rules from `$first` on (functions.ts, `ruleParams`): keys, numbers (a
+ * row per rule), tripwires' ratio logs and minimum ratios.
  */
 const ruleArgs = (first: number) =>
-  ["text[]", "int[]", "bigint[]", "int[]", "text[]", "int[]", "float8[]", "int[]", "bigint[]"]
-    .map((type, i) => `$${first + i}::${type}`)
-    .join(", ");
+  ["text[]", "bigint[]", "text[]", "float8[]"].map((type, i) => `$${first + i}::${type}`).join(", ");
 
 /**
  * put — $1 key, $2 id, $3 hash, $4 link_hash, $5 expires_at, $6 attempts, $7 max_attempts, $8 data,
  * $9 retain_until, $10 now, $11 ifId (null: unconditional), $12 carry, then the rules ($13 keys,
- * limits, windows, weights, tripwire keys, minimum events, minimum ratios, then on each log's first
- * row the events it gains and how long it is kept; null arrays: no rules). One row of one column
+ * $14 a row of numbers per rule: limit, window, weight, events gained and how long the log is kept
+ * on each log's first row, tripwire's minimum events; $15 tripwire keys, $16 minimum ratios; null
+ * arrays: no rules). One row of one column
  * `r`, the function's answer: a text array literal of `allowed` (false: ifId did not match,
  * nothing written), `refused_rule` (1-based) and `retry_after_ms` when a limit refused, then the
  * previous record's columns (null when none). The record and the windows are written together or
@@ -55,15 +54,14 @@ export const hitSql = (t: TableNames) => `SELECT ${t.hit}($1::bigint, ${ruleArgs
 
 /**
  * check — $1 key, $2 id (null: any), $3 candidate hashes, $4 now, the failure counters ($5 keys,
- * $6 thresholds, $7 backoffs, $8 maximum backoffs, $9 retentions, in ms; empty: none), then the
- * rules from $10 (as in `putSql`; empty: none). One row of one column `r`, a text array: `status`
+ * $6 a row per counter: threshold, backoff, maximum backoff, retention, in ms; null: none), then
+ * the rules from $7 (as in `putSql`; null: none). One row of one column `r`, a text array: `status`
  * (null: not_found; 'limited' with `refused_rule` and `retry_after_ms` when a rule refused;
  * 'locked' with `retry_after_ms` when a counter refuses), `retry_after_ms`, `refused_rule`, the
  * record's columns, and `attempts_left` after a counted wrong guess.
  */
 export const checkSql = (t: TableNames) =>
-  `SELECT ${t.check}($1::text, $2::text, $3::text[], $4::bigint, $5::text[], $6::int[], $7::bigint[], $8::bigint[],
-  $9::bigint[], ${ruleArgs(10)}) AS r`;
+  `SELECT ${t.check}($1::text, $2::text, $3::text[], $4::bigint, $5::text[], $6::bigint[], ${ruleArgs(7)}) AS r`;
 
 /**
  * release — $1 the instant whose events to give back, $2 the window keys, $3 how many events each

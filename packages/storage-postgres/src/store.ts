@@ -92,65 +92,56 @@ const recordAt = (r: Array<string | null>, at: number): OtpRecord => ({
 });
 
 /**
- * The rules as the nine array parameters (wire.ts literals), one row per rule, a shared log's
- * further rules (`also`) as rows of their own on the same key that judge the same weight but add
- * no events. Built in one pass: no per-row objects.
+ * The rules as the four array parameters (wire.ts literals; functions.ts, `ruleParams`), one row
+ * per rule, a shared log's further rules (`also`) as rows of their own on the same key that judge
+ * the same weight but add no events. Built in one pass: no per-row objects.
  */
 function ruleParams(hits: readonly RateHit[]): Array<string | null> {
   const keys: string[] = [];
-  const limits: number[] = [];
   const windows: number[] = [];
-  const weights: number[] = [];
   const counts: number[] = [];
   let ratios = false;
   for (const hit of hits) {
     const weight = hit.weight ?? 1;
     keys.push(hit.key);
-    limits.push(hit.limit);
     windows.push(hit.windowMs);
-    weights.push(weight);
     counts.push(weight);
     if (hit.ratio !== undefined) ratios = true;
     if (hit.also)
       for (const rule of hit.also) {
         keys.push(hit.key);
-        limits.push(rule.limit);
         windows.push(rule.windowMs);
-        weights.push(weight);
         counts.push(0);
       }
   }
-  const params: Array<string | null> = [
-    textArray(keys),
-    numberArray(limits),
-    numberArray(windows),
-    numberArray(weights),
-  ];
-  if (ratios) {
-    // A conversion ratio belongs to the hit's own rule (`ratio` in the contract), not to `also`.
-    const ratioKeys: Array<string | null> = [];
-    const minEvents: number[] = [];
-    const minRatios: number[] = [];
-    for (const hit of hits) {
-      ratioKeys.push(hit.ratio?.key ?? null);
-      minEvents.push(hit.ratio?.minEvents ?? 0);
-      minRatios.push(hit.ratio?.minRatio ?? 0);
-      if (hit.also)
-        for (let i = 0; i < hit.also.length; i++) {
-          ratioKeys.push(null);
-          minEvents.push(0);
-          minRatios.push(0);
-        }
-    }
-    params.push(textArray(ratioKeys), numberArray(minEvents), numberArray(minRatios));
-  } else {
-    // Without any, null arrays: nothing for the server to parse.
-    params.push(null, null, null);
-  }
-  // (The keeps first: `logWrites` moves each key's events onto its first row of `counts`.)
   const keeps = logWrites(keys, windows, counts);
-  params.push(numberArray(counts), numberArray(keeps));
-  return params;
+  // One row of numbers per rule: limit, window, weight, events gained, kept for, minimum events.
+  let numbers = "{";
+  let row = 0;
+  const push = (limit: number, weight: number, minEvents: number) => {
+    numbers += `${row ? ",{" : "{"}${limit},${windows[row]},${weight},${counts[row]},${keeps[row]},${minEvents}}`;
+    row++;
+  };
+  for (const hit of hits) {
+    const weight = hit.weight ?? 1;
+    push(hit.limit, weight, hit.ratio?.minEvents ?? 0);
+    if (hit.also) for (const rule of hit.also) push(rule.limit, weight, 0);
+  }
+  numbers += "}";
+  if (!ratios) return [textArray(keys), numbers, null, null]; // null arrays: nothing to parse
+  // A conversion ratio belongs to the hit's own rule (`ratio` in the contract), not to `also`.
+  const ratioKeys: Array<string | null> = [];
+  const minRatios: number[] = [];
+  for (const hit of hits) {
+    ratioKeys.push(hit.ratio?.key ?? null);
+    minRatios.push(hit.ratio?.minRatio ?? 0);
+    if (hit.also)
+      for (let i = 0; i < hit.also.length; i++) {
+        ratioKeys.push(null);
+        minRatios.push(0);
+      }
+  }
+  return [textArray(keys), numbers, textArray(ratioKeys), numberArray(minRatios)];
 }
 
 /**
@@ -187,9 +178,7 @@ function hitOfRow(hits: readonly RateHit[], row: number): RateHit {
 }
 
 /** No rules: the functions take null arrays (nothing to parse). */
-const noRules = [null, null, null, null, null, null, null, null, null];
-/** No failure counters: null arrays. */
-const noFailures = [null, null, null, null, null];
+const noRules = [null, null, null, null];
 
 /**
  * Creates the tables if they do not exist and installs (or replaces) the functions `put`, `hit` and
@@ -299,11 +288,6 @@ export function createPostgresStore(options: PostgresStoreOptions) {
           rules[1],
           rules[2],
           rules[3],
-          rules[4],
-          rules[5],
-          rules[6],
-          rules[7],
-          rules[8],
         ],
         ({ rows }): PutResult => {
           // allowed, refused_rule, retry_after_ms, then the previous record (statements.ts).
@@ -316,16 +300,15 @@ export function createPostgresStore(options: PostgresStoreOptions) {
     },
 
     check(key: string, { id, hashes, now, failures = [], hits = [] }: CheckInput): Promise<CheckResult> {
-      // No counters or rules: null arrays (nothing for the server to parse).
-      const counters = failures.length
-        ? [
-            textArray(failures.map((rule) => rule.key)),
-            numberArray(failures.map((rule) => rule.threshold)),
-            numberArray(failures.map((rule) => rule.backoffMs)),
-            numberArray(failures.map((rule) => rule.maxBackoffMs)),
-            numberArray(failures.map((rule) => rule.retainMs)),
-          ]
-        : noFailures;
+      // No counters or rules: null arrays (nothing for the server to parse). A row of numbers per
+      // counter: threshold, backoff, maximum backoff, retention.
+      let counters: string | null = null;
+      if (failures.length) {
+        counters = "{";
+        for (const [i, rule] of failures.entries())
+          counters += `${i ? ",{" : "{"}${rule.threshold},${rule.backoffMs},${rule.maxBackoffMs},${rule.retainMs}}`;
+        counters += "}";
+      }
       const rules = hits.length ? ruleParams(hits) : noRules;
       return run(
         sql.check,
@@ -334,20 +317,12 @@ export function createPostgresStore(options: PostgresStoreOptions) {
           id ?? null,
           textArray(hashes),
           now,
-          counters[0],
-          counters[1],
-          counters[2],
-          counters[3],
-          counters[4],
+          failures.length ? textArray(failures.map((rule) => rule.key)) : null,
+          counters,
           rules[0],
           rules[1],
           rules[2],
           rules[3],
-          rules[4],
-          rules[5],
-          rules[6],
-          rules[7],
-          rules[8],
         ],
         ({ rows }): CheckResult => {
           // status, retry_after_ms, refused_rule, the record, attempts_left (statements.ts).

@@ -3,9 +3,10 @@
  *
  * Why: `pg` turns a JS array parameter into an array literal element by element (a type check, a
  * `prepareValue` and an escape per element, then joins), and decodes a row of a dozen columns
- * through a type parser per column and a property per column. The store's statements take up to
- * seventeen arrays and return up to twelve columns, which made the store plus the driver cost
- * about as much client CPU per send + verify pair as otpkit's core. The same text, built here in
+ * through a type parser per column and a property per column. The store's statements took up to
+ * seventeen arrays (now seven: the numbers travel as rows of one array) and returned up to twelve
+ * columns, which made the store plus the driver cost about as much client CPU per send + verify
+ * pair as otpkit's core. The same text, built here in
  * one pass, is what PostgreSQL receives either way (the statements cast every parameter), so
  * nothing changes on the server; and a result of one text column (an array literal) is one
  * string the driver passes through untouched, read below with a split when nothing is quoted.
