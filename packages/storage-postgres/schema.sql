@@ -1,9 +1,13 @@
 -- otpkit: pending one-time codes and rate-limit windows. Never a plaintext code: only HMACs.
+-- Keys compare byte by byte (COLLATE "C"): they are identifiers (digests, a tenant's id) with no
+-- linguistic order to respect, and the database's default collation would compare them through
+-- the C library's strcoll on every index descent. Tables created before keep their collation;
+-- both work the same.
 
 -- One row per pending code. The primary key is "<tenant>:<purpose letter>:<keyed digest of the
 -- phone>", so this unique index is what keeps one pending code per phone + purpose + tenant.
 CREATE TABLE IF NOT EXISTS "otpkit_codes" (
-  key          text    PRIMARY KEY,
+  key          text    COLLATE "C" PRIMARY KEY,
   id           text    NOT NULL,  -- the verification id (ver_…)
   hash         text    NOT NULL,  -- HMAC-SHA-256 of the code (base64url)
   link_hash    text,              -- HMAC-SHA-256 of the magic-link token, when one was sent
@@ -17,7 +21,7 @@ CREATE TABLE IF NOT EXISTS "otpkit_codes" (
 -- One row per rate-limit subject ("<tenant>:rl:<rule>:<window s>:<subject>"): an exact sliding
 -- log, the times of the events still inside the window, trimmed whenever the row is written.
 CREATE TABLE IF NOT EXISTS "otpkit_codes_windows" (
-  key        text     PRIMARY KEY,
+  key        text     COLLATE "C" PRIMARY KEY,
   times      bigint[] NOT NULL,  -- epoch ms, oldest first
   expires_at bigint   NOT NULL   -- epoch ms when the newest event leaves the window; deleteExpired() sweeps
 ) WITH (fillfactor = 80);
@@ -25,7 +29,7 @@ CREATE TABLE IF NOT EXISTS "otpkit_codes_windows" (
 -- One row per consecutive-failure counter ("<tenant>:rl:failures:0:<digest>[:<requester digest>]"):
 -- wrong codes in a row, and the refusal they earned. A right code deletes the row.
 CREATE TABLE IF NOT EXISTS "otpkit_codes_failures" (
-  key          text    PRIMARY KEY,
+  key          text    COLLATE "C" PRIMARY KEY,
   count        integer NOT NULL,  -- consecutive wrong codes
   locked_until bigint  NOT NULL,  -- epoch ms: checks are refused before this (0: not refusing)
   expires_at   bigint  NOT NULL   -- epoch ms: the counter is forgotten from here; deleteExpired() sweeps

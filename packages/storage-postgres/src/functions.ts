@@ -30,9 +30,10 @@ import type { TableNames } from "./schema.js";
  *   statement rolls back (nothing counted, nothing written), and the store runs it again — it then
  *   finds and locks that row. A race can cost a retry, never a lost or double count.
  * - Lock order, the same in every function: the windows (in key order: one `… ORDER BY key FOR
- *   UPDATE`, whose LockRows node sits above the sort), then the failure counters (likewise), then
- *   the record; new rows are inserted in key order too. Two statements therefore never wait on each other in a cycle
- *   over existing rows; the remaining cycle (a row one statement inserts while another waits for
+ *   UPDATE`, an index scan in the index's order), then the failure counters (likewise), then the
+ *   record; new windows are inserted in key order too (one order for every statement). Two
+ *   statements therefore never wait on each other in a cycle over existing rows, nor over the
+ *   rows they insert; the remaining cycle (a row one statement inserts while another waits for
  *   it) ends in unique_violation or deadlock_detected, both retried by the store.
  * - Nothing is written before every rule has been judged: a refusal leaves every row as it was.
  *

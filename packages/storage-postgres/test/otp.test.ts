@@ -66,6 +66,42 @@ describe("through createOtp on real PostgreSQL", () => {
     }
   });
 
+  it("tables made before keys compared byte by byte (the database's collation) work the same", async () => {
+    const old = await runSchema(client, "otp_collation");
+    const oldTable = `${old}.otpkit_codes`;
+    try {
+      await migrate(client, { table: oldTable });
+      for (const suffix of ["", "_windows", "_failures"])
+        await client.query(`ALTER TABLE ${oldTable}${suffix} ALTER COLUMN key TYPE text COLLATE "default"`);
+      const { rows } = await client.query(
+        `SELECT count(*)::int AS n FROM pg_attribute WHERE attname = 'key' AND attcollation = 'default'::regcollation
+          AND attrelid IN ('${oldTable}'::regclass, '${oldTable}_windows'::regclass, '${oldTable}_failures'::regclass)`,
+      );
+      expect(rows[0].n).toBe(3);
+      const store = postgresStore({ client, table: oldTable });
+      const now = Date.now();
+      const hit = { key: "t:rl:phone:3600:collation", limit: 3, windowMs: 3_600_000 };
+      const results = await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          store.put(
+            `t:l:collation${i}`,
+            { id: `ver_c${i}`, hash: "h", expiresAt: now + 60_000, attempts: 0, maxAttempts: 3, data: "d" },
+            { now, retainUntil: now + 60_000, hits: [hit, { ...hit, key: `t:rl:ip:600:${i % 2}` }] },
+          ),
+        ),
+      );
+      expect(results.filter((result) => result.ok)).toHaveLength(3);
+      const sender = outbox();
+      const otp = createOtp({ secret, store, sender });
+      const { id } = await otp.send({ phone: phones[2]!, ip: "203.0.113.11" });
+      await expect(otp.verify({ id, code: sender.lastCode(phones[2]!)! })).resolves.toMatchObject({
+        status: "approved",
+      });
+    } finally {
+      await dropSchema(client, old);
+    }
+  });
+
   it("refuses table names that are not plain identifiers", () => {
     for (const bad of ['codes"; DROP TABLE x; --', "a.b.c", "1codes", ""]) {
       expect(() => postgresStore({ client, table: bad })).toThrow(/plain identifier/);
