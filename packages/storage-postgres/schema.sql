@@ -56,6 +56,9 @@ DECLARE
   v_stored text[];
   v_refusal bigint[];
   v_refusals bigint[];  -- every refusing rule's {wait, -position}
+  v_single boolean;     -- one rule, judged on its own (see judgeWindows)
+  v_times bigint[];     -- its log
+  v_events int;         -- its live events
   o_allowed boolean;
   o_refused_rule int;
   o_retry_after_ms bigint;
@@ -72,9 +75,21 @@ DECLARE
   v_written boolean := false;
 BEGIN
   IF p_keys IS NOT NULL THEN
-    -- Without tripwires (most calls) a statement without their ratio lookup: every node of a
-    -- plan is set up on each run, whether it runs or not.
-    IF p_ratio_keys IS NULL THEN
+    IF cardinality(p_keys) = 1 AND p_ratio_keys IS NULL THEN
+      -- One rule without a tripwire (a verify's budget, a single limit): its log locked by primary
+      -- key and judged here, the same arithmetic as the statement below — two plan nodes to set
+      -- up where that statement has nine, for a handful of expressions.
+      v_single := true;
+      SELECT w.times INTO v_times FROM "otpkit_codes_windows" AS w WHERE w.key = p_keys[1] FOR UPDATE;
+      IF FOUND THEN v_stored := p_keys; END IF;
+      v_events := coalesce(cardinality(v_times), 0) - coalesce(width_bucket(p_now - p_rules[1][2], v_times), 0);
+      IF v_events + p_rules[1][3] > p_rules[1][1] THEN
+        v_refusal := ARRAY[CASE WHEN p_rules[1][3] > p_rules[1][1] THEN p_rules[1][2]
+          ELSE v_times[(cardinality(v_times) + p_rules[1][3] - p_rules[1][1])::int] + p_rules[1][2] - p_now END, -1];
+      END IF;
+    ELSIF p_ratio_keys IS NULL THEN
+      -- Without tripwires (most calls) a statement without their ratio lookup: every node of a
+      -- plan is set up on each run, whether it runs or not.
     WITH locked AS MATERIALIZED (
       -- The lock order of every function: LockRows above the sort locks in key order.
       SELECT w.key, w.times FROM "otpkit_codes_windows" AS w WHERE w.key = ANY(p_keys) ORDER BY w.key FOR UPDATE
@@ -146,23 +161,39 @@ BEGIN
   -- the limits allow writes its windows whatever the record, and a new record in one statement
   -- (most sends: a phone's first code); only an existing one is read and replaced below.
   IF p_if_id IS NULL AND v_refusal IS NULL THEN
-  IF v_stored IS NOT NULL THEN
-    UPDATE "otpkit_codes_windows" AS w
-    SET times = w.times[width_bucket(p_now - u.longest, w.times) + 1:width_bucket(p_now, w.times)]
-        || array_fill(p_now, ARRAY[u.add]) || w.times[width_bucket(p_now, w.times) + 1:],
-      expires_at = greatest(w.expires_at, p_now + u.longest)
-    FROM (
-      SELECT r.key, r.keep AS longest, r.n AS add FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_rules[s.i][5] AS keep, p_rules[s.i][4]::int AS n) AS r WHERE r.keep > 0 AND r.key = ANY(v_stored)
-    ) AS u
-    WHERE w.key = u.key;
-  END IF;
-  IF p_keys IS NOT NULL AND NOT coalesce(v_stored @> p_keys, false) THEN
-    -- unique_violation if a concurrent statement created one: all rolls back, the store retries.
-    INSERT INTO "otpkit_codes_windows" (key, times, expires_at)
-    SELECT r.key, array_fill(p_now, ARRAY[r.n]), p_now + r.keep
-    FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_rules[s.i][5] AS keep, p_rules[s.i][4]::int AS n) AS r
-    WHERE r.keep > 0 AND (v_stored IS NULL OR r.key <> ALL(v_stored))
-    ORDER BY r.key;
+  IF v_single THEN
+    -- The one rule's log (judged on its own above), kept for its window.
+    IF v_stored IS NOT NULL THEN
+      UPDATE "otpkit_codes_windows" AS w
+      SET times = w.times[width_bucket(p_now - p_rules[1][5], w.times) + 1:width_bucket(p_now, w.times)]
+          || array_fill(p_now, ARRAY[p_rules[1][4]::int]) || w.times[width_bucket(p_now, w.times) + 1:],
+        expires_at = greatest(w.expires_at, p_now + p_rules[1][5])
+      WHERE w.key = p_keys[1] AND p_rules[1][5] > 0;
+    ELSE
+      -- unique_violation if a concurrent statement created it: all rolls back, the store retries.
+      INSERT INTO "otpkit_codes_windows" (key, times, expires_at)
+      SELECT p_keys[1], array_fill(p_now, ARRAY[p_rules[1][4]::int]), p_now + p_rules[1][5]
+      WHERE p_rules[1][5] > 0;
+    END IF;
+  ELSE
+    IF v_stored IS NOT NULL THEN
+      UPDATE "otpkit_codes_windows" AS w
+      SET times = w.times[width_bucket(p_now - u.longest, w.times) + 1:width_bucket(p_now, w.times)]
+          || array_fill(p_now, ARRAY[u.add]) || w.times[width_bucket(p_now, w.times) + 1:],
+        expires_at = greatest(w.expires_at, p_now + u.longest)
+      FROM (
+        SELECT r.key, r.keep AS longest, r.n AS add FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_rules[s.i][5] AS keep, p_rules[s.i][4]::int AS n) AS r WHERE r.keep > 0 AND r.key = ANY(v_stored)
+      ) AS u
+      WHERE w.key = u.key;
+    END IF;
+    IF p_keys IS NOT NULL AND NOT coalesce(v_stored @> p_keys, false) THEN
+      -- unique_violation if a concurrent statement created one: all rolls back, the store retries.
+      INSERT INTO "otpkit_codes_windows" (key, times, expires_at)
+      SELECT r.key, array_fill(p_now, ARRAY[r.n]), p_now + r.keep
+      FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_rules[s.i][5] AS keep, p_rules[s.i][4]::int AS n) AS r
+      WHERE r.keep > 0 AND (v_stored IS NULL OR r.key <> ALL(v_stored))
+      ORDER BY r.key;
+    END IF;
   END IF;
     INSERT INTO "otpkit_codes" AS c (key, id, hash, link_hash, expires_at, attempts, max_attempts, data, retain_until)
     VALUES (p_key, p_id, p_hash, p_link_hash, p_expires_at, p_attempts, p_max_attempts, p_data, p_retain_until)
@@ -191,23 +222,39 @@ BEGIN
     RETURN ARRAY[o_allowed::text, o_refused_rule::text, o_retry_after_ms::text, o_id, o_hash, o_link_hash, o_expires_at::text, o_attempts::text, o_max_attempts::text, o_data]::text;
   END IF;
   IF NOT v_written THEN
-  IF v_stored IS NOT NULL THEN
-    UPDATE "otpkit_codes_windows" AS w
-    SET times = w.times[width_bucket(p_now - u.longest, w.times) + 1:width_bucket(p_now, w.times)]
-        || array_fill(p_now, ARRAY[u.add]) || w.times[width_bucket(p_now, w.times) + 1:],
-      expires_at = greatest(w.expires_at, p_now + u.longest)
-    FROM (
-      SELECT r.key, r.keep AS longest, r.n AS add FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_rules[s.i][5] AS keep, p_rules[s.i][4]::int AS n) AS r WHERE r.keep > 0 AND r.key = ANY(v_stored)
-    ) AS u
-    WHERE w.key = u.key;
-  END IF;
-  IF p_keys IS NOT NULL AND NOT coalesce(v_stored @> p_keys, false) THEN
-    -- unique_violation if a concurrent statement created one: all rolls back, the store retries.
-    INSERT INTO "otpkit_codes_windows" (key, times, expires_at)
-    SELECT r.key, array_fill(p_now, ARRAY[r.n]), p_now + r.keep
-    FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_rules[s.i][5] AS keep, p_rules[s.i][4]::int AS n) AS r
-    WHERE r.keep > 0 AND (v_stored IS NULL OR r.key <> ALL(v_stored))
-    ORDER BY r.key;
+  IF v_single THEN
+    -- The one rule's log (judged on its own above), kept for its window.
+    IF v_stored IS NOT NULL THEN
+      UPDATE "otpkit_codes_windows" AS w
+      SET times = w.times[width_bucket(p_now - p_rules[1][5], w.times) + 1:width_bucket(p_now, w.times)]
+          || array_fill(p_now, ARRAY[p_rules[1][4]::int]) || w.times[width_bucket(p_now, w.times) + 1:],
+        expires_at = greatest(w.expires_at, p_now + p_rules[1][5])
+      WHERE w.key = p_keys[1] AND p_rules[1][5] > 0;
+    ELSE
+      -- unique_violation if a concurrent statement created it: all rolls back, the store retries.
+      INSERT INTO "otpkit_codes_windows" (key, times, expires_at)
+      SELECT p_keys[1], array_fill(p_now, ARRAY[p_rules[1][4]::int]), p_now + p_rules[1][5]
+      WHERE p_rules[1][5] > 0;
+    END IF;
+  ELSE
+    IF v_stored IS NOT NULL THEN
+      UPDATE "otpkit_codes_windows" AS w
+      SET times = w.times[width_bucket(p_now - u.longest, w.times) + 1:width_bucket(p_now, w.times)]
+          || array_fill(p_now, ARRAY[u.add]) || w.times[width_bucket(p_now, w.times) + 1:],
+        expires_at = greatest(w.expires_at, p_now + u.longest)
+      FROM (
+        SELECT r.key, r.keep AS longest, r.n AS add FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_rules[s.i][5] AS keep, p_rules[s.i][4]::int AS n) AS r WHERE r.keep > 0 AND r.key = ANY(v_stored)
+      ) AS u
+      WHERE w.key = u.key;
+    END IF;
+    IF p_keys IS NOT NULL AND NOT coalesce(v_stored @> p_keys, false) THEN
+      -- unique_violation if a concurrent statement created one: all rolls back, the store retries.
+      INSERT INTO "otpkit_codes_windows" (key, times, expires_at)
+      SELECT r.key, array_fill(p_now, ARRAY[r.n]), p_now + r.keep
+      FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_rules[s.i][5] AS keep, p_rules[s.i][4]::int AS n) AS r
+      WHERE r.keep > 0 AND (v_stored IS NULL OR r.key <> ALL(v_stored))
+      ORDER BY r.key;
+    END IF;
   END IF;
   END IF;
   -- carry: a live previous record (not expired, not exhausted) passes on its attempts, and its
@@ -239,11 +286,26 @@ DECLARE
   v_stored text[];
   v_refusal bigint[];
   v_refusals bigint[];  -- every refusing rule's {wait, -position}
+  v_single boolean;     -- one rule, judged on its own (see judgeWindows)
+  v_times bigint[];     -- its log
+  v_events int;         -- its live events
 BEGIN
   IF p_keys IS NOT NULL THEN
-    -- Without tripwires (most calls) a statement without their ratio lookup: every node of a
-    -- plan is set up on each run, whether it runs or not.
-    IF p_ratio_keys IS NULL THEN
+    IF cardinality(p_keys) = 1 AND p_ratio_keys IS NULL THEN
+      -- One rule without a tripwire (a verify's budget, a single limit): its log locked by primary
+      -- key and judged here, the same arithmetic as the statement below — two plan nodes to set
+      -- up where that statement has nine, for a handful of expressions.
+      v_single := true;
+      SELECT w.times INTO v_times FROM "otpkit_codes_windows" AS w WHERE w.key = p_keys[1] FOR UPDATE;
+      IF FOUND THEN v_stored := p_keys; END IF;
+      v_events := coalesce(cardinality(v_times), 0) - coalesce(width_bucket(p_now - p_rules[1][2], v_times), 0);
+      IF v_events + p_rules[1][3] > p_rules[1][1] THEN
+        v_refusal := ARRAY[CASE WHEN p_rules[1][3] > p_rules[1][1] THEN p_rules[1][2]
+          ELSE v_times[(cardinality(v_times) + p_rules[1][3] - p_rules[1][1])::int] + p_rules[1][2] - p_now END, -1];
+      END IF;
+    ELSIF p_ratio_keys IS NULL THEN
+      -- Without tripwires (most calls) a statement without their ratio lookup: every node of a
+      -- plan is set up on each run, whether it runs or not.
     WITH locked AS MATERIALIZED (
       -- The lock order of every function: LockRows above the sort locks in key order.
       SELECT w.key, w.times FROM "otpkit_codes_windows" AS w WHERE w.key = ANY(p_keys) ORDER BY w.key FOR UPDATE
@@ -312,23 +374,39 @@ BEGIN
     END IF;
   END IF;
   IF v_refusal IS NULL THEN
-  IF v_stored IS NOT NULL THEN
-    UPDATE "otpkit_codes_windows" AS w
-    SET times = w.times[width_bucket(p_now - u.longest, w.times) + 1:width_bucket(p_now, w.times)]
-        || array_fill(p_now, ARRAY[u.add]) || w.times[width_bucket(p_now, w.times) + 1:],
-      expires_at = greatest(w.expires_at, p_now + u.longest)
-    FROM (
-      SELECT r.key, r.keep AS longest, r.n AS add FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_rules[s.i][5] AS keep, p_rules[s.i][4]::int AS n) AS r WHERE r.keep > 0 AND r.key = ANY(v_stored)
-    ) AS u
-    WHERE w.key = u.key;
-  END IF;
-  IF p_keys IS NOT NULL AND NOT coalesce(v_stored @> p_keys, false) THEN
-    -- unique_violation if a concurrent statement created one: all rolls back, the store retries.
-    INSERT INTO "otpkit_codes_windows" (key, times, expires_at)
-    SELECT r.key, array_fill(p_now, ARRAY[r.n]), p_now + r.keep
-    FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_rules[s.i][5] AS keep, p_rules[s.i][4]::int AS n) AS r
-    WHERE r.keep > 0 AND (v_stored IS NULL OR r.key <> ALL(v_stored))
-    ORDER BY r.key;
+  IF v_single THEN
+    -- The one rule's log (judged on its own above), kept for its window.
+    IF v_stored IS NOT NULL THEN
+      UPDATE "otpkit_codes_windows" AS w
+      SET times = w.times[width_bucket(p_now - p_rules[1][5], w.times) + 1:width_bucket(p_now, w.times)]
+          || array_fill(p_now, ARRAY[p_rules[1][4]::int]) || w.times[width_bucket(p_now, w.times) + 1:],
+        expires_at = greatest(w.expires_at, p_now + p_rules[1][5])
+      WHERE w.key = p_keys[1] AND p_rules[1][5] > 0;
+    ELSE
+      -- unique_violation if a concurrent statement created it: all rolls back, the store retries.
+      INSERT INTO "otpkit_codes_windows" (key, times, expires_at)
+      SELECT p_keys[1], array_fill(p_now, ARRAY[p_rules[1][4]::int]), p_now + p_rules[1][5]
+      WHERE p_rules[1][5] > 0;
+    END IF;
+  ELSE
+    IF v_stored IS NOT NULL THEN
+      UPDATE "otpkit_codes_windows" AS w
+      SET times = w.times[width_bucket(p_now - u.longest, w.times) + 1:width_bucket(p_now, w.times)]
+          || array_fill(p_now, ARRAY[u.add]) || w.times[width_bucket(p_now, w.times) + 1:],
+        expires_at = greatest(w.expires_at, p_now + u.longest)
+      FROM (
+        SELECT r.key, r.keep AS longest, r.n AS add FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_rules[s.i][5] AS keep, p_rules[s.i][4]::int AS n) AS r WHERE r.keep > 0 AND r.key = ANY(v_stored)
+      ) AS u
+      WHERE w.key = u.key;
+    END IF;
+    IF p_keys IS NOT NULL AND NOT coalesce(v_stored @> p_keys, false) THEN
+      -- unique_violation if a concurrent statement created one: all rolls back, the store retries.
+      INSERT INTO "otpkit_codes_windows" (key, times, expires_at)
+      SELECT r.key, array_fill(p_now, ARRAY[r.n]), p_now + r.keep
+      FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_rules[s.i][5] AS keep, p_rules[s.i][4]::int AS n) AS r
+      WHERE r.keep > 0 AND (v_stored IS NULL OR r.key <> ALL(v_stored))
+      ORDER BY r.key;
+    END IF;
   END IF;
     RETURN NULL;
   END IF;
@@ -348,6 +426,9 @@ DECLARE
   v_stored text[];
   v_refusal bigint[];
   v_refusals bigint[];  -- every refusing rule's {wait, -position}
+  v_single boolean;     -- one rule, judged on its own (see judgeWindows)
+  v_times bigint[];     -- its log
+  v_events int;         -- its live events
   o_status text;
   o_retry_after_ms bigint;
   o_refused_rule int;
@@ -371,9 +452,21 @@ DECLARE
   v_matched boolean;
 BEGIN
   IF p_keys IS NOT NULL THEN
-    -- Without tripwires (most calls) a statement without their ratio lookup: every node of a
-    -- plan is set up on each run, whether it runs or not.
-    IF p_ratio_keys IS NULL THEN
+    IF cardinality(p_keys) = 1 AND p_ratio_keys IS NULL THEN
+      -- One rule without a tripwire (a verify's budget, a single limit): its log locked by primary
+      -- key and judged here, the same arithmetic as the statement below — two plan nodes to set
+      -- up where that statement has nine, for a handful of expressions.
+      v_single := true;
+      SELECT w.times INTO v_times FROM "otpkit_codes_windows" AS w WHERE w.key = p_keys[1] FOR UPDATE;
+      IF FOUND THEN v_stored := p_keys; END IF;
+      v_events := coalesce(cardinality(v_times), 0) - coalesce(width_bucket(p_now - p_rules[1][2], v_times), 0);
+      IF v_events + p_rules[1][3] > p_rules[1][1] THEN
+        v_refusal := ARRAY[CASE WHEN p_rules[1][3] > p_rules[1][1] THEN p_rules[1][2]
+          ELSE v_times[(cardinality(v_times) + p_rules[1][3] - p_rules[1][1])::int] + p_rules[1][2] - p_now END, -1];
+      END IF;
+    ELSIF p_ratio_keys IS NULL THEN
+      -- Without tripwires (most calls) a statement without their ratio lookup: every node of a
+      -- plan is set up on each run, whether it runs or not.
     WITH locked AS MATERIALIZED (
       -- The lock order of every function: LockRows above the sort locks in key order.
       SELECT w.key, w.times FROM "otpkit_codes_windows" AS w WHERE w.key = ANY(p_keys) ORDER BY w.key FOR UPDATE
@@ -447,23 +540,39 @@ BEGIN
     o_retry_after_ms := v_refusal[1];
     RETURN ARRAY[o_status, o_retry_after_ms::text, o_refused_rule::text, o_id, o_hash, o_link_hash, o_expires_at::text, o_attempts::text, o_max_attempts::text, o_data, o_attempts_left::text]::text;
   END IF;
-  IF v_stored IS NOT NULL THEN
-    UPDATE "otpkit_codes_windows" AS w
-    SET times = w.times[width_bucket(p_now - u.longest, w.times) + 1:width_bucket(p_now, w.times)]
-        || array_fill(p_now, ARRAY[u.add]) || w.times[width_bucket(p_now, w.times) + 1:],
-      expires_at = greatest(w.expires_at, p_now + u.longest)
-    FROM (
-      SELECT r.key, r.keep AS longest, r.n AS add FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_rules[s.i][5] AS keep, p_rules[s.i][4]::int AS n) AS r WHERE r.keep > 0 AND r.key = ANY(v_stored)
-    ) AS u
-    WHERE w.key = u.key;
-  END IF;
-  IF p_keys IS NOT NULL AND NOT coalesce(v_stored @> p_keys, false) THEN
-    -- unique_violation if a concurrent statement created one: all rolls back, the store retries.
-    INSERT INTO "otpkit_codes_windows" (key, times, expires_at)
-    SELECT r.key, array_fill(p_now, ARRAY[r.n]), p_now + r.keep
-    FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_rules[s.i][5] AS keep, p_rules[s.i][4]::int AS n) AS r
-    WHERE r.keep > 0 AND (v_stored IS NULL OR r.key <> ALL(v_stored))
-    ORDER BY r.key;
+  IF v_single THEN
+    -- The one rule's log (judged on its own above), kept for its window.
+    IF v_stored IS NOT NULL THEN
+      UPDATE "otpkit_codes_windows" AS w
+      SET times = w.times[width_bucket(p_now - p_rules[1][5], w.times) + 1:width_bucket(p_now, w.times)]
+          || array_fill(p_now, ARRAY[p_rules[1][4]::int]) || w.times[width_bucket(p_now, w.times) + 1:],
+        expires_at = greatest(w.expires_at, p_now + p_rules[1][5])
+      WHERE w.key = p_keys[1] AND p_rules[1][5] > 0;
+    ELSE
+      -- unique_violation if a concurrent statement created it: all rolls back, the store retries.
+      INSERT INTO "otpkit_codes_windows" (key, times, expires_at)
+      SELECT p_keys[1], array_fill(p_now, ARRAY[p_rules[1][4]::int]), p_now + p_rules[1][5]
+      WHERE p_rules[1][5] > 0;
+    END IF;
+  ELSE
+    IF v_stored IS NOT NULL THEN
+      UPDATE "otpkit_codes_windows" AS w
+      SET times = w.times[width_bucket(p_now - u.longest, w.times) + 1:width_bucket(p_now, w.times)]
+          || array_fill(p_now, ARRAY[u.add]) || w.times[width_bucket(p_now, w.times) + 1:],
+        expires_at = greatest(w.expires_at, p_now + u.longest)
+      FROM (
+        SELECT r.key, r.keep AS longest, r.n AS add FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_rules[s.i][5] AS keep, p_rules[s.i][4]::int AS n) AS r WHERE r.keep > 0 AND r.key = ANY(v_stored)
+      ) AS u
+      WHERE w.key = u.key;
+    END IF;
+    IF p_keys IS NOT NULL AND NOT coalesce(v_stored @> p_keys, false) THEN
+      -- unique_violation if a concurrent statement created one: all rolls back, the store retries.
+      INSERT INTO "otpkit_codes_windows" (key, times, expires_at)
+      SELECT r.key, array_fill(p_now, ARRAY[r.n]), p_now + r.keep
+      FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_rules[s.i][5] AS keep, p_rules[s.i][4]::int AS n) AS r
+      WHERE r.keep > 0 AND (v_stored IS NULL OR r.key <> ALL(v_stored))
+      ORDER BY r.key;
+    END IF;
   END IF;
   -- The failure counters, locked in key order (after the windows, before the record; the loop
   -- fetches, so locks, every row before it ends), and the longest refusal among the live ones.

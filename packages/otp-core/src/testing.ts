@@ -625,6 +625,28 @@ export function storeConformance(name: string, options: ConformanceOptions): voi
         expect((await s.hit([hit], now + 2000)).ok).toBe(false);
       });
 
+      it("an event heavier than the whole limit never fits: refused for a whole window, nothing counted", async () => {
+        const s = await setup();
+        const now = Date.now();
+        const hit = rule(2, 10_000);
+        expect(await s.hit([{ ...hit, weight: 3 }], now)).toEqual({
+          ok: false,
+          key: hit.key,
+          retryAfterMs: 10_000,
+        });
+        // Also over a log that holds events, and alongside a rule with room.
+        expect(await s.hit([hit], now + 1)).toEqual({ ok: true });
+        const roomy = rule(100, 60_000);
+        expect(await s.hit([roomy, { ...hit, weight: 3 }], now + 2)).toEqual({
+          ok: false,
+          key: hit.key,
+          retryAfterMs: 10_000,
+        });
+        // Nothing was counted by the refusals: one more event still fits, and the roomy log is empty.
+        expect(await s.hit([hit], now + 3)).toEqual({ ok: true });
+        expect(await s.hit([{ ...roomy, weight: 100 }], now + 4)).toEqual({ ok: true });
+      });
+
       it("a conversion ratio refuses once enough events came with too few verified ones", async () => {
         const s = await setup();
         const now = Date.now();

@@ -57,7 +57,10 @@ const ruleDeclarations = `
   -- (the greatest of the refusing rules' arrays: the longest wait, ties to the first rule)
   v_stored text[];
   v_refusal bigint[];
-  v_refusals bigint[];  -- every refusing rule's {wait, -position}`;
+  v_refusals bigint[];  -- every refusing rule's {wait, -position}
+  v_single boolean;     -- one rule, judged on its own (see judgeWindows)
+  v_times bigint[];     -- its log
+  v_events int;         -- its live events`;
 
 /** The statement's first part: every window row named by the rules, locked in key order. */
 const lockWindows = (t: TableNames) => `    WITH locked AS MATERIALIZED (
@@ -120,9 +123,21 @@ const refusalInto = `    SELECT nullif(ARRAY(SELECT locked.key FROM locked), '{}
  */
 const judgeWindows = (t: TableNames) => `
   IF p_keys IS NOT NULL THEN
-    -- Without tripwires (most calls) a statement without their ratio lookup: every node of a
-    -- plan is set up on each run, whether it runs or not.
-    IF p_ratio_keys IS NULL THEN
+    IF cardinality(p_keys) = 1 AND p_ratio_keys IS NULL THEN
+      -- One rule without a tripwire (a verify's budget, a single limit): its log locked by primary
+      -- key and judged here, the same arithmetic as the statement below — two plan nodes to set
+      -- up where that statement has nine, for a handful of expressions.
+      v_single := true;
+      SELECT w.times INTO v_times FROM ${t.windows} AS w WHERE w.key = p_keys[1] FOR UPDATE;
+      IF FOUND THEN v_stored := p_keys; END IF;
+      v_events := coalesce(cardinality(v_times), 0) - coalesce(width_bucket(p_now - p_rules[1][2], v_times), 0);
+      IF v_events + p_rules[1][3] > p_rules[1][1] THEN
+        v_refusal := ARRAY[CASE WHEN p_rules[1][3] > p_rules[1][1] THEN p_rules[1][2]
+          ELSE v_times[(cardinality(v_times) + p_rules[1][3] - p_rules[1][1])::int] + p_rules[1][2] - p_now END, -1];
+      END IF;
+    ELSIF p_ratio_keys IS NULL THEN
+      -- Without tripwires (most calls) a statement without their ratio lookup: every node of a
+      -- plan is set up on each run, whether it runs or not.
 ${lockWindows(t)}
     logs AS MATERIALIZED (
       SELECT r.i, p_rules[r.i][1]::int AS lim, p_rules[r.i][2] AS win, p_rules[r.i][3]::int AS weight, ${logOf} AS times
@@ -177,23 +192,39 @@ ${refusalInto}
  * so the log stays in time order) and one for the new ones, in key order.
  */
 const writeWindows = (t: TableNames) => `
-  IF v_stored IS NOT NULL THEN
-    UPDATE ${t.windows} AS w
-    SET times = w.times[width_bucket(p_now - u.longest, w.times) + 1:width_bucket(p_now, w.times)]
-        || array_fill(p_now, ARRAY[u.add]) || w.times[width_bucket(p_now, w.times) + 1:],
-      expires_at = greatest(w.expires_at, p_now + u.longest)
-    FROM (
-      SELECT r.key, r.keep AS longest, r.n AS add FROM ${ruleLogs} WHERE r.keep > 0 AND r.key = ANY(v_stored)
-    ) AS u
-    WHERE w.key = u.key;
-  END IF;
-  IF p_keys IS NOT NULL AND NOT coalesce(v_stored @> p_keys, false) THEN
-    -- unique_violation if a concurrent statement created one: all rolls back, the store retries.
-    INSERT INTO ${t.windows} (key, times, expires_at)
-    SELECT r.key, array_fill(p_now, ARRAY[r.n]), p_now + r.keep
-    FROM ${ruleLogs}
-    WHERE r.keep > 0 AND (v_stored IS NULL OR r.key <> ALL(v_stored))
-    ORDER BY r.key;
+  IF v_single THEN
+    -- The one rule's log (judged on its own above), kept for its window.
+    IF v_stored IS NOT NULL THEN
+      UPDATE ${t.windows} AS w
+      SET times = w.times[width_bucket(p_now - p_rules[1][5], w.times) + 1:width_bucket(p_now, w.times)]
+          || array_fill(p_now, ARRAY[p_rules[1][4]::int]) || w.times[width_bucket(p_now, w.times) + 1:],
+        expires_at = greatest(w.expires_at, p_now + p_rules[1][5])
+      WHERE w.key = p_keys[1] AND p_rules[1][5] > 0;
+    ELSE
+      -- unique_violation if a concurrent statement created it: all rolls back, the store retries.
+      INSERT INTO ${t.windows} (key, times, expires_at)
+      SELECT p_keys[1], array_fill(p_now, ARRAY[p_rules[1][4]::int]), p_now + p_rules[1][5]
+      WHERE p_rules[1][5] > 0;
+    END IF;
+  ELSE
+    IF v_stored IS NOT NULL THEN
+      UPDATE ${t.windows} AS w
+      SET times = w.times[width_bucket(p_now - u.longest, w.times) + 1:width_bucket(p_now, w.times)]
+          || array_fill(p_now, ARRAY[u.add]) || w.times[width_bucket(p_now, w.times) + 1:],
+        expires_at = greatest(w.expires_at, p_now + u.longest)
+      FROM (
+        SELECT r.key, r.keep AS longest, r.n AS add FROM ${ruleLogs} WHERE r.keep > 0 AND r.key = ANY(v_stored)
+      ) AS u
+      WHERE w.key = u.key;
+    END IF;
+    IF p_keys IS NOT NULL AND NOT coalesce(v_stored @> p_keys, false) THEN
+      -- unique_violation if a concurrent statement created one: all rolls back, the store retries.
+      INSERT INTO ${t.windows} (key, times, expires_at)
+      SELECT r.key, array_fill(p_now, ARRAY[r.n]), p_now + r.keep
+      FROM ${ruleLogs}
+      WHERE r.keep > 0 AND (v_stored IS NULL OR r.key <> ALL(v_stored))
+      ORDER BY r.key;
+    END IF;
   END IF;`;
 
 const recordVariables = `
