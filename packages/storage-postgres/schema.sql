@@ -49,7 +49,7 @@ DROP FUNCTION IF EXISTS "otpkit_codes_check"(text, text, text[], bigint, text[],
 CREATE OR REPLACE FUNCTION "otpkit_codes_put"(p_key text, p_id text, p_hash text, p_link_hash text,
   p_expires_at bigint, p_attempts int, p_max_attempts int, p_data text, p_retain_until bigint,
   p_now bigint, p_if_id text, p_carry boolean, p_keys text[], p_rules bigint[], p_ratio_keys text[], p_min_ratios float8[])
-RETURNS text LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan SET enable_seqscan = off SET enable_bitmapscan = off SET enable_hashjoin = off SET enable_mergejoin = off AS $otpkit$
+RETURNS text LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan SET enable_seqscan = off SET enable_bitmapscan = off AS $otpkit$
 DECLARE
   -- the keys of the logs that exist (locked), and the refusing rule: {wait, -position (1-based)}
   -- (the greatest of the refusing rules' arrays: the longest wait, ties to the first rule)
@@ -184,7 +184,7 @@ BEGIN
       FROM (
         SELECT r.key, r.keep AS longest, r.n AS add FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_rules[s.i][5] AS keep, p_rules[s.i][4]::int AS n) AS r WHERE r.keep > 0 AND r.key = ANY(v_stored)
       ) AS u
-      WHERE w.key = u.key;
+      WHERE w.key = u.key AND w.key = ANY(v_stored);
     END IF;
     IF p_keys IS NOT NULL AND NOT coalesce(v_stored @> p_keys, false) THEN
       -- unique_violation if a concurrent statement created one: all rolls back, the store retries.
@@ -245,7 +245,7 @@ BEGIN
       FROM (
         SELECT r.key, r.keep AS longest, r.n AS add FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_rules[s.i][5] AS keep, p_rules[s.i][4]::int AS n) AS r WHERE r.keep > 0 AND r.key = ANY(v_stored)
       ) AS u
-      WHERE w.key = u.key;
+      WHERE w.key = u.key AND w.key = ANY(v_stored);
     END IF;
     IF p_keys IS NOT NULL AND NOT coalesce(v_stored @> p_keys, false) THEN
       -- unique_violation if a concurrent statement created one: all rolls back, the store retries.
@@ -279,7 +279,7 @@ $otpkit$;
 
 -- hit: count the rate-limit rules, all or nothing.
 CREATE OR REPLACE FUNCTION "otpkit_codes_hit"(p_now bigint, p_keys text[], p_rules bigint[], p_ratio_keys text[], p_min_ratios float8[])
-RETURNS text LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan SET enable_seqscan = off SET enable_bitmapscan = off SET enable_hashjoin = off SET enable_mergejoin = off AS $otpkit$
+RETURNS text LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan SET enable_seqscan = off SET enable_bitmapscan = off AS $otpkit$
 DECLARE
   -- the keys of the logs that exist (locked), and the refusing rule: {wait, -position (1-based)}
   -- (the greatest of the refusing rules' arrays: the longest wait, ties to the first rule)
@@ -397,7 +397,7 @@ BEGIN
       FROM (
         SELECT r.key, r.keep AS longest, r.n AS add FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_rules[s.i][5] AS keep, p_rules[s.i][4]::int AS n) AS r WHERE r.keep > 0 AND r.key = ANY(v_stored)
       ) AS u
-      WHERE w.key = u.key;
+      WHERE w.key = u.key AND w.key = ANY(v_stored);
     END IF;
     IF p_keys IS NOT NULL AND NOT coalesce(v_stored @> p_keys, false) THEN
       -- unique_violation if a concurrent statement created one: all rolls back, the store retries.
@@ -419,7 +419,7 @@ $otpkit$;
 -- 'locked', the record unread), then the record. No status: not_found.
 CREATE OR REPLACE FUNCTION "otpkit_codes_check"(p_key text, p_id text, p_hashes text[], p_now bigint,
   p_failure_keys text[], p_failure_rules bigint[], p_keys text[], p_rules bigint[], p_ratio_keys text[], p_min_ratios float8[])
-RETURNS text LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan SET enable_seqscan = off SET enable_bitmapscan = off SET enable_hashjoin = off SET enable_mergejoin = off AS $otpkit$
+RETURNS text LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan SET enable_seqscan = off SET enable_bitmapscan = off AS $otpkit$
 DECLARE
   -- the keys of the logs that exist (locked), and the refusing rule: {wait, -position (1-based)}
   -- (the greatest of the refusing rules' arrays: the longest wait, ties to the first rule)
@@ -563,7 +563,7 @@ BEGIN
       FROM (
         SELECT r.key, r.keep AS longest, r.n AS add FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_rules[s.i][5] AS keep, p_rules[s.i][4]::int AS n) AS r WHERE r.keep > 0 AND r.key = ANY(v_stored)
       ) AS u
-      WHERE w.key = u.key;
+      WHERE w.key = u.key AND w.key = ANY(v_stored);
     END IF;
     IF p_keys IS NOT NULL AND NOT coalesce(v_stored @> p_keys, false) THEN
       -- unique_violation if a concurrent statement created one: all rolls back, the store retries.
