@@ -442,8 +442,6 @@ DECLARE
   o_attempts_left int;
   f_keys text[];   -- the failure counters that exist (locked)
   v_wait bigint := 0;
-  v_locked_until bigint;
-  v_expires_at bigint;
   v_key text;
   v_failures int;
   v_until bigint;
@@ -574,21 +572,18 @@ BEGIN
       ORDER BY r.key;
     END IF;
   END IF;
-  -- The failure counters, locked in key order (after the windows, before the record; the loop
-  -- fetches, so locks, every row before it ends), and the longest refusal among the live ones.
-  -- A loop rather than one statement gathering arrays: most checks find no counter (a phone's
-  -- first wrong code creates them), and a body that never runs costs nothing, where every
-  -- gathered array is a node to set up on each call.
+  -- The failure counters, locked in key order (after the windows, before the record), then the
+  -- longest refusal among the live ones. Most checks find no counter (a phone's first wrong code
+  -- creates them): one statement of three plan nodes, and the refusal read only when one exists.
   IF p_failure_keys IS NOT NULL THEN
-    FOR v_key, v_locked_until, v_expires_at IN
-      SELECT f.key, f.locked_until, f.expires_at FROM "otpkit_codes_failures" AS f
-      WHERE f.key = ANY(p_failure_keys) ORDER BY f.key FOR UPDATE
-    LOOP
-      f_keys := f_keys || v_key;
-      IF v_expires_at > p_now AND v_locked_until - p_now > v_wait THEN
-        v_wait := v_locked_until - p_now;
-      END IF;
-    END LOOP;
+    SELECT nullif(ARRAY(
+      SELECT f.key FROM "otpkit_codes_failures" AS f WHERE f.key = ANY(p_failure_keys) ORDER BY f.key FOR UPDATE
+    ), '{}') INTO f_keys;
+    IF f_keys IS NOT NULL THEN
+      -- Locked above: nobody can have changed them since.
+      SELECT coalesce(max(f.locked_until - p_now), 0) INTO v_wait FROM "otpkit_codes_failures" AS f
+      WHERE f.key = ANY(f_keys) AND f.expires_at > p_now AND f.locked_until > p_now;
+    END IF;
   END IF;
   o_retry_after_ms := v_wait;
   IF v_wait > 0 THEN

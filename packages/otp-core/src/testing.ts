@@ -761,6 +761,33 @@ export function storeConformance(name: string, options: ConformanceOptions): voi
         expect((await s.check(b.key, { hashes: [b.r.hash], now: now + 7000 })).status).toBe("approved");
       });
 
+      it("two counters refusing at once: the longer wait answers, whichever comes first", async () => {
+        const s = await setup();
+        const now = Date.now();
+        const short = counter(1, { backoffMs: 1000, maxBackoffMs: 1000 });
+        const long = counter(1, { backoffMs: 5000, maxBackoffMs: 5000 });
+        const a = await fresh(s, now);
+        // One wrong code reaches both thresholds: refusing for 1 s and for 5 s.
+        expect(await s.check(a.key, { hashes: ["wrong"], now, failures: [short, long] })).toMatchObject({
+          status: "invalid",
+        });
+        for (const failures of [
+          [short, long],
+          [long, short],
+        ])
+          expect(await s.check(a.key, { hashes: [a.r.hash], now: now + 100, failures })).toEqual({
+            status: "locked",
+            retryAfterMs: 4900,
+          });
+        // Past the short one, the long one alone still refuses.
+        expect(
+          await s.check(a.key, { hashes: [a.r.hash], now: now + 2000, failures: [short, long] }),
+        ).toEqual({
+          status: "locked",
+          retryAfterMs: 3000,
+        });
+      });
+
       it("a right code resets every counter it was given", async () => {
         const s = await setup();
         const now = Date.now();
