@@ -182,8 +182,10 @@ BEGIN
           || array_fill(p_now, ARRAY[u.add]) || w.times[width_bucket(p_now, w.times) + 1:],
         expires_at = greatest(w.expires_at, p_now + u.longest)
       FROM (
-        SELECT r.key, r.keep AS longest, r.n AS add FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_rules[s.i][5] AS keep, p_rules[s.i][4]::int AS n) AS r WHERE r.keep > 0 AND r.key = ANY(v_stored)
+        SELECT r.key, r.keep AS longest, r.n AS add FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_rules[s.i][5] AS keep, p_rules[s.i][4]::int AS n) AS r WHERE r.keep > 0
       ) AS u
+      -- Only the rows locked above (a row created since was not judged: its key's INSERT below
+      -- collides with it), found by key whatever join the planner picks.
       WHERE w.key = u.key AND w.key = ANY(v_stored);
     END IF;
     IF p_keys IS NOT NULL AND NOT coalesce(v_stored @> p_keys, false) THEN
@@ -243,8 +245,10 @@ BEGIN
           || array_fill(p_now, ARRAY[u.add]) || w.times[width_bucket(p_now, w.times) + 1:],
         expires_at = greatest(w.expires_at, p_now + u.longest)
       FROM (
-        SELECT r.key, r.keep AS longest, r.n AS add FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_rules[s.i][5] AS keep, p_rules[s.i][4]::int AS n) AS r WHERE r.keep > 0 AND r.key = ANY(v_stored)
+        SELECT r.key, r.keep AS longest, r.n AS add FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_rules[s.i][5] AS keep, p_rules[s.i][4]::int AS n) AS r WHERE r.keep > 0
       ) AS u
+      -- Only the rows locked above (a row created since was not judged: its key's INSERT below
+      -- collides with it), found by key whatever join the planner picks.
       WHERE w.key = u.key AND w.key = ANY(v_stored);
     END IF;
     IF p_keys IS NOT NULL AND NOT coalesce(v_stored @> p_keys, false) THEN
@@ -395,8 +399,10 @@ BEGIN
           || array_fill(p_now, ARRAY[u.add]) || w.times[width_bucket(p_now, w.times) + 1:],
         expires_at = greatest(w.expires_at, p_now + u.longest)
       FROM (
-        SELECT r.key, r.keep AS longest, r.n AS add FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_rules[s.i][5] AS keep, p_rules[s.i][4]::int AS n) AS r WHERE r.keep > 0 AND r.key = ANY(v_stored)
+        SELECT r.key, r.keep AS longest, r.n AS add FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_rules[s.i][5] AS keep, p_rules[s.i][4]::int AS n) AS r WHERE r.keep > 0
       ) AS u
+      -- Only the rows locked above (a row created since was not judged: its key's INSERT below
+      -- collides with it), found by key whatever join the planner picks.
       WHERE w.key = u.key AND w.key = ANY(v_stored);
     END IF;
     IF p_keys IS NOT NULL AND NOT coalesce(v_stored @> p_keys, false) THEN
@@ -559,8 +565,10 @@ BEGIN
           || array_fill(p_now, ARRAY[u.add]) || w.times[width_bucket(p_now, w.times) + 1:],
         expires_at = greatest(w.expires_at, p_now + u.longest)
       FROM (
-        SELECT r.key, r.keep AS longest, r.n AS add FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_rules[s.i][5] AS keep, p_rules[s.i][4]::int AS n) AS r WHERE r.keep > 0 AND r.key = ANY(v_stored)
+        SELECT r.key, r.keep AS longest, r.n AS add FROM generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_rules[s.i][5] AS keep, p_rules[s.i][4]::int AS n) AS r WHERE r.keep > 0
       ) AS u
+      -- Only the rows locked above (a row created since was not judged: its key's INSERT below
+      -- collides with it), found by key whatever join the planner picks.
       WHERE w.key = u.key AND w.key = ANY(v_stored);
     END IF;
     IF p_keys IS NOT NULL AND NOT coalesce(v_stored @> p_keys, false) THEN

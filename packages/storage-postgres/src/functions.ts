@@ -189,7 +189,8 @@ ${refusalInto}
 /**
  * Writes the logs (after every rule allowed): one statement for the stored ones (locked above:
  * trimmed to what their longest window keeps, the new events after every event at or before now,
- * so the log stays in time order) and one for the new ones, in key order.
+ * so the log stays in time order) and one for the new ones, in key order; a lone rule's log (see
+ * `judgeWindows`) by one single-row UPDATE or INSERT.
  */
 const writeWindows = (t: TableNames) => `
   IF v_single THEN
@@ -213,8 +214,10 @@ const writeWindows = (t: TableNames) => `
           || array_fill(p_now, ARRAY[u.add]) || w.times[width_bucket(p_now, w.times) + 1:],
         expires_at = greatest(w.expires_at, p_now + u.longest)
       FROM (
-        SELECT r.key, r.keep AS longest, r.n AS add FROM ${ruleLogs} WHERE r.keep > 0 AND r.key = ANY(v_stored)
+        SELECT r.key, r.keep AS longest, r.n AS add FROM ${ruleLogs} WHERE r.keep > 0
       ) AS u
+      -- Only the rows locked above (a row created since was not judged: its key's INSERT below
+      -- collides with it), found by key whatever join the planner picks.
       WHERE w.key = u.key AND w.key = ANY(v_stored);
     END IF;
     IF p_keys IS NOT NULL AND NOT coalesce(v_stored @> p_keys, false) THEN
