@@ -57,8 +57,14 @@ DECLARE
   v_refusal bigint[];
   v_refusals bigint[];  -- every refusing rule's {wait, -position}
   v_single boolean;     -- one rule, judged on its own (see judgeWindows)
-  v_times bigint[];     -- its log
-  v_events int;         -- its live events
+  v_times bigint[];     -- a log being judged
+  v_events int;         -- the lone rule's live events
+  v_log_key text;       -- the key of the log being judged
+  v_rule int;           -- a rule's position (1-based)
+  v_len int;            -- the log's length
+  v_old int;            -- how many of its oldest events have left the rule's window
+  v_retry bigint;       -- the rule's wait when it refuses
+  v_verified int;       -- a tripwire's live verified events
   o_allowed boolean;
   o_refused_rule int;
   o_retry_after_ms bigint;
@@ -77,8 +83,7 @@ BEGIN
   IF p_keys IS NOT NULL THEN
     IF cardinality(p_keys) = 1 AND p_ratio_keys IS NULL THEN
       -- One rule without a tripwire (a verify's budget, a single limit): its log locked by primary
-      -- key and judged here, the same arithmetic as the statement below — two plan nodes to set
-      -- up where that statement has nine, for a handful of expressions.
+      -- key (no cursor) and judged here, the same arithmetic as the loop below.
       v_single := true;
       SELECT w.times INTO v_times FROM "otpkit_codes_windows" AS w WHERE w.key = p_keys[1] FOR UPDATE;
       IF FOUND THEN v_stored := p_keys; END IF;
@@ -87,72 +92,48 @@ BEGIN
         v_refusal := ARRAY[CASE WHEN p_rules[1][3] > p_rules[1][1] THEN p_rules[1][2]
           ELSE v_times[(cardinality(v_times) + p_rules[1][3] - p_rules[1][1])::int] + p_rules[1][2] - p_now END, -1];
       END IF;
-    ELSIF p_ratio_keys IS NULL THEN
-      -- Without tripwires (most calls) a statement without their ratio lookup: every node of a
-      -- plan is set up on each run, whether it runs or not.
-    WITH locked AS MATERIALIZED (
-      -- The lock order of every function: LockRows above the sort locks in key order.
-      SELECT w.key, w.times FROM "otpkit_codes_windows" AS w WHERE w.key = ANY(p_keys) ORDER BY w.key FOR UPDATE
-    ),
-    logs AS MATERIALIZED (
-      SELECT r.i, p_rules[r.i][1]::int AS lim, p_rules[r.i][2] AS win, p_rules[r.i][3]::int AS weight, (SELECT l.times FROM locked AS l WHERE l.key = p_keys[r.i]) AS times
-      FROM generate_subscripts(p_keys, 1) AS r(i)
-    ),
-    rules AS (
-      SELECT logs.*, coalesce(cardinality(logs.times), 0) AS len, coalesce(width_bucket(p_now - logs.win, logs.times), 0) AS old FROM logs
-    ),
-    judged AS (
-      SELECT rules.i, (
-        -- No room for the weight: enough of the oldest live events must leave (or never, past the
-        -- limit): the (len + weight - limit)-th event of the log.
-        CASE WHEN rules.len - rules.old + rules.weight > rules.lim THEN
-          CASE WHEN rules.weight > rules.lim THEN rules.win
-            ELSE rules.times[rules.len + rules.weight - rules.lim] + rules.win - p_now END
-        END) AS retry
-      FROM rules
-    )
-    SELECT nullif(ARRAY(SELECT locked.key FROM locked), '{}'),
-      ARRAY(SELECT ARRAY[judged.retry, -judged.i] FROM judged WHERE judged.retry IS NOT NULL)
-    INTO v_stored, v_refusals;
     ELSE
-    WITH locked AS MATERIALIZED (
-      -- The lock order of every function: LockRows above the sort locks in key order.
-      SELECT w.key, w.times FROM "otpkit_codes_windows" AS w WHERE w.key = ANY(p_keys) ORDER BY w.key FOR UPDATE
-    ),
-    logs AS MATERIALIZED (
-      SELECT r.i, p_rules[r.i][1]::int AS lim, p_rules[r.i][2] AS win, p_rules[r.i][3]::int AS weight,
-        p_ratio_keys[r.i] AS ratio_key, p_rules[r.i][6]::int AS min_events, p_min_ratios[r.i] AS min_ratio,
-        (SELECT l.times FROM locked AS l WHERE l.key = p_keys[r.i]) AS times
-      FROM generate_subscripts(p_keys, 1) AS r(i)
-    ),
-    rules AS (
-      SELECT logs.*, coalesce(cardinality(logs.times), 0) AS len, coalesce(width_bucket(p_now - logs.win, logs.times), 0) AS old FROM logs
-    ),
-    judged AS (
-      SELECT rules.i, greatest(
-        -- No room for the weight: enough of the oldest live events must leave (or never, past the
-        -- limit): the (len + weight - limit)-th event of the log.
-        CASE WHEN rules.len - rules.old + rules.weight > rules.lim THEN
-          CASE WHEN rules.weight > rules.lim THEN rules.win
-            ELSE rules.times[rules.len + rules.weight - rules.lim] + rules.win - p_now END
-        END,
-        -- A conversion tripwire: too few verified events in the ratio log (read, not locked: a
-        -- verification landing meanwhile only makes the ratio better), until the oldest live event
-        -- leaves. An empty log trips nothing (no events to compare).
-        CASE WHEN rules.ratio_key IS NOT NULL AND rules.len > 0 AND rules.len - rules.old >= rules.min_events
-          AND coalesce((SELECT coalesce(cardinality(v.times), 0) - coalesce(width_bucket(p_now - rules.win, v.times), 0)
-            FROM "otpkit_codes_windows" AS v WHERE v.key = rules.ratio_key), 0) < rules.min_ratio * (rules.len - rules.old)
-          THEN rules.times[rules.old + 1] + rules.win - p_now
-        END) AS retry
-      FROM rules
-    )
-    SELECT nullif(ARRAY(SELECT locked.key FROM locked), '{}'),
-      ARRAY(SELECT ARRAY[judged.retry, -judged.i] FROM judged WHERE judged.retry IS NOT NULL)
-    INTO v_stored, v_refusals;
+      -- The lock order of every function: the sort below LockRows locks in key order.
+      FOR v_log_key, v_times IN
+        SELECT w.key, w.times FROM "otpkit_codes_windows" AS w WHERE w.key = ANY(p_keys) ORDER BY w.key FOR UPDATE
+      LOOP
+        v_stored := v_stored || v_log_key;
+        v_len := cardinality(v_times);
+        -- Every rule counting into this log (a log can carry several windows, and a key can be
+        -- named twice).
+        FOR v_rule IN 1 .. cardinality(p_keys) LOOP
+          CONTINUE WHEN p_keys[v_rule] <> v_log_key;
+          v_old := coalesce(width_bucket(p_now - p_rules[v_rule][2], v_times), 0);
+          v_retry := NULL;
+          IF v_len - v_old + p_rules[v_rule][3] > p_rules[v_rule][1] THEN
+            -- No room for the weight: enough of the oldest live events must leave (or never, past
+            -- the limit): the (len + weight - limit)-th event of the log.
+            v_retry := CASE WHEN p_rules[v_rule][3] > p_rules[v_rule][1] THEN p_rules[v_rule][2]
+              ELSE v_times[(v_len + p_rules[v_rule][3] - p_rules[v_rule][1])::int] + p_rules[v_rule][2] - p_now END;
+          END IF;
+          IF p_ratio_keys[v_rule] IS NOT NULL AND v_len > 0 AND v_len - v_old >= p_rules[v_rule][6] THEN
+            -- A conversion tripwire: too few verified events in the ratio log (read, not locked: a
+            -- verification landing meanwhile only makes the ratio better), until the oldest live
+            -- event leaves. An empty log trips nothing (no events to compare).
+            SELECT coalesce(cardinality(v.times), 0) - coalesce(width_bucket(p_now - p_rules[v_rule][2], v.times), 0)
+            INTO v_verified FROM "otpkit_codes_windows" AS v WHERE v.key = p_ratio_keys[v_rule];
+            IF coalesce(v_verified, 0) < p_min_ratios[v_rule] * (v_len - v_old) THEN
+              v_retry := greatest(v_retry, v_times[v_old + 1] + p_rules[v_rule][2] - p_now);
+            END IF;
+          END IF;
+          IF v_retry IS NOT NULL THEN v_refusals := v_refusals || ARRAY[[v_retry, -v_rule]]; END IF;
+        END LOOP;
+      END LOOP;
+      -- The rules whose log does not exist yet judge no events: room, unless the weight alone is
+      -- past the limit (never room: the whole window). A tripwire trips nothing on an empty log.
+      FOR v_rule IN 1 .. cardinality(p_keys) LOOP
+        IF p_rules[v_rule][3] > p_rules[v_rule][1] AND (v_stored IS NULL OR p_keys[v_rule] <> ALL(v_stored)) THEN
+          v_refusals := v_refusals || ARRAY[[p_rules[v_rule][2], -v_rule]];
+        END IF;
+      END LOOP;
     END IF;
     IF cardinality(v_refusals) > 0 THEN
-      -- Refused (rare): the longest wait, ties to the first rule. Judged here rather than by an
-      -- aggregate in the statement above, which every call would set up.
+      -- Refused (rare): the longest wait, ties to the first rule.
       SELECT max(ARRAY[v_refusals[k][1], v_refusals[k][2]]) INTO v_refusal
       FROM generate_subscripts(v_refusals, 1) AS k;
     END IF;
@@ -291,14 +272,19 @@ DECLARE
   v_refusal bigint[];
   v_refusals bigint[];  -- every refusing rule's {wait, -position}
   v_single boolean;     -- one rule, judged on its own (see judgeWindows)
-  v_times bigint[];     -- its log
-  v_events int;         -- its live events
+  v_times bigint[];     -- a log being judged
+  v_events int;         -- the lone rule's live events
+  v_log_key text;       -- the key of the log being judged
+  v_rule int;           -- a rule's position (1-based)
+  v_len int;            -- the log's length
+  v_old int;            -- how many of its oldest events have left the rule's window
+  v_retry bigint;       -- the rule's wait when it refuses
+  v_verified int;       -- a tripwire's live verified events
 BEGIN
   IF p_keys IS NOT NULL THEN
     IF cardinality(p_keys) = 1 AND p_ratio_keys IS NULL THEN
       -- One rule without a tripwire (a verify's budget, a single limit): its log locked by primary
-      -- key and judged here, the same arithmetic as the statement below — two plan nodes to set
-      -- up where that statement has nine, for a handful of expressions.
+      -- key (no cursor) and judged here, the same arithmetic as the loop below.
       v_single := true;
       SELECT w.times INTO v_times FROM "otpkit_codes_windows" AS w WHERE w.key = p_keys[1] FOR UPDATE;
       IF FOUND THEN v_stored := p_keys; END IF;
@@ -307,72 +293,48 @@ BEGIN
         v_refusal := ARRAY[CASE WHEN p_rules[1][3] > p_rules[1][1] THEN p_rules[1][2]
           ELSE v_times[(cardinality(v_times) + p_rules[1][3] - p_rules[1][1])::int] + p_rules[1][2] - p_now END, -1];
       END IF;
-    ELSIF p_ratio_keys IS NULL THEN
-      -- Without tripwires (most calls) a statement without their ratio lookup: every node of a
-      -- plan is set up on each run, whether it runs or not.
-    WITH locked AS MATERIALIZED (
-      -- The lock order of every function: LockRows above the sort locks in key order.
-      SELECT w.key, w.times FROM "otpkit_codes_windows" AS w WHERE w.key = ANY(p_keys) ORDER BY w.key FOR UPDATE
-    ),
-    logs AS MATERIALIZED (
-      SELECT r.i, p_rules[r.i][1]::int AS lim, p_rules[r.i][2] AS win, p_rules[r.i][3]::int AS weight, (SELECT l.times FROM locked AS l WHERE l.key = p_keys[r.i]) AS times
-      FROM generate_subscripts(p_keys, 1) AS r(i)
-    ),
-    rules AS (
-      SELECT logs.*, coalesce(cardinality(logs.times), 0) AS len, coalesce(width_bucket(p_now - logs.win, logs.times), 0) AS old FROM logs
-    ),
-    judged AS (
-      SELECT rules.i, (
-        -- No room for the weight: enough of the oldest live events must leave (or never, past the
-        -- limit): the (len + weight - limit)-th event of the log.
-        CASE WHEN rules.len - rules.old + rules.weight > rules.lim THEN
-          CASE WHEN rules.weight > rules.lim THEN rules.win
-            ELSE rules.times[rules.len + rules.weight - rules.lim] + rules.win - p_now END
-        END) AS retry
-      FROM rules
-    )
-    SELECT nullif(ARRAY(SELECT locked.key FROM locked), '{}'),
-      ARRAY(SELECT ARRAY[judged.retry, -judged.i] FROM judged WHERE judged.retry IS NOT NULL)
-    INTO v_stored, v_refusals;
     ELSE
-    WITH locked AS MATERIALIZED (
-      -- The lock order of every function: LockRows above the sort locks in key order.
-      SELECT w.key, w.times FROM "otpkit_codes_windows" AS w WHERE w.key = ANY(p_keys) ORDER BY w.key FOR UPDATE
-    ),
-    logs AS MATERIALIZED (
-      SELECT r.i, p_rules[r.i][1]::int AS lim, p_rules[r.i][2] AS win, p_rules[r.i][3]::int AS weight,
-        p_ratio_keys[r.i] AS ratio_key, p_rules[r.i][6]::int AS min_events, p_min_ratios[r.i] AS min_ratio,
-        (SELECT l.times FROM locked AS l WHERE l.key = p_keys[r.i]) AS times
-      FROM generate_subscripts(p_keys, 1) AS r(i)
-    ),
-    rules AS (
-      SELECT logs.*, coalesce(cardinality(logs.times), 0) AS len, coalesce(width_bucket(p_now - logs.win, logs.times), 0) AS old FROM logs
-    ),
-    judged AS (
-      SELECT rules.i, greatest(
-        -- No room for the weight: enough of the oldest live events must leave (or never, past the
-        -- limit): the (len + weight - limit)-th event of the log.
-        CASE WHEN rules.len - rules.old + rules.weight > rules.lim THEN
-          CASE WHEN rules.weight > rules.lim THEN rules.win
-            ELSE rules.times[rules.len + rules.weight - rules.lim] + rules.win - p_now END
-        END,
-        -- A conversion tripwire: too few verified events in the ratio log (read, not locked: a
-        -- verification landing meanwhile only makes the ratio better), until the oldest live event
-        -- leaves. An empty log trips nothing (no events to compare).
-        CASE WHEN rules.ratio_key IS NOT NULL AND rules.len > 0 AND rules.len - rules.old >= rules.min_events
-          AND coalesce((SELECT coalesce(cardinality(v.times), 0) - coalesce(width_bucket(p_now - rules.win, v.times), 0)
-            FROM "otpkit_codes_windows" AS v WHERE v.key = rules.ratio_key), 0) < rules.min_ratio * (rules.len - rules.old)
-          THEN rules.times[rules.old + 1] + rules.win - p_now
-        END) AS retry
-      FROM rules
-    )
-    SELECT nullif(ARRAY(SELECT locked.key FROM locked), '{}'),
-      ARRAY(SELECT ARRAY[judged.retry, -judged.i] FROM judged WHERE judged.retry IS NOT NULL)
-    INTO v_stored, v_refusals;
+      -- The lock order of every function: the sort below LockRows locks in key order.
+      FOR v_log_key, v_times IN
+        SELECT w.key, w.times FROM "otpkit_codes_windows" AS w WHERE w.key = ANY(p_keys) ORDER BY w.key FOR UPDATE
+      LOOP
+        v_stored := v_stored || v_log_key;
+        v_len := cardinality(v_times);
+        -- Every rule counting into this log (a log can carry several windows, and a key can be
+        -- named twice).
+        FOR v_rule IN 1 .. cardinality(p_keys) LOOP
+          CONTINUE WHEN p_keys[v_rule] <> v_log_key;
+          v_old := coalesce(width_bucket(p_now - p_rules[v_rule][2], v_times), 0);
+          v_retry := NULL;
+          IF v_len - v_old + p_rules[v_rule][3] > p_rules[v_rule][1] THEN
+            -- No room for the weight: enough of the oldest live events must leave (or never, past
+            -- the limit): the (len + weight - limit)-th event of the log.
+            v_retry := CASE WHEN p_rules[v_rule][3] > p_rules[v_rule][1] THEN p_rules[v_rule][2]
+              ELSE v_times[(v_len + p_rules[v_rule][3] - p_rules[v_rule][1])::int] + p_rules[v_rule][2] - p_now END;
+          END IF;
+          IF p_ratio_keys[v_rule] IS NOT NULL AND v_len > 0 AND v_len - v_old >= p_rules[v_rule][6] THEN
+            -- A conversion tripwire: too few verified events in the ratio log (read, not locked: a
+            -- verification landing meanwhile only makes the ratio better), until the oldest live
+            -- event leaves. An empty log trips nothing (no events to compare).
+            SELECT coalesce(cardinality(v.times), 0) - coalesce(width_bucket(p_now - p_rules[v_rule][2], v.times), 0)
+            INTO v_verified FROM "otpkit_codes_windows" AS v WHERE v.key = p_ratio_keys[v_rule];
+            IF coalesce(v_verified, 0) < p_min_ratios[v_rule] * (v_len - v_old) THEN
+              v_retry := greatest(v_retry, v_times[v_old + 1] + p_rules[v_rule][2] - p_now);
+            END IF;
+          END IF;
+          IF v_retry IS NOT NULL THEN v_refusals := v_refusals || ARRAY[[v_retry, -v_rule]]; END IF;
+        END LOOP;
+      END LOOP;
+      -- The rules whose log does not exist yet judge no events: room, unless the weight alone is
+      -- past the limit (never room: the whole window). A tripwire trips nothing on an empty log.
+      FOR v_rule IN 1 .. cardinality(p_keys) LOOP
+        IF p_rules[v_rule][3] > p_rules[v_rule][1] AND (v_stored IS NULL OR p_keys[v_rule] <> ALL(v_stored)) THEN
+          v_refusals := v_refusals || ARRAY[[p_rules[v_rule][2], -v_rule]];
+        END IF;
+      END LOOP;
     END IF;
     IF cardinality(v_refusals) > 0 THEN
-      -- Refused (rare): the longest wait, ties to the first rule. Judged here rather than by an
-      -- aggregate in the statement above, which every call would set up.
+      -- Refused (rare): the longest wait, ties to the first rule.
       SELECT max(ARRAY[v_refusals[k][1], v_refusals[k][2]]) INTO v_refusal
       FROM generate_subscripts(v_refusals, 1) AS k;
     END IF;
@@ -433,8 +395,14 @@ DECLARE
   v_refusal bigint[];
   v_refusals bigint[];  -- every refusing rule's {wait, -position}
   v_single boolean;     -- one rule, judged on its own (see judgeWindows)
-  v_times bigint[];     -- its log
-  v_events int;         -- its live events
+  v_times bigint[];     -- a log being judged
+  v_events int;         -- the lone rule's live events
+  v_log_key text;       -- the key of the log being judged
+  v_rule int;           -- a rule's position (1-based)
+  v_len int;            -- the log's length
+  v_old int;            -- how many of its oldest events have left the rule's window
+  v_retry bigint;       -- the rule's wait when it refuses
+  v_verified int;       -- a tripwire's live verified events
   o_status text;
   o_retry_after_ms bigint;
   o_refused_rule int;
@@ -458,8 +426,7 @@ BEGIN
   IF p_keys IS NOT NULL THEN
     IF cardinality(p_keys) = 1 AND p_ratio_keys IS NULL THEN
       -- One rule without a tripwire (a verify's budget, a single limit): its log locked by primary
-      -- key and judged here, the same arithmetic as the statement below — two plan nodes to set
-      -- up where that statement has nine, for a handful of expressions.
+      -- key (no cursor) and judged here, the same arithmetic as the loop below.
       v_single := true;
       SELECT w.times INTO v_times FROM "otpkit_codes_windows" AS w WHERE w.key = p_keys[1] FOR UPDATE;
       IF FOUND THEN v_stored := p_keys; END IF;
@@ -468,72 +435,48 @@ BEGIN
         v_refusal := ARRAY[CASE WHEN p_rules[1][3] > p_rules[1][1] THEN p_rules[1][2]
           ELSE v_times[(cardinality(v_times) + p_rules[1][3] - p_rules[1][1])::int] + p_rules[1][2] - p_now END, -1];
       END IF;
-    ELSIF p_ratio_keys IS NULL THEN
-      -- Without tripwires (most calls) a statement without their ratio lookup: every node of a
-      -- plan is set up on each run, whether it runs or not.
-    WITH locked AS MATERIALIZED (
-      -- The lock order of every function: LockRows above the sort locks in key order.
-      SELECT w.key, w.times FROM "otpkit_codes_windows" AS w WHERE w.key = ANY(p_keys) ORDER BY w.key FOR UPDATE
-    ),
-    logs AS MATERIALIZED (
-      SELECT r.i, p_rules[r.i][1]::int AS lim, p_rules[r.i][2] AS win, p_rules[r.i][3]::int AS weight, (SELECT l.times FROM locked AS l WHERE l.key = p_keys[r.i]) AS times
-      FROM generate_subscripts(p_keys, 1) AS r(i)
-    ),
-    rules AS (
-      SELECT logs.*, coalesce(cardinality(logs.times), 0) AS len, coalesce(width_bucket(p_now - logs.win, logs.times), 0) AS old FROM logs
-    ),
-    judged AS (
-      SELECT rules.i, (
-        -- No room for the weight: enough of the oldest live events must leave (or never, past the
-        -- limit): the (len + weight - limit)-th event of the log.
-        CASE WHEN rules.len - rules.old + rules.weight > rules.lim THEN
-          CASE WHEN rules.weight > rules.lim THEN rules.win
-            ELSE rules.times[rules.len + rules.weight - rules.lim] + rules.win - p_now END
-        END) AS retry
-      FROM rules
-    )
-    SELECT nullif(ARRAY(SELECT locked.key FROM locked), '{}'),
-      ARRAY(SELECT ARRAY[judged.retry, -judged.i] FROM judged WHERE judged.retry IS NOT NULL)
-    INTO v_stored, v_refusals;
     ELSE
-    WITH locked AS MATERIALIZED (
-      -- The lock order of every function: LockRows above the sort locks in key order.
-      SELECT w.key, w.times FROM "otpkit_codes_windows" AS w WHERE w.key = ANY(p_keys) ORDER BY w.key FOR UPDATE
-    ),
-    logs AS MATERIALIZED (
-      SELECT r.i, p_rules[r.i][1]::int AS lim, p_rules[r.i][2] AS win, p_rules[r.i][3]::int AS weight,
-        p_ratio_keys[r.i] AS ratio_key, p_rules[r.i][6]::int AS min_events, p_min_ratios[r.i] AS min_ratio,
-        (SELECT l.times FROM locked AS l WHERE l.key = p_keys[r.i]) AS times
-      FROM generate_subscripts(p_keys, 1) AS r(i)
-    ),
-    rules AS (
-      SELECT logs.*, coalesce(cardinality(logs.times), 0) AS len, coalesce(width_bucket(p_now - logs.win, logs.times), 0) AS old FROM logs
-    ),
-    judged AS (
-      SELECT rules.i, greatest(
-        -- No room for the weight: enough of the oldest live events must leave (or never, past the
-        -- limit): the (len + weight - limit)-th event of the log.
-        CASE WHEN rules.len - rules.old + rules.weight > rules.lim THEN
-          CASE WHEN rules.weight > rules.lim THEN rules.win
-            ELSE rules.times[rules.len + rules.weight - rules.lim] + rules.win - p_now END
-        END,
-        -- A conversion tripwire: too few verified events in the ratio log (read, not locked: a
-        -- verification landing meanwhile only makes the ratio better), until the oldest live event
-        -- leaves. An empty log trips nothing (no events to compare).
-        CASE WHEN rules.ratio_key IS NOT NULL AND rules.len > 0 AND rules.len - rules.old >= rules.min_events
-          AND coalesce((SELECT coalesce(cardinality(v.times), 0) - coalesce(width_bucket(p_now - rules.win, v.times), 0)
-            FROM "otpkit_codes_windows" AS v WHERE v.key = rules.ratio_key), 0) < rules.min_ratio * (rules.len - rules.old)
-          THEN rules.times[rules.old + 1] + rules.win - p_now
-        END) AS retry
-      FROM rules
-    )
-    SELECT nullif(ARRAY(SELECT locked.key FROM locked), '{}'),
-      ARRAY(SELECT ARRAY[judged.retry, -judged.i] FROM judged WHERE judged.retry IS NOT NULL)
-    INTO v_stored, v_refusals;
+      -- The lock order of every function: the sort below LockRows locks in key order.
+      FOR v_log_key, v_times IN
+        SELECT w.key, w.times FROM "otpkit_codes_windows" AS w WHERE w.key = ANY(p_keys) ORDER BY w.key FOR UPDATE
+      LOOP
+        v_stored := v_stored || v_log_key;
+        v_len := cardinality(v_times);
+        -- Every rule counting into this log (a log can carry several windows, and a key can be
+        -- named twice).
+        FOR v_rule IN 1 .. cardinality(p_keys) LOOP
+          CONTINUE WHEN p_keys[v_rule] <> v_log_key;
+          v_old := coalesce(width_bucket(p_now - p_rules[v_rule][2], v_times), 0);
+          v_retry := NULL;
+          IF v_len - v_old + p_rules[v_rule][3] > p_rules[v_rule][1] THEN
+            -- No room for the weight: enough of the oldest live events must leave (or never, past
+            -- the limit): the (len + weight - limit)-th event of the log.
+            v_retry := CASE WHEN p_rules[v_rule][3] > p_rules[v_rule][1] THEN p_rules[v_rule][2]
+              ELSE v_times[(v_len + p_rules[v_rule][3] - p_rules[v_rule][1])::int] + p_rules[v_rule][2] - p_now END;
+          END IF;
+          IF p_ratio_keys[v_rule] IS NOT NULL AND v_len > 0 AND v_len - v_old >= p_rules[v_rule][6] THEN
+            -- A conversion tripwire: too few verified events in the ratio log (read, not locked: a
+            -- verification landing meanwhile only makes the ratio better), until the oldest live
+            -- event leaves. An empty log trips nothing (no events to compare).
+            SELECT coalesce(cardinality(v.times), 0) - coalesce(width_bucket(p_now - p_rules[v_rule][2], v.times), 0)
+            INTO v_verified FROM "otpkit_codes_windows" AS v WHERE v.key = p_ratio_keys[v_rule];
+            IF coalesce(v_verified, 0) < p_min_ratios[v_rule] * (v_len - v_old) THEN
+              v_retry := greatest(v_retry, v_times[v_old + 1] + p_rules[v_rule][2] - p_now);
+            END IF;
+          END IF;
+          IF v_retry IS NOT NULL THEN v_refusals := v_refusals || ARRAY[[v_retry, -v_rule]]; END IF;
+        END LOOP;
+      END LOOP;
+      -- The rules whose log does not exist yet judge no events: room, unless the weight alone is
+      -- past the limit (never room: the whole window). A tripwire trips nothing on an empty log.
+      FOR v_rule IN 1 .. cardinality(p_keys) LOOP
+        IF p_rules[v_rule][3] > p_rules[v_rule][1] AND (v_stored IS NULL OR p_keys[v_rule] <> ALL(v_stored)) THEN
+          v_refusals := v_refusals || ARRAY[[p_rules[v_rule][2], -v_rule]];
+        END IF;
+      END LOOP;
     END IF;
     IF cardinality(v_refusals) > 0 THEN
-      -- Refused (rare): the longest wait, ties to the first rule. Judged here rather than by an
-      -- aggregate in the statement above, which every call would set up.
+      -- Refused (rare): the longest wait, ties to the first rule.
       SELECT max(ARRAY[v_refusals[k][1], v_refusals[k][2]]) INTO v_refusal
       FROM generate_subscripts(v_refusals, 1) AS k;
     END IF;

@@ -10,12 +10,12 @@ import type { TableNames } from "./schema.js";
  * up and torn down on each call, arrays are unnested, sorted and aggregated again per rule), and
  * its `key = ANY(…)` lookups make PostgreSQL price the generic plan above the custom ones on big
  * tables. A function runs a few small statements with generic plans (see `generic` below): one
- * locking read of an operation's windows that also judges its rules, the writes, one locking read
- * of the failure counters, the record's; the arithmetic on a log is a binary search
- * (`width_bucket`) for its first live event instead of an unnest. Fewer, larger statements than
- * one primary-key lookup per row: in these short transactions (each call is one) the per-statement
- * executor set-up and the per-transaction compilation of every PL/pgSQL expression cost more than
- * the lookups themselves (bench/grown.mjs: backends' CPU per pair).
+ * locking read of an operation's windows (its rules judged in PL/pgSQL as the rows come), the
+ * writes, one locking read of the failure counters, the record's; the arithmetic on a log is a
+ * binary search (`width_bucket`) for its first live event instead of an unnest. Fewer, larger
+ * statements than one primary-key lookup per row: in these short transactions (each call is one)
+ * the per-statement executor set-up and the per-transaction compilation of every PL/pgSQL
+ * expression cost more than the lookups themselves (bench/grown.mjs: backends' CPU per pair).
  *
  * Atomicity (READ COMMITTED, the default; the same reasoning as one statement, since a function
  * called by one statement runs inside that statement and commits or rolls back with it):
@@ -59,74 +59,44 @@ const ruleDeclarations = `
   v_refusal bigint[];
   v_refusals bigint[];  -- every refusing rule's {wait, -position}
   v_single boolean;     -- one rule, judged on its own (see judgeWindows)
-  v_times bigint[];     -- its log
-  v_events int;         -- its live events`;
-
-/** The statement's first part: every window row named by the rules, locked in key order. */
-const lockWindows = (t: TableNames) => `    WITH locked AS MATERIALIZED (
-      -- The lock order of every function: LockRows above the sort locks in key order.
-      SELECT w.key, w.times FROM ${t.windows} AS w WHERE w.key = ANY(p_keys) ORDER BY w.key FOR UPDATE
-    ),`;
-
-/**
- * A rule's log among the locked rows (null: none yet). A lookup per rule in the handful of locked
- * rows rather than a join: a hash join builds (and zeroes) a hash table on every run, and its plan
- * needs a sort for the refusal; node set-up is most of what these statements cost (callgrind on a
- * backend). The rules are materialized so the lookup runs once per rule, not once per use.
- */
-const logOf = "(SELECT l.times FROM locked AS l WHERE l.key = p_keys[r.i])";
-
-/**
- * The rules' positions, each rule's parameters read by subscript: one set-returning function per
- * statement where an unnest of n arrays sets up n (their set-up is a good part of a small
- * statement's cost).
- */
-const rulePositions = "generate_subscripts(p_keys, 1) AS r(i)";
+  v_times bigint[];     -- a log being judged
+  v_events int;         -- the lone rule's live events
+  v_log_key text;       -- the key of the log being judged
+  v_rule int;           -- a rule's position (1-based)
+  v_len int;            -- the log's length
+  v_old int;            -- how many of its oldest events have left the rule's window
+  v_retry bigint;       -- the rule's wait when it refuses
+  v_verified int;       -- a tripwire's live verified events`;
 
 /**
  * The logs to write as rows `r(key, keep, n)`, one per key: how long it is kept (its longest
  * window) and the events it gains. The store puts both on the first row of each key (0 on its
- * other rows), so no write needs a GROUP BY (see `rulePositions`).
+ * other rows), so no write needs a GROUP BY: one set-returning function over the rules' positions,
+ * each rule's numbers read by subscript.
  */
 const ruleLogs =
   "generate_subscripts(p_keys, 1) AS s(i), LATERAL (SELECT p_keys[s.i] AS key, p_rules[s.i][5] AS keep, p_rules[s.i][4]::int AS n) AS r";
 
-/** A rule's log length and how many of its oldest events have left the rule's window. */
-const sizes =
-  "coalesce(cardinality(logs.times), 0) AS len, coalesce(width_bucket(p_now - logs.win, logs.times), 0) AS old";
-
-/** A rule's wait when its window has no room for the weight, else null. */
-const noRoom = `        -- No room for the weight: enough of the oldest live events must leave (or never, past the
-        -- limit): the (len + weight - limit)-th event of the log.
-        CASE WHEN rules.len - rules.old + rules.weight > rules.lim THEN
-          CASE WHEN rules.weight > rules.lim THEN rules.win
-            ELSE rules.times[rules.len + rules.weight - rules.lim] + rules.win - p_now END
-        END`;
-
-/** The statement's last part: the keys of the stored logs, and the rule that refuses for longest. */
-const refusalInto = `    SELECT nullif(ARRAY(SELECT locked.key FROM locked), '{}'),
-      ARRAY(SELECT ARRAY[judged.retry, -judged.i] FROM judged WHERE judged.retry IS NOT NULL)
-    INTO v_stored, v_refusals;`;
-
 /**
- * Locks every window row named by the rules (in key order) and judges every rule, in one
- * statement; nothing is written yet. Sets `v_stored` to the keys of the logs that exist and
- * `v_refusal` to the rule that refuses for longest (ties: the first), null when all have room.
+ * Locks every window row named by the rules (in key order) and judges every rule; nothing is
+ * written yet. Sets `v_stored` to the keys of the logs that exist (in key order) and `v_refusal` to
+ * the rule that refuses for longest (ties: the first), null when all have room.
  *
- * One statement rather than a primary-key lookup per log and the arithmetic in PL/pgSQL: each
- * statement a function runs sets up an executor, and each distinct PL/pgSQL expression is
- * compiled again in every transaction (each call is one), which cost more than the work itself.
- * `width_bucket(bound, times)` is a binary search on a sorted array: the number of events at or
- * before `bound`, so a window's live events are the ones after position `width_bucket(now -
- * window, times)`, and the k-th oldest live event of a log of n whose first `old` left is at
- * `old + k`.
+ * The locked rows are read by one cursor and each rule judged in PL/pgSQL, against the log that
+ * names it. An earlier form judged them in the locking statement itself (materialized CTEs, a
+ * lookup per rule among the locked rows, an aggregate): 10% more of the server's instructions per
+ * send + verify pair (callgrind on a backend, grown tables), because every node of a plan is set
+ * up on each call, while a PL/pgSQL expression is compiled once per transaction and then costs
+ * little per loop turn. `width_bucket(bound, times)` is a binary search on a sorted array: the
+ * number of events at or before `bound`, so a window's live events are the ones after position
+ * `width_bucket(now - window, times)`, and the k-th oldest live event of a log of n whose first
+ * `old` left is at `old + k`.
  */
 const judgeWindows = (t: TableNames) => `
   IF p_keys IS NOT NULL THEN
     IF cardinality(p_keys) = 1 AND p_ratio_keys IS NULL THEN
       -- One rule without a tripwire (a verify's budget, a single limit): its log locked by primary
-      -- key and judged here, the same arithmetic as the statement below — two plan nodes to set
-      -- up where that statement has nine, for a handful of expressions.
+      -- key (no cursor) and judged here, the same arithmetic as the loop below.
       v_single := true;
       SELECT w.times INTO v_times FROM ${t.windows} AS w WHERE w.key = p_keys[1] FOR UPDATE;
       IF FOUND THEN v_stored := p_keys; END IF;
@@ -135,52 +105,48 @@ const judgeWindows = (t: TableNames) => `
         v_refusal := ARRAY[CASE WHEN p_rules[1][3] > p_rules[1][1] THEN p_rules[1][2]
           ELSE v_times[(cardinality(v_times) + p_rules[1][3] - p_rules[1][1])::int] + p_rules[1][2] - p_now END, -1];
       END IF;
-    ELSIF p_ratio_keys IS NULL THEN
-      -- Without tripwires (most calls) a statement without their ratio lookup: every node of a
-      -- plan is set up on each run, whether it runs or not.
-${lockWindows(t)}
-    logs AS MATERIALIZED (
-      SELECT r.i, p_rules[r.i][1]::int AS lim, p_rules[r.i][2] AS win, p_rules[r.i][3]::int AS weight, ${logOf} AS times
-      FROM ${rulePositions}
-    ),
-    rules AS (
-      SELECT logs.*, ${sizes} FROM logs
-    ),
-    judged AS (
-      SELECT rules.i, (
-${noRoom}) AS retry
-      FROM rules
-    )
-${refusalInto}
     ELSE
-${lockWindows(t)}
-    logs AS MATERIALIZED (
-      SELECT r.i, p_rules[r.i][1]::int AS lim, p_rules[r.i][2] AS win, p_rules[r.i][3]::int AS weight,
-        p_ratio_keys[r.i] AS ratio_key, p_rules[r.i][6]::int AS min_events, p_min_ratios[r.i] AS min_ratio,
-        ${logOf} AS times
-      FROM ${rulePositions}
-    ),
-    rules AS (
-      SELECT logs.*, ${sizes} FROM logs
-    ),
-    judged AS (
-      SELECT rules.i, greatest(
-${noRoom},
-        -- A conversion tripwire: too few verified events in the ratio log (read, not locked: a
-        -- verification landing meanwhile only makes the ratio better), until the oldest live event
-        -- leaves. An empty log trips nothing (no events to compare).
-        CASE WHEN rules.ratio_key IS NOT NULL AND rules.len > 0 AND rules.len - rules.old >= rules.min_events
-          AND coalesce((SELECT coalesce(cardinality(v.times), 0) - coalesce(width_bucket(p_now - rules.win, v.times), 0)
-            FROM ${t.windows} AS v WHERE v.key = rules.ratio_key), 0) < rules.min_ratio * (rules.len - rules.old)
-          THEN rules.times[rules.old + 1] + rules.win - p_now
-        END) AS retry
-      FROM rules
-    )
-${refusalInto}
+      -- The lock order of every function: the sort below LockRows locks in key order.
+      FOR v_log_key, v_times IN
+        SELECT w.key, w.times FROM ${t.windows} AS w WHERE w.key = ANY(p_keys) ORDER BY w.key FOR UPDATE
+      LOOP
+        v_stored := v_stored || v_log_key;
+        v_len := cardinality(v_times);
+        -- Every rule counting into this log (a log can carry several windows, and a key can be
+        -- named twice).
+        FOR v_rule IN 1 .. cardinality(p_keys) LOOP
+          CONTINUE WHEN p_keys[v_rule] <> v_log_key;
+          v_old := coalesce(width_bucket(p_now - p_rules[v_rule][2], v_times), 0);
+          v_retry := NULL;
+          IF v_len - v_old + p_rules[v_rule][3] > p_rules[v_rule][1] THEN
+            -- No room for the weight: enough of the oldest live events must leave (or never, past
+            -- the limit): the (len + weight - limit)-th event of the log.
+            v_retry := CASE WHEN p_rules[v_rule][3] > p_rules[v_rule][1] THEN p_rules[v_rule][2]
+              ELSE v_times[(v_len + p_rules[v_rule][3] - p_rules[v_rule][1])::int] + p_rules[v_rule][2] - p_now END;
+          END IF;
+          IF p_ratio_keys[v_rule] IS NOT NULL AND v_len > 0 AND v_len - v_old >= p_rules[v_rule][6] THEN
+            -- A conversion tripwire: too few verified events in the ratio log (read, not locked: a
+            -- verification landing meanwhile only makes the ratio better), until the oldest live
+            -- event leaves. An empty log trips nothing (no events to compare).
+            SELECT coalesce(cardinality(v.times), 0) - coalesce(width_bucket(p_now - p_rules[v_rule][2], v.times), 0)
+            INTO v_verified FROM ${t.windows} AS v WHERE v.key = p_ratio_keys[v_rule];
+            IF coalesce(v_verified, 0) < p_min_ratios[v_rule] * (v_len - v_old) THEN
+              v_retry := greatest(v_retry, v_times[v_old + 1] + p_rules[v_rule][2] - p_now);
+            END IF;
+          END IF;
+          IF v_retry IS NOT NULL THEN v_refusals := v_refusals || ARRAY[[v_retry, -v_rule]]; END IF;
+        END LOOP;
+      END LOOP;
+      -- The rules whose log does not exist yet judge no events: room, unless the weight alone is
+      -- past the limit (never room: the whole window). A tripwire trips nothing on an empty log.
+      FOR v_rule IN 1 .. cardinality(p_keys) LOOP
+        IF p_rules[v_rule][3] > p_rules[v_rule][1] AND (v_stored IS NULL OR p_keys[v_rule] <> ALL(v_stored)) THEN
+          v_refusals := v_refusals || ARRAY[[p_rules[v_rule][2], -v_rule]];
+        END IF;
+      END LOOP;
     END IF;
     IF cardinality(v_refusals) > 0 THEN
-      -- Refused (rare): the longest wait, ties to the first rule. Judged here rather than by an
-      -- aggregate in the statement above, which every call would set up.
+      -- Refused (rare): the longest wait, ties to the first rule.
       SELECT max(ARRAY[v_refusals[k][1], v_refusals[k][2]]) INTO v_refusal
       FROM generate_subscripts(v_refusals, 1) AS k;
     END IF;
